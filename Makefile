@@ -1,0 +1,56 @@
+# Two commands set up everything on a fresh machine:
+#   make build   creates .venv, installs the project, builds output/portrait-of-a-leader.pdf
+#   make test    same set-up, then runs the whole test suite (slow end-to-end tests included)
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+# System libraries WeasyPrint loads at run time (Debian/Ubuntu package names).
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libfontconfig1
+
+.PHONY: build test test-fast lint bench system clean
+
+build: $(STAMP)
+	$(PY) build.py build
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not slow"
+
+lint: $(STAMP)
+	$(PY) -m ruff check src tests benchmarks build.py
+	$(PY) -m ruff format --check src tests benchmarks build.py
+	$(PY) -m mypy src
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_build.py
+
+$(STAMP): pyproject.toml | system
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Pango and friends come from the system, not from PyPI. Install them when we can
+# (root with apt-get), otherwise stop with the command that would.
+system:
+	@if $(PYTHON) -c "import ctypes.util as u, sys; sys.exit(0 if u.find_library('pango-1.0') and u.find_library('pangoft2-1.0') and u.find_library('fontconfig') else 1)"; then \
+		exit 0; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing WeasyPrint's system libraries: $(SYSTEM_PACKAGES)"; \
+		apt-get update -qq && apt-get install -y -qq $(SYSTEM_PACKAGES); \
+	else \
+		echo "WeasyPrint needs Pango, HarfBuzz and Fontconfig, which are not installed."; \
+		echo "Install them, then run make again:"; \
+		echo "  Debian/Ubuntu: sudo apt-get install $(SYSTEM_PACKAGES)"; \
+		echo "  Fedora:        sudo dnf install pango"; \
+		echo "  macOS:         brew install pango"; \
+		exit 1; \
+	fi
+
+clean:
+	rm -rf output $(VENV) .pytest_cache

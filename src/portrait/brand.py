@@ -1,0 +1,141 @@
+"""Brand tokens (``assets/brand.yaml``) and the CSS they become.
+
+Colours, gradients, type scale and spacing are declared once in YAML and reach every stylesheet as
+CSS custom properties; fonts become ``@font-face`` rules for the files shipped in ``assets/fonts``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from portrait.errors import InputError, Problem
+from portrait.project import Project
+from portrait.sources import read_yaml, validate
+
+HEX_COLOR = r"^#[0-9a-fA-F]{6}$"
+LENGTH = r"^\d+(\.\d+)?(pt|px|mm|in|em|rem)$"
+TOKEN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+Color = Annotated[str, Field(pattern=HEX_COLOR)]
+Length = Annotated[str, Field(pattern=LENGTH)]
+Token = Annotated[str, Field(pattern=TOKEN)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Stop(Model):
+    color: Token
+    at: Annotated[str, Field(pattern=r"^\d{1,3}%$")]
+
+
+class Gradient(Model):
+    angle: Annotated[str, Field(pattern=r"^-?\d+deg$")]
+    stops: list[Stop] = Field(min_length=2)
+
+
+class FontFile(Model):
+    file: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+\.(otf|ttf|woff|woff2)$")]
+    weight: Literal[100, 200, 300, 400, 500, 600, 700, 800, 900]
+    style: Literal["normal", "italic"]
+
+
+class FontFamily(Model):
+    family: Annotated[str, Field(pattern=r"^[A-Za-z0-9 ]+$")]
+    files: list[FontFile] = Field(min_length=1)
+
+
+class Type(Model):
+    xs: Length
+    sm: Length
+    base: Length
+    md: Length
+    lg: Length
+    xl: Length
+    xxl: Length
+    display: Length
+    leading: Annotated[str, Field(pattern=r"^\d(\.\d+)?$")]
+
+
+class Brand(Model):
+    colors: dict[Token, Color]
+    gradients: dict[Token, Gradient]
+    fonts: dict[Literal["sans", "display", "serif"], FontFamily]
+    type: Type
+    spacing: dict[Annotated[str, Field(pattern=r"^\d$")], Length]
+
+    @model_validator(mode="after")
+    def _stops_name_colors(self) -> Brand:
+        for name, gradient in self.gradients.items():
+            for stop in gradient.stops:
+                if stop.color not in self.colors:
+                    raise ValueError(
+                        f"gradient `{name}` uses colour `{stop.color}`, which is not in `colors` "
+                        f"(known: {', '.join(self.colors)})"
+                    )
+        return self
+
+
+def load_brand(project: Project) -> Brand:
+    path = project.assets / "brand.yaml"
+    source = read_yaml(path, project.relative(path))
+    brand: Brand = validate(Brand, source)
+    missing = [
+        Problem(source.file, f"font file assets/fonts/{f.file} does not exist",
+                line=source.line_of(("fonts", role, "files")), key=f"fonts.{role}.files",
+                fix="add the font file to assets/fonts/ (with its licence) or fix the name")
+        for role, family in brand.fonts.items()
+        for f in family.files
+        if not (project.assets / "fonts" / f.file).is_file()
+    ]
+    if missing:
+        raise InputError(missing)
+    return brand
+
+
+def font_files(project: Project, brand: Brand) -> list[Path]:
+    return [project.assets / "fonts" / f.file for family in brand.fonts.values() for f in family.files]
+
+
+def brand_css(project: Project, brand: Brand) -> str:
+    """The ``:root`` custom properties and ``@font-face`` rules for ``brand``."""
+    props = [f"  --color-{name}: {value};" for name, value in brand.colors.items()]
+    for name, gradient in brand.gradients.items():
+        stops = ", ".join(f"{brand.colors[s.color]} {s.at}" for s in gradient.stops)
+        props.append(f"  --gradient-{name}: linear-gradient({gradient.angle}, {stops});")
+    for role in brand.fonts:
+        props.append(f'  --font-{role}: "{css_family(role)}";')
+    for step, size in brand.type.model_dump().items():
+        props.append(f"  --text-{step}: {size};" if step != "leading" else f"  --leading: {size};")
+    props.extend(f"  --space-{step}: {size};" for step, size in brand.spacing.items())
+
+    faces = []
+    for role, family in brand.fonts.items():
+        for f in family.files:
+            url = (project.assets / "fonts" / f.file).as_uri()
+            faces.append(
+                "@font-face {\n"
+                f'  font-family: "{css_family(role)}";\n'
+                f'  src: url("{url}");\n'
+                f"  font-weight: {f.weight};\n"
+                f"  font-style: {f.style};\n"
+                "}"
+            )
+    return "\n".join(faces) + "\n:root {\n" + "\n".join(props) + "\n}\n"
+
+
+def css_family(role: str) -> str:
+    """The family name stylesheets use. It is ours alone: were it "Inter", Fontconfig could pick
+    an Inter installed on the machine instead of the shipped file."""
+    return f"portrait-{role}"
+
+
+def hex_to_rgb(color: str) -> tuple[int, int, int]:
+    if not re.fullmatch(HEX_COLOR, color):
+        raise ValueError(f"not a #rrggbb colour: {color}")
+    return (int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16))

@@ -1,0 +1,68 @@
+"""The command line: ``python build.py COMMAND``. A thin layer over the library.
+
+Errors meant for people are printed as messages, never tracebacks (unless ``--debug``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from portrait.errors import ExitCode, PortraitError
+from portrait.project import Project
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="build.py",
+        description="Build KnowledgeWorks' Portrait of a Leader and its editions.",
+    )
+    p.add_argument("--root", type=Path, default=None, help="project folder (default: this checkout)")
+    p.add_argument("--debug", action="store_true", help="show a traceback for every error")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    build = sub.add_parser("build", help="build output/portrait-of-a-leader.pdf (the default command)")
+    build.add_argument("-o", "--output", type=Path, default=None, help="write the PDF here instead")
+    return p
+
+
+def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    args = parser().parse_args(argv)
+    command = args.command or "build"
+    try:
+        project = Project.at(args.root)
+        if command == "build":
+            return _build(project, args, out)
+        raise AssertionError(f"unhandled command {command}")
+    except PortraitError as exc:
+        if args.debug:
+            traceback.print_exc(file=err)
+        print(f"error: {exc}", file=err)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        print("interrupted", file=err)
+        return 130
+    except Exception as exc:  # a bug: say so, and how to get the details
+        if args.debug:
+            traceback.print_exc(file=err)
+        else:
+            print(f"internal error: {type(exc).__name__}: {exc}\n(run again with --debug for a traceback)", file=err)
+        return int(ExitCode.INTERNAL_ERROR)
+
+
+def _build(project: Project, args: argparse.Namespace, out: TextIO) -> int:
+    from portrait.pipeline import build_portrait
+
+    built = build_portrait(project, args.output)
+    print(
+        f"built {project.relative(built.path)}: {built.facts.pages} pages, "
+        f"{len(built.pdf) / 1024:.0f} KiB in {built.seconds:.1f} s",
+        file=out,
+    )
+    return 0

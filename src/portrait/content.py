@@ -1,0 +1,284 @@
+"""The publication's content: typed models of the YAML files under ``content/``.
+
+``publication.yaml`` holds the metadata and lists the section files in order; each section file
+has a ``kind`` that decides which keys it takes and which template lays it out.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from portrait.errors import InputError, Problem
+from portrait.markdown import RichText, to_html
+from portrait.project import Project
+from portrait.sources import read_yaml, validate
+
+SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+class Model(BaseModel):
+    """Base for every input model: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+def _block(value: str) -> RichText:
+    return to_html(value)
+
+
+def _inline(value: str) -> RichText:
+    return to_html(value, inline=True)
+
+
+Markdown = Annotated[str, AfterValidator(_block)]
+"""Markdown paragraphs, lists, emphasis and links (see portrait.markdown)."""
+InlineMarkdown = Annotated[str, AfterValidator(_inline)]
+"""One line of Markdown: emphasis and links only."""
+Text = Annotated[str, Field(min_length=1)]
+Slug = Annotated[str, Field(pattern=SLUG, max_length=60)]
+
+
+# Blocks: the pieces a chapter is made of, in reading order. `type` picks the kind.
+
+
+class TextBlock(Model):
+    type: Literal["text"]
+    text: Markdown
+    placeholder: bool = False
+    """True for text that stands in for wording we do not have yet; printed in a marked box."""
+
+
+class LeadBlock(Model):
+    type: Literal["lead"]
+    text: Markdown
+    placeholder: bool = False
+
+
+class QuoteBlock(Model):
+    type: Literal["quote"]
+    text: Text
+    name: Text
+    roles: list[Text] = []
+    style: Literal["pull", "inline"] = "inline"
+
+
+class CalloutBlock(Model):
+    type: Literal["callout"]
+    title: Text
+    text: Markdown
+
+
+class StatementBlock(Model):
+    type: Literal["statement"]
+    text: Text
+
+
+class FigureStatBlock(Model):
+    type: Literal["figure-stat"]
+    figure: Text
+    label: Text
+
+
+Block = Annotated[
+    TextBlock | LeadBlock | QuoteBlock | CalloutBlock | StatementBlock | FigureStatBlock,
+    Field(discriminator="type"),
+]
+
+
+# Attributes of a leader.
+
+
+class Passage(Model):
+    text: Markdown
+    placeholder: bool = False
+
+
+class ItemList(Model):
+    items: list[InlineMarkdown] = Field(min_length=1)
+    placeholder: bool = False
+
+
+class Prompts(Model):
+    prompts: list[Text] = Field(min_length=1)
+    placeholder: bool = False
+
+
+class Attribute(Model):
+    id: Slug
+    name: Text
+    tagline: Text
+    description: Passage
+    looks_like: ItemList
+    in_action: Passage
+    reflection: Prompts
+
+
+class Resource(Model):
+    title: Text
+    summary: Text
+    url: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _https_only(cls, url: str | None) -> str | None:
+        if url is not None and not url.startswith("https://"):
+            raise ValueError("resource links must start with https://")
+        return url
+
+
+# Sections: `kind` decides the template and the keys a section takes.
+
+
+class SectionBase(Model):
+    id: Slug
+    title: Text
+    eyebrow: Text | None = None
+    """A short label printed above the title."""
+
+
+class Chapter(SectionBase):
+    kind: Literal["chapter"]
+    blocks: list[Block] = Field(min_length=1)
+
+
+class CallToAction(SectionBase):
+    kind: Literal["call-to-action"]
+    blocks: list[Block] = Field(min_length=1)
+
+
+class Colophon(SectionBase):
+    kind: Literal["colophon"]
+    blocks: list[Block] = []
+
+
+class AttributesSection(SectionBase):
+    kind: Literal["attributes"]
+    intro: list[Block] = []
+    attributes: list[Attribute] = Field(min_length=1)
+
+    @field_validator("attributes")
+    @classmethod
+    def _unique_ids(cls, attributes: list[Attribute]) -> list[Attribute]:
+        ids = [a.id for a in attributes]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"attribute ids must be unique; repeated: {', '.join(duplicates)}")
+        return attributes
+
+
+class ReflectionSection(SectionBase):
+    kind: Literal["reflection"]
+    intro: list[Block] = []
+    scale: list[Text] = Field(min_length=2, max_length=6)
+    """The steps of the self-rating, first to last."""
+    notes_label: Text
+
+
+class ResourcesSection(SectionBase):
+    kind: Literal["resources"]
+    intro: list[Block] = []
+    resources: list[Resource] = Field(min_length=1)
+
+
+Section = Annotated[
+    Chapter | CallToAction | Colophon | AttributesSection | ReflectionSection | ResourcesSection,
+    Field(discriminator="kind"),
+]
+
+
+class SectionFile(Model):
+    """One file of ``content/sections/`` (a wrapper so the union's tag is checked)."""
+
+    section: Section
+
+
+class BackCover(Model):
+    statement: Text
+    text: Text
+
+
+class Publication(Model):
+    """``content/publication.yaml``; after loading, ``sections`` holds the section models."""
+
+    title: Text
+    subtitle: Text
+    tagline: Text | None = None
+    description: Text
+    publisher: Text
+    network: Text
+    edition: Text
+    version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$")]
+    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")]
+    keywords: list[Text] = []
+    back_cover: BackCover
+    sections: list[Annotated[str, Field(pattern=r"^[a-z0-9-]+\.yaml$")]] = Field(min_length=1)
+
+
+class Content(BaseModel):
+    """Everything under ``content/``, validated: the input of the templates."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    publication: Publication
+    sections: list[Chapter | CallToAction | Colophon | AttributesSection | ReflectionSection | ResourcesSection]
+
+    @property
+    def attributes(self) -> list[Attribute]:
+        for section in self.sections:
+            if isinstance(section, AttributesSection):
+                return list(section.attributes)
+        return []
+
+
+def load_content(project: Project) -> Content:
+    """Read and validate every content file; report the problems of all files together."""
+    problems: list[Problem] = []
+    pub_path = project.content / "publication.yaml"
+    publication = validate(Publication, read_yaml(pub_path, project.relative(pub_path)))
+
+    sections = []
+    for name in publication.sections:
+        path = project.content / "sections" / name
+        try:
+            source = read_yaml(path, project.relative(path))
+            source.data = {"section": source.data}
+            source.lines = {("section", *k): v for k, v in source.lines.items()} | {(): 1}
+            sections.append(validate(SectionFile, source).section)
+        except InputError as exc:
+            problems.extend(_unwrap_section_key(exc.problems))
+
+    problems.extend(_cross_checks(project, publication, sections))
+    if problems:
+        raise InputError(problems)
+    return Content(publication=publication, sections=sections)
+
+
+def _unwrap_section_key(problems: list[Problem]) -> list[Problem]:
+    out = []
+    for p in problems:
+        key = p.key
+        if key is not None:
+            key = re.sub(r"^section\.?", "", key) or None
+        out.append(Problem(p.file, p.message, line=p.line, key=key, fix=p.fix))
+    return out
+
+
+def _cross_checks(project: Project, publication: Publication, sections: list) -> list[Problem]:
+    problems = []
+    pub_file = project.relative(project.content / "publication.yaml")
+    seen: dict[str, str] = {}
+    for name, section in zip(publication.sections, sections, strict=False):
+        if section.id in seen:
+            problems.append(
+                Problem(f"content/sections/{name}", f"section id `{section.id}` is also used by {seen[section.id]}",
+                        key="id", fix="give every section a different id")
+            )
+        seen[section.id] = name
+    kinds = [s.kind for s in sections]
+    if "reflection" in kinds and "attributes" not in kinds:
+        problems.append(Problem(pub_file, "a reflection section needs an attributes section to reflect on",
+                                key="sections", fix="list the attributes section file too"))
+    return problems

@@ -1,0 +1,90 @@
+"""Stage 2: content models → one HTML document, through the Jinja templates in ``templates/``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from portrait.brand import Brand, brand_css
+from portrait.content import Content
+from portrait.cover import PlacedCircle
+from portrait.errors import BuildError
+from portrait.project import Project
+
+ENTRY_TEMPLATE = "publication.html.j2"
+
+
+@dataclass(frozen=True)
+class Page:
+    """Everything a template may use. Templates read nothing else."""
+
+    content: Content
+    brand: Brand
+    cover: list[PlacedCircle]
+    built: datetime
+    edition: Any = None  # a district edition (portrait.districts), or None for the main Portrait
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def environment(project: Project) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(project.templates),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals["project_uri"] = project.root.as_uri()
+    return env
+
+
+def render_html(project: Project, page: Page, env: jinja2.Environment | None = None) -> str:
+    env = env or environment(project)
+    try:
+        template = env.get_template(ENTRY_TEMPLATE)
+        return template.render(
+            publication=page.content.publication,
+            sections=page.content.sections,
+            attributes=page.content.attributes,
+            brand=page.brand,
+            brand_css=brand_css(project, page.brand),
+            cover=page.cover,
+            built=page.built,
+            edition=page.edition,
+            document_title=document_title(page),
+            stylesheets=[(project.templates / "styles" / n).as_uri() for n in STYLESHEETS],
+            **page.extra,
+        )
+    except jinja2.TemplateSyntaxError as exc:
+        where = f"templates/{exc.name or exc.filename}:{exc.lineno}"
+        raise BuildError(f"{where}: template syntax error: {exc.message}") from None
+    except jinja2.UndefinedError as exc:
+        raise BuildError(f"{_template_frame(project, exc)}: template error: {exc.message}") from None
+    except jinja2.TemplateNotFound as exc:
+        raise BuildError(f"template not found: templates/{exc.name}") from None
+
+
+STYLESHEETS = ("base.css", "cover.css", "sections.css")
+
+
+def document_title(page: Page) -> str:
+    """The title a PDF viewer shows; a district edition names the district."""
+    title = page.content.publication.title
+    return f"{title}: {page.edition.name} edition" if page.edition is not None else title
+
+
+def _template_frame(project: Project, exc: BaseException) -> str:
+    """``templates/file.j2:line`` of the innermost template frame of ``exc``."""
+    tb = exc.__traceback__
+    where = "templates/"
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith(".j2"):
+            where = f"{project.relative(Path(name))}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return where

@@ -1,0 +1,104 @@
+"""The build, stage by stage: read and validate every input, then render, check and write.
+
+Nothing is rendered until all input is known to be valid, and every problem in the input is
+reported at once.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from portrait.brand import Brand, font_files, load_brand
+from portrait.content import Content, load_content
+from portrait.cover import PlacedCircle, load_cover
+from portrait.errors import InputError, Problem
+from portrait.html import Page, render_html
+from portrait.output import write_atomic
+from portrait.pdf import check_fonts, identifier_for, postscript_names, render_document, write_pdf
+from portrait.pdffacts import PdfFacts, read_facts
+from portrait.project import PORTRAIT_PDF, Project
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything read from content/ and assets/, validated."""
+
+    content: Content
+    brand: Brand
+    cover: list[PlacedCircle]
+    built: datetime
+
+
+@dataclass(frozen=True)
+class Built:
+    path: Path
+    pdf: bytes
+    facts: PdfFacts
+    seconds: float
+
+
+def load_inputs(project: Project) -> Inputs:
+    """Stage 1. Problems from every file are gathered into one InputError."""
+    problems: list[Problem] = []
+    content = brand = cover = None
+    try:
+        content = load_content(project)
+    except InputError as exc:
+        problems.extend(exc.problems)
+    try:
+        brand = load_brand(project)
+        cover = load_cover(project, brand)
+    except InputError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    assert content is not None and brand is not None and cover is not None
+    return Inputs(content, brand, cover, build_time(project))
+
+
+def build_time(project: Project) -> datetime:
+    """The date printed in and stamped on the PDF.
+
+    SOURCE_DATE_EPOCH when set (reproducible builds); otherwise the time of the last commit, so
+    that rebuilding the same commit gives the same bytes; otherwise now.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return datetime.fromtimestamp(int(epoch), UTC)
+        except (ValueError, OverflowError):
+            raise InputError(
+                Problem("SOURCE_DATE_EPOCH", f"not a number of seconds: {epoch!r}", fix="unset it or set it to e.g. 1735689600")
+            ) from None
+    try:
+        out = subprocess.run(
+            ["git", "log", "-1", "--format=%ct"], cwd=project.root, capture_output=True, text=True, timeout=5, check=True
+        ).stdout.strip()
+        if out:
+            return datetime.fromtimestamp(int(out), UTC)
+    except (OSError, subprocess.SubprocessError, ValueError):
+        pass
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def render_portrait(project: Project, inputs: Inputs, edition: object = None) -> bytes:
+    """Stages 2 and 3: HTML from the templates, then the PDF, checked for foreign fonts."""
+    page = Page(content=inputs.content, brand=inputs.brand, cover=inputs.cover, built=inputs.built, edition=edition)
+    html = render_html(project, page)
+    document = render_document(html, project.templates, project.readable_roots)
+    pdf = write_pdf(document, identifier=identifier_for(html))
+    check_fonts(read_facts(pdf), postscript_names(font_files(project, inputs.brand)))
+    return pdf
+
+
+def build_portrait(project: Project, out: Path | None = None) -> Built:
+    start = time.perf_counter()
+    inputs = load_inputs(project)
+    pdf = render_portrait(project, inputs)
+    path = write_atomic(out or project.output / PORTRAIT_PDF, pdf)
+    return Built(path, pdf, read_facts(pdf), time.perf_counter() - start)
