@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
 # System libraries WeasyPrint loads at run time (Debian/Ubuntu package names).
-SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libfontconfig1
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1
 
 .PHONY: build test test-fast lint bench system clean
 
@@ -38,7 +38,7 @@ $(STAMP): pyproject.toml | system
 # Pango and friends come from the system, not from PyPI. Install them when we can
 # (root with apt-get), otherwise stop with the command that would.
 system:
-	@if $(PYTHON) -c "import ctypes.util as u, sys; sys.exit(0 if u.find_library('pango-1.0') and u.find_library('pangoft2-1.0') and u.find_library('fontconfig') else 1)"; then \
+	@if $(PYTHON) -c "import ctypes.util as u, sys; sys.exit(0 if u.find_library('pango-1.0') and u.find_library('pangoft2-1.0') and u.find_library('harfbuzz-subset') and u.find_library('fontconfig') else 1)"; then \
 		exit 0; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "Installing WeasyPrint's system libraries: $(SYSTEM_PACKAGES)"; \

@@ -27,6 +27,7 @@ class Page:
     cover: list[PlacedCircle]
     built: datetime
     edition: Any = None  # a district edition (portrait.districts), or None for the main Portrait
+    parts: str = "all"  # "all", or "edition": only the pages an edition adds (see render.py)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -57,6 +58,7 @@ def render_html(project: Project, page: Page, env: jinja2.Environment | None = N
             built=page.built,
             edition=page.edition,
             document_title=document_title(page),
+            parts=page.parts,
             stylesheets=[(project.templates / "styles" / n).as_uri() for n in STYLESHEETS],
             **page.extra,
         )

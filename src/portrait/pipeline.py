@@ -13,15 +13,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from portrait.brand import Brand, font_files, load_brand
+from portrait.brand import Brand, load_brand
 from portrait.content import Content, load_content
 from portrait.cover import PlacedCircle, load_cover
 from portrait.errors import InputError, Problem
-from portrait.html import Page, render_html
 from portrait.output import write_atomic
-from portrait.pdf import check_fonts, identifier_for, postscript_names, render_document, write_pdf
 from portrait.pdffacts import PdfFacts, read_facts
 from portrait.project import PORTRAIT_PDF, Project
+from portrait.render import Renderer
 
 
 @dataclass(frozen=True)
@@ -86,19 +85,9 @@ def build_time(project: Project) -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def render_portrait(project: Project, inputs: Inputs, edition: object = None) -> bytes:
-    """Stages 2 and 3: HTML from the templates, then the PDF, checked for foreign fonts."""
-    page = Page(content=inputs.content, brand=inputs.brand, cover=inputs.cover, built=inputs.built, edition=edition)
-    html = render_html(project, page)
-    document = render_document(html, project.templates, project.readable_roots)
-    pdf = write_pdf(document, identifier=identifier_for(html))
-    check_fonts(read_facts(pdf), postscript_names(font_files(project, inputs.brand)))
-    return pdf
-
-
 def build_portrait(project: Project, out: Path | None = None) -> Built:
     start = time.perf_counter()
     inputs = load_inputs(project)
-    pdf = render_portrait(project, inputs)
+    pdf = Renderer(project, inputs).portrait().pdf
     path = write_atomic(out or project.output / PORTRAIT_PDF, pdf)
     return Built(path, pdf, read_facts(pdf), time.perf_counter() - start)
