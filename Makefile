@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed-stamp
 # System libraries WeasyPrint loads at run time (Debian/Ubuntu package names).
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1
 
-.PHONY: build test test-fast lint bench system clean
+.PHONY: build test test-fast lint bench system clean readme-cover
 
 build: $(STAMP)
 	$(PY) build.py build
@@ -54,3 +54,7 @@ system:
 
 clean:
 	rm -rf output $(VENV) .pytest_cache
+
+# The cover picture in the README, from the current build.
+readme-cover: build
+	$(PY) -c "import pypdfium2 as p; p.PdfDocument('output/portrait-of-a-leader.pdf')[0].render(scale=60/72).to_pil().save('docs/cover.png', optimize=True)"

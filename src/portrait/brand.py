@@ -86,9 +86,13 @@ def load_brand(project: Project) -> Brand:
     source = read_yaml(path, project.relative(path))
     brand: Brand = validate(Brand, source)
     missing = [
-        Problem(source.file, f"font file assets/fonts/{f.file} does not exist",
-                line=source.line_of(("fonts", role, "files")), key=f"fonts.{role}.files",
-                fix="add the font file to assets/fonts/ (with its licence) or fix the name")
+        Problem(
+            source.file,
+            f"font file assets/fonts/{f.file} does not exist",
+            line=source.line_of(("fonts", role, "files")),
+            key=f"fonts.{role}.files",
+            fix="add the font file to assets/fonts/ (with its licence) or fix the name",
+        )
         for role, family in brand.fonts.items()
         for f in family.files
         if not (project.assets / "fonts" / f.file).is_file()

@@ -237,10 +237,18 @@ def load_content(project: Project) -> Content:
     """Read and validate every content file; report the problems of all files together."""
     problems: list[Problem] = []
     pub_path = project.content / "publication.yaml"
-    publication = validate(Publication, read_yaml(pub_path, project.relative(pub_path)))
+    pub_source = read_yaml(pub_path, project.relative(pub_path))
+    publication: Publication | None = None
+    try:
+        publication = validate(Publication, pub_source)
+        names = list(publication.sections)
+    except InputError as exc:
+        # Keep going, so that the section files' problems are reported in the same run.
+        problems.extend(exc.problems)
+        names = _section_names_anyway(project, pub_source.data)
 
     sections = []
-    for name in publication.sections:
+    for name in names:
         path = project.content / "sections" / name
         try:
             source = read_yaml(path, project.relative(path))
@@ -250,10 +258,19 @@ def load_content(project: Project) -> Content:
         except InputError as exc:
             problems.extend(_unwrap_section_key(exc.problems))
 
-    problems.extend(_cross_checks(project, publication, sections))
+    if publication is not None and not problems:
+        problems.extend(_cross_checks(project, publication, sections))
     if problems:
         raise InputError(problems)
+    assert publication is not None
     return Content(publication=publication, sections=sections)
+
+
+def _section_names_anyway(project: Project, data: object) -> list[str]:
+    listed = data.get("sections") if isinstance(data, dict) else None
+    if isinstance(listed, list) and all(isinstance(n, str) and re.fullmatch(r"[a-z0-9-]+\.yaml", n) for n in listed):
+        return listed
+    return sorted(p.name for p in (project.content / "sections").glob("*.yaml"))
 
 
 def _unwrap_section_key(problems: list[Problem]) -> list[Problem]:
@@ -273,12 +290,22 @@ def _cross_checks(project: Project, publication: Publication, sections: list) ->
     for name, section in zip(publication.sections, sections, strict=False):
         if section.id in seen:
             problems.append(
-                Problem(f"content/sections/{name}", f"section id `{section.id}` is also used by {seen[section.id]}",
-                        key="id", fix="give every section a different id")
+                Problem(
+                    f"content/sections/{name}",
+                    f"section id `{section.id}` is also used by {seen[section.id]}",
+                    key="id",
+                    fix="give every section a different id",
+                )
             )
         seen[section.id] = name
     kinds = [s.kind for s in sections]
     if "reflection" in kinds and "attributes" not in kinds:
-        problems.append(Problem(pub_file, "a reflection section needs an attributes section to reflect on",
-                                key="sections", fix="list the attributes section file too"))
+        problems.append(
+            Problem(
+                pub_file,
+                "a reflection section needs an attributes section to reflect on",
+                key="sections",
+                fix="list the attributes section file too",
+            )
+        )
     return problems

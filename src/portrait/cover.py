@@ -60,9 +60,13 @@ def load_cover(project: Project, brand: Brand) -> list[PlacedCircle]:
     source = read_yaml(path, project.relative(path))
     layout: CoverLayout = validate(CoverLayout, source)
     unknown = [
-        Problem(source.file, f"colour `{c.color}` is not a brand colour",
-                line=source.line_of(("circles", i)), key=f"circles[{i}].color",
-                fix="use one of: " + ", ".join(brand.colors))
+        Problem(
+            source.file,
+            f"colour `{c.color}` is not a brand colour",
+            line=source.line_of(("circles", i)),
+            key=f"circles[{i}].color",
+            fix="use one of: " + ", ".join(brand.colors),
+        )
         for i, c in enumerate(layout.circles)
         if c.color is not None and c.color not in brand.colors
     ]
@@ -76,14 +80,23 @@ def load_cover(project: Project, brand: Brand) -> list[PlacedCircle]:
         if circle.portrait:
             if not portraits:
                 raise InputError(
-                    Problem("assets/portraits/", "the cover has portrait circles but no portrait images",
-                            fix="add SVG, PNG or JPEG files to assets/portraits/")
+                    Problem(
+                        "assets/portraits/",
+                        "the cover has portrait circles but no portrait images",
+                        fix="add SVG, PNG or JPEG files to assets/portraits/",
+                    )
                 )
             image = portraits[next_portrait % len(portraits)].as_uri()
             next_portrait += 1
         placed.append(
-            PlacedCircle(circle.x, circle.y, circle.d,
-                         brand.colors[circle.color] if circle.color else None, circle.opacity, image)
+            PlacedCircle(
+                circle.x,
+                circle.y,
+                circle.d,
+                brand.colors[circle.color] if circle.color else None,
+                circle.opacity,
+                image,
+            )
         )
     return placed
 

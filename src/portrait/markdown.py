@@ -79,6 +79,4 @@ def check_link(href: str) -> None:
         return
     if _SCHEME.match(lowered):
         raise ValueError(f"link `{href}` uses a scheme that is not allowed; use https:, mailto: or #section")
-    raise ValueError(
-        f"link `{href}` is a relative path; links in text may only go to https:, mailto: or a #section"
-    )
+    raise ValueError(f"link `{href}` is a relative path; links in text may only go to https:, mailto: or a #section")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
@@ -29,7 +30,7 @@ class PdfFacts:
     pages: int
     metadata: dict[str, str]
     fonts: list[FontUse] = field(default_factory=list)
-    outline: list[tuple[int, str, int]] = field(default_factory=list)  # (level, title, page index)
+    outline: list[tuple[int, str, int | None]] = field(default_factory=list)  # (level, title, page index)
     internal_links: list[tuple[int, int | None]] = field(default_factory=list)  # (from page, to page)
     external_links: list[str] = field(default_factory=list)
     language: str | None = None
@@ -40,7 +41,7 @@ def read_facts(pdf: bytes | PdfReader) -> PdfFacts:
     reader = pdf if isinstance(pdf, PdfReader) else PdfReader(io.BytesIO(pdf))
     meta = {k.lstrip("/"): str(v) for k, v in (reader.metadata or {}).items()}
     facts = PdfFacts(pages=len(reader.pages), metadata=meta)
-    root = reader.trailer["/Root"]
+    root: Any = reader.trailer["/Root"]
     facts.language = str(root["/Lang"]) if "/Lang" in root else None
     facts.fonts = _fonts(reader)
     facts.outline = _outline(reader)
@@ -62,7 +63,7 @@ def read_facts(pdf: bytes | PdfReader) -> PdfFacts:
     return facts
 
 
-def _dest_page(reader: PdfReader, dest: object) -> int | None:
+def _dest_page(reader: PdfReader, dest: Any) -> int | None:
     if dest is None:
         return None
     dest = dest.get_object() if isinstance(dest, IndirectObject) else dest
@@ -76,8 +77,8 @@ def _dest_page(reader: PdfReader, dest: object) -> int | None:
         return None
 
 
-def _outline(reader: PdfReader) -> list[tuple[int, str, int]]:
-    items: list[tuple[int, str, int]] = []
+def _outline(reader: PdfReader) -> list[tuple[int, str, int | None]]:
+    items: list[tuple[int, str, int | None]] = []
 
     def walk(nodes: list, level: int) -> None:
         for node in nodes:
@@ -111,8 +112,11 @@ def _collect_fonts(resources: DictionaryObject, found: dict[str, FontUse], seen:
         if base not in found:
             stream = _font_program(font)
             name = _SUBSET_PREFIX.sub("", base)
-            found[base] = FontUse(name, stream is not None or font.get("/Subtype") == "/Type3",
-                                  _program_name(stream) if stream is not None else None)
+            found[base] = FontUse(
+                name,
+                stream is not None or font.get("/Subtype") == "/Type3",
+                _program_name(stream) if stream is not None else None,
+            )
     xobjects = resources.get("/XObject")
     for xobj_ref in (xobjects.get_object() if xobjects is not None else {}).values():
         xobj = xobj_ref.get_object()
@@ -121,7 +125,7 @@ def _collect_fonts(resources: DictionaryObject, found: dict[str, FontUse], seen:
             _collect_fonts(inner.get_object(), found, seen)
 
 
-def _font_program(font: DictionaryObject) -> bytes | None:
+def _font_program(font: Any) -> bytes | None:
     """The embedded font file of ``font``, or None when it is not embedded."""
     if "/DescendantFonts" in font:
         font = font["/DescendantFonts"][0].get_object()

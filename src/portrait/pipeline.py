@@ -72,11 +72,20 @@ def build_time(project: Project) -> datetime:
             return datetime.fromtimestamp(int(epoch), UTC)
         except (ValueError, OverflowError):
             raise InputError(
-                Problem("SOURCE_DATE_EPOCH", f"not a number of seconds: {epoch!r}", fix="unset it or set it to e.g. 1735689600")
+                Problem(
+                    "SOURCE_DATE_EPOCH",
+                    f"not a number of seconds: {epoch!r}",
+                    fix="unset it or set it to e.g. 1735689600",
+                )
             ) from None
     try:
         out = subprocess.run(
-            ["git", "log", "-1", "--format=%ct"], cwd=project.root, capture_output=True, text=True, timeout=5, check=True
+            ["git", "log", "-1", "--format=%ct"],
+            cwd=project.root,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
         ).stdout.strip()
         if out:
             return datetime.fromtimestamp(int(out), UTC)

@@ -83,7 +83,8 @@ class Renderer:
         return self._write(combined, shared_html + own_html)
 
     def _write(self, document: Document, html_key: str) -> Rendered:
-        pdf = write_pdf(document, identifier=identifier_for(html_key))
+        # The /ID depends on the inputs, not on where the checkout is (the HTML holds file URIs).
+        pdf = write_pdf(document, identifier=identifier_for(html_key.replace(self.project.root.as_uri(), "")))
         check_fonts(read_facts(pdf), self._allowed_fonts)
         return Rendered(pdf, len(document.pages))
 

@@ -46,7 +46,9 @@ def read_yaml(path: Path, shown_as: str) -> YamlSource:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise InputError(Problem(shown_as, "file not found", fix="create it, or fix the name that refers to it")) from None
+        raise InputError(
+            Problem(shown_as, "file not found", fix="create it, or fix the name that refers to it")
+        ) from None
     except OSError as exc:
         raise InputError(Problem(shown_as, f"cannot read the file ({exc.strerror})")) from None
     if len(raw) > MAX_YAML_BYTES:
@@ -59,10 +61,10 @@ def read_yaml(path: Path, shown_as: str) -> YamlSource:
         ) from None
     loader = yaml.SafeLoader(text)
     try:
+        _refuse_aliases(text, shown_as)
         node = loader.get_single_node()
         if node is None:
             raise InputError(Problem(shown_as, "the file is empty", fix="add the required keys"))
-        _refuse_aliases(node, shown_as)
         source = YamlSource(shown_as, None)
         _index(node, (), source.lines, shown_as)
         source.data = loader.construct_document(node)
@@ -70,9 +72,7 @@ def read_yaml(path: Path, shown_as: str) -> YamlSource:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         what = exc.problem or str(exc)
-        raise InputError(
-            Problem(shown_as, f"invalid YAML: {what}", line=line, fix=_yaml_hint(what))
-        ) from None
+        raise InputError(Problem(shown_as, f"invalid YAML: {what}", line=line, fix=_yaml_hint(what))) from None
     except yaml.YAMLError as exc:
         raise InputError(Problem(shown_as, f"invalid YAML: {exc}")) from None
     finally:
@@ -88,23 +88,18 @@ def _yaml_hint(what: str) -> str:
     return "check the indentation and quoting on this line and the one before it"
 
 
-def _refuse_aliases(node: yaml.Node, shown_as: str) -> None:
-    # Aliases (&a / *a) are the YAML "billion laughs": nobody needs them in content files.
-    seen: set[int] = set()
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
+def _refuse_aliases(text: str, shown_as: str) -> None:
+    # Aliases (&a / *a) make "billion laughs" documents possible; no content file needs them.
+    for token in yaml.scan(text, Loader=yaml.SafeLoader):
+        if isinstance(token, yaml.AliasToken):
             raise InputError(
-                Problem(shown_as, "YAML aliases (*name) are not allowed", line=current.start_mark.line + 1,
-                        fix="write the value out in full")
+                Problem(
+                    shown_as,
+                    "YAML aliases (*name) are not allowed",
+                    line=token.start_mark.line + 1,
+                    fix="write the value out in full",
+                )
             )
-        seen.add(id(current))
-        if isinstance(current, yaml.MappingNode):
-            for key, value in current.value:
-                stack.extend((key, value))
-        elif isinstance(current, yaml.SequenceNode):
-            stack.extend(current.value)
 
 
 def _index(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], shown_as: str) -> None:
@@ -116,8 +111,13 @@ def _index(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], shown_as: 
             line = key_node.start_mark.line + 1
             if key in seen:
                 raise InputError(
-                    Problem(shown_as, f"the key `{key}` appears twice (first on line {seen[key]})",
-                            line=line, key=_dotted(path + (key,)), fix="keep one of them")
+                    Problem(
+                        shown_as,
+                        f"the key `{key}` appears twice (first on line {seen[key]})",
+                        line=line,
+                        key=_dotted(path + (key,)),
+                        fix="keep one of them",
+                    )
                 )
             seen[key] = line
             lines[path + (key,)] = line
@@ -160,22 +160,44 @@ def problems_from(exc: ValidationError, model: type[BaseModel], source: YamlSour
 
 
 def _data_path(loc: KeyPath, source: YamlSource) -> KeyPath:
-    """Drop the parts of a pydantic ``loc`` that are not keys in the file (union tags)."""
+    """The key path in the file for a pydantic ``loc``, without the union tags pydantic inserts.
+
+    Pydantic puts the value of a discriminator (``type: quote``) into the location of errors
+    inside that member; walking the data alongside tells a tag from a real key.
+    """
     path: KeyPath = ()
+    data: Any = source.data
+    tag_skipped_for: Any = None  # a mapping has one tag at most
     for i, part in enumerate(loc):
-        if (path + (part,)) in source.lines or i == len(loc) - 1:
-            path += (part,)
-    # The last element may be a tag too (e.g. a custom validator name): keep it only if it is a key.
-    if path and path not in source.lines and not _is_missing_key(path, source):
-        path = path[:-1]
+        last = i == len(loc) - 1
+        if isinstance(data, dict) and not last and data is not tag_skipped_for and _is_tag(data, part):
+            tag_skipped_for = data
+            continue
+        if _has(data, part):
+            data = data[part]
+        elif not last:
+            continue  # a tag or a validator name
+        else:
+            data = None
+        path += (part,)
     return path
 
 
-def _is_missing_key(path: KeyPath, source: YamlSource) -> bool:
-    return path[:-1] in source.lines and isinstance(path[-1], str)
+def _has(data: Any, part: str | int) -> bool:
+    if isinstance(data, dict):
+        return part in data
+    return isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
 
 
-def _message(error: dict[str, Any]) -> str:
+def _is_tag(data: dict, part: str | int) -> bool:
+    return any(data.get(key) == part for key in DISCRIMINATORS)
+
+
+# The keys that pick a union member in our models (`type` of a block, `kind` of a section).
+DISCRIMINATORS = ("type", "kind")
+
+
+def _message(error: Any) -> str:
     kind = error["type"]
     if kind == "missing":
         return "this required key is missing"
@@ -185,7 +207,7 @@ def _message(error: dict[str, Any]) -> str:
     return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 
 
-def _fix(error: dict[str, Any], model: type[BaseModel], path: KeyPath) -> str | None:
+def _fix(error: Any, model: type[BaseModel], path: KeyPath) -> str | None:
     kind = error["type"]
     key = path[-1] if path else None
     if kind == "missing":
@@ -198,21 +220,32 @@ def _fix(error: dict[str, Any], model: type[BaseModel], path: KeyPath) -> str | 
         if valid:
             return "valid keys here: " + ", ".join(f"`{name}`" for name in sorted(valid))
         return "remove it"
-    if kind in {"string_type", "int_type", "float_type", "bool_type", "list_type", "dict_type", "model_type"}:
-        expected = {
-            "string_type": "text (put it in quotes)",
-            "int_type": "a whole number",
-            "float_type": "a number",
-            "bool_type": "true or false",
-            "list_type": "a list (lines starting with `- `)",
-            "dict_type": "keys and values",
-            "model_type": "keys and values",
-        }[kind]
-        return f"write {expected}"
-    if kind == "literal_error" or kind == "enum":
-        return "use one of the values listed above"
     if kind == "union_tag_invalid":
+        ctx = error.get("ctx") or {}
+        expected = [t.strip(" '") for t in str(ctx.get("expected_tags", "")).split(",")]
+        close = difflib.get_close_matches(str(ctx.get("tag", "")), expected, n=1, cutoff=0.6)
+        return f"did you mean `{close[0]}`?" if close else "use one of the values listed above"
+    expected_by_kind = {
+        "string_type": "text (put it in quotes)",
+        "int_type": "a whole number",
+        "int_parsing": "a whole number",
+        "float_type": "a number",
+        "float_parsing": "a number",
+        "bool_type": "true or false",
+        "bool_parsing": "true or false",
+        "list_type": "a list (lines starting with `- `)",
+        "dict_type": "keys and values",
+        "model_type": "keys and values",
+        "model_attributes_type": "keys and values",
+    }
+    if kind in expected_by_kind:
+        return f"write {expected_by_kind[kind]}"
+    if kind in {"literal_error", "enum"}:
         return "use one of the values listed above"
+    if kind == "string_pattern_mismatch":
+        return "see the README for the expected form of this value"
+    if kind in {"too_short", "string_too_short"}:
+        return "this must not be empty"
     return None
 
 
@@ -223,19 +256,22 @@ def _fields_at(model: type[BaseModel], loc: KeyPath) -> list[str]:
         current = _step(current, part)
         if current is None:
             return []
-    current = _unwrap(current, None)
+    current = _strip(current)
+    if _is_union(current):
+        return sorted({name for m in _members(current) for name in m.model_fields})
     if isinstance(current, type) and issubclass(current, BaseModel):
-        return [f.alias or name for name, f in current.model_fields.items()]
+        return list(current.model_fields)
     return []
 
 
 def _step(typ: Any, part: str | int) -> Any:
-    typ = _unwrap(typ, part)
+    """The type found at ``part`` inside ``typ``; a union consumes its tag as a step."""
+    typ = _strip(typ)
+    if _is_union(typ):
+        return next((m for m in _members(typ) if part in _tags(m)), None)
     if isinstance(typ, type) and issubclass(typ, BaseModel):
-        fields = typ.model_fields
-        if isinstance(part, str) and part in fields:
-            return fields[part].annotation
-        return None
+        field = typ.model_fields.get(str(part))
+        return field.annotation if field is not None else None
     origin = typing.get_origin(typ)
     if origin in (list, tuple) and isinstance(part, int):
         return typing.get_args(typ)[0]
@@ -244,29 +280,39 @@ def _step(typ: Any, part: str | int) -> Any:
     return None
 
 
-def _unwrap(typ: Any, part: str | int | None) -> Any:
-    """Strip Annotated/Optional, and pick a union member by its tag when ``part`` names one."""
+def _strip(typ: Any) -> Any:
+    """Remove Annotated[...] and Optional[...] around a type."""
     while True:
         origin = typing.get_origin(typ)
         if origin is typing.Annotated:
             typ = typing.get_args(typ)[0]
-            continue
-        if origin in (typing.Union, types.UnionType):
-            members = [a for a in typing.get_args(typ) if a is not type(None)]
-            if len(members) == 1:
-                typ = members[0]
-                continue
-            for member in members:
-                member = _unwrap(member, None)
-                if isinstance(member, type) and issubclass(member, BaseModel) and part in _tags(member):
-                    return member
+        elif _is_union(typ) and len(_members(typ, models_only=False)) == 1:
+            typ = _members(typ, models_only=False)[0]
+        else:
             return typ
-        return typ
+
+
+def _is_union(typ: Any) -> bool:
+    return typing.get_origin(typ) in (typing.Union, types.UnionType)
+
+
+def _members(union: Any, models_only: bool = True) -> list[Any]:
+    members = [_strip_annotated(a) for a in typing.get_args(union) if a is not type(None)]
+    if models_only:
+        return [m for m in members if isinstance(m, type) and issubclass(m, BaseModel)]
+    return members
+
+
+def _strip_annotated(typ: Any) -> Any:
+    while typing.get_origin(typ) is typing.Annotated:
+        typ = typing.get_args(typ)[0]
+    return typ
 
 
 def _tags(model: type[BaseModel]) -> set[Any]:
     tags: set[Any] = set()
-    for f in model.model_fields.values():
-        if typing.get_origin(f.annotation) is typing.Literal:
-            tags.update(typing.get_args(f.annotation))
+    for name in DISCRIMINATORS:
+        field = model.model_fields.get(name)
+        if field is not None and typing.get_origin(field.annotation) is typing.Literal:
+            tags.update(typing.get_args(field.annotation))
     return tags

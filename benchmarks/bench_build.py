@@ -1,0 +1,79 @@
+"""How long the Portrait takes to build, and what our pipeline adds on top of WeasyPrint.
+
+Prints, for several runs in this one process:
+- the whole pipeline (load and validate inputs → HTML → layout → PDF → font check);
+- plain WeasyPrint on the same HTML (layout + write, with the same fetcher and fonts): the
+  baseline; the difference is our overhead;
+- a cold process running `python build.py build` (import and start-up costs included).
+
+Usage: python benchmarks/bench_build.py [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from weasyprint import HTML  # noqa: E402
+from weasyprint.text.fonts import FontConfiguration  # noqa: E402
+
+from portrait.fetcher import ProjectFetcher  # noqa: E402
+from portrait.pipeline import build_portrait, load_inputs  # noqa: E402
+from portrait.project import Project  # noqa: E402
+from portrait.render import Renderer  # noqa: E402
+
+
+def timed(fn, runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main() -> None:
+    args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    args.add_argument("--runs", type=int, default=5)
+    runs = args.parse_args().runs
+
+    project = Project.at(ROOT)
+    html = Renderer(project, load_inputs(project)).html()
+    out = Path(tempfile.mkdtemp()) / "portrait.pdf"
+
+    def plain_weasyprint() -> bytes:
+        fetcher = ProjectFetcher(project.readable_roots)
+        doc = HTML(string=html, base_url=project.templates.as_uri() + "/", url_fetcher=fetcher)
+        return doc.write_pdf(font_config=FontConfiguration())
+
+    def pipeline() -> None:
+        build_portrait(project, out)
+
+    def cold_process() -> None:
+        subprocess.run(
+            [sys.executable, str(ROOT / "build.py"), "build", "-o", str(out)], check=True, capture_output=True
+        )
+
+    pipeline()  # warm the file system cache
+    pages = len(Renderer(project, load_inputs(project)).shared()[1].pages)
+    baseline = statistics.median(timed(plain_weasyprint, runs))
+    ours = statistics.median(timed(pipeline, runs))
+    cold = statistics.median(timed(cold_process, max(3, runs // 2)))
+
+    print(f"Portrait of a Leader: {pages} pages, median of {runs} runs")
+    print(f"  plain WeasyPrint (same HTML)   {baseline:6.2f} s   {pages / baseline:5.1f} pages/s   1.00x")
+    print(f"  portrait pipeline (in process) {ours:6.2f} s   {pages / ours:5.1f} pages/s   {ours / baseline:.2f}x")
+    print(f"  python build.py build (cold)   {cold:6.2f} s   {pages / cold:5.1f} pages/s   {cold / baseline:.2f}x")
+    print(f"  pipeline overhead over WeasyPrint: {ours - baseline:+.2f} s ({(ours / baseline - 1) * 100:+.0f}%)")
+
+
+if __name__ == "__main__":
+    main()

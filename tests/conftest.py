@@ -1,0 +1,55 @@
+"""Shared fixtures: the real project, throw-away copies of it, and one build per test session."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+
+from portrait.project import Project
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def project() -> Project:
+    return Project.at(REPO)
+
+
+def copy_project(dest: Path) -> Project:
+    """A copy of the project's inputs that a test may break without harm."""
+    for name in ("content", "templates", "assets"):
+        shutil.copytree(REPO / name, dest / name)
+    return Project.at(dest)
+
+
+@pytest.fixture
+def tmp_project(tmp_path: Path) -> Project:
+    return copy_project(tmp_path / "project")
+
+
+@pytest.fixture(scope="session")
+def portrait_build(tmp_path_factory: pytest.TempPathFactory, project: Project):
+    """The main Portrait, built once per session with a fixed SOURCE_DATE_EPOCH."""
+    from portrait.pipeline import build_portrait
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SOURCE_DATE_EPOCH", "1740000000")  # 2025-02-19T21:20:00Z
+    try:
+        out = tmp_path_factory.mktemp("portrait") / "portrait-of-a-leader.pdf"
+        return build_portrait(project, out)
+    finally:
+        mp.undo()
+
+
+@pytest.fixture
+def no_weasyprint_warnings(caplog: pytest.LogCaptureFixture):
+    """Fail the test if WeasyPrint logs a warning (an ignored CSS rule, a missing image...)."""
+    caplog.set_level(logging.WARNING, logger="weasyprint")
+    yield
+    warnings = [
+        r.getMessage() for r in caplog.records if r.name.startswith("weasyprint") and r.levelno >= logging.WARNING
+    ]
+    assert not warnings, "WeasyPrint warned:\n" + "\n".join(warnings)
