@@ -28,6 +28,17 @@ def parser() -> argparse.ArgumentParser:
 
     build = sub.add_parser("build", help="build output/portrait-of-a-leader.pdf (the default command)")
     build.add_argument("-o", "--output", type=Path, default=None, help="write the PDF here instead")
+
+    release = sub.add_parser(
+        "release",
+        help="build every edition into output/release/<version>/ with manifest.json and SHA256SUMS",
+    )
+    release.add_argument("--shard", metavar="K/N", default=None,
+                         help="build only shard K of N (CI's job matrix); finish with --gather")
+    release.add_argument("--gather", action="store_true",
+                         help="join the shards' manifest parts into manifest.json and SHA256SUMS")
+    release.add_argument("--verify", action="store_true",
+                         help="re-hash the files of the current version's release against SHA256SUMS")
     return p
 
 
@@ -40,6 +51,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         project = Project.at(args.root)
         if command == "build":
             return _build(project, args, out)
+        if command == "release":
+            return _release(project, args, out, err)
         raise AssertionError(f"unhandled command {command}")
     except PortraitError as exc:
         if args.debug:
@@ -66,4 +79,35 @@ def _build(project: Project, args: argparse.Namespace, out: TextIO) -> int:
         f"{len(built.pdf) / 1024:.0f} KiB in {built.seconds:.1f} s",
         file=out,
     )
+    return 0
+
+
+def _release(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from portrait import release
+    from portrait.content import load_content
+
+    version = load_content(project).publication.version
+    folder = release.release_dir(project, version)
+    if args.verify:
+        problems = release.verify(folder)
+        for problem in problems:
+            print(f"  {problem}", file=err)
+        print(f"{project.relative(folder)}: " + ("checksums verified" if not problems else "VERIFY FAILED"), file=out)
+        return 0 if not problems else int(ExitCode.BUILD_ERROR)
+    if args.gather:
+        artifacts = release.gather(folder)
+        print(f"gathered {len(artifacts)} files into {project.relative(folder / release.MANIFEST)}", file=out)
+        return 0
+    try:
+        shard = release.Shard.parse(args.shard) if args.shard else None
+    except ValueError as exc:
+        print(f"error: {exc}", file=err)
+        return int(ExitCode.USAGE_ERROR)
+
+    def done(artifact: release.Artifact) -> None:
+        print(f"  {artifact.file}: {artifact.pages} pages, {artifact.bytes / 1024:.0f} KiB", file=out)
+
+    folder, artifacts = release.make_release(project, shard, on_done=done)
+    what = f"shard {shard.k}/{shard.n}" if shard else "release"
+    print(f"{what}: {len(artifacts)} files in {project.relative(folder)}", file=out)
     return 0

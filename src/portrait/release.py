@@ -1,0 +1,260 @@
+"""Release artifacts: every edition built into ``output/release/<version>/``, with a manifest and
+checksums that anyone can verify.
+
+A release is reproducible: the same commit gives the same bytes (dates from SOURCE_DATE_EPOCH or
+the commit's time, /IDs derived from the inputs, no absolute paths, stable ordering), so two
+releases of one commit have identical SHA256SUMS. CI splits the work across machines with
+``--shard K/N`` and puts the parts together with ``--gather``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from portrait.errors import BuildError, InputError, Problem
+from portrait.output import write_atomic
+from portrait.project import PORTRAIT_PDF, Project
+
+MANIFEST = "manifest.json"
+SUMS = "SHA256SUMS"
+NOTES = "RELEASE-NOTES.md"
+PART = "manifest-part-{k}-of-{n}.json"
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Shard K of N: every N-th district, counting from the K-th, in slug order."""
+
+    k: int
+    n: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        match = re.fullmatch(r"(\d+)/(\d+)", text.strip())
+        if not match or not 1 <= int(match[1]) <= int(match[2]):
+            raise ValueError(f"--shard must look like K/N with 1 ≤ K ≤ N, e.g. 2/4 (got {text!r})")
+        return cls(int(match[1]), int(match[2]))
+
+    def select(self, names: Iterable[str]) -> list[str]:
+        return [name for i, name in enumerate(sorted(names)) if i % self.n == self.k - 1]
+
+    @property
+    def first(self) -> bool:
+        """The shard that also builds the main Portrait."""
+        return self.k == 1
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One file of a release, as listed in the manifest."""
+
+    file: str  # relative to the release folder
+    edition: str  # "portrait" or "district"
+    variant: str  # "screen" or "print"
+    district: str | None
+    district_name: str | None
+    pages: int
+    bytes: int
+    sha256: str
+    conformance: str | None
+    preflight: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One file to build: where it goes and how to make its bytes."""
+
+    file: str
+    edition: str
+    variant: str
+    make: Callable[[], tuple[bytes, int]]  # → (pdf bytes, pages)
+    district: str | None = None
+    district_name: str | None = None
+    conformance: str | None = None
+    check: Callable[[bytes], dict[str, Any]] | None = None
+
+
+def release_dir(project: Project, version: str) -> Path:
+    return project.output / "release" / version
+
+
+def notes_for(project: Project, version: str) -> str:
+    """The CHANGELOG.md section of ``version``; a release without notes is refused."""
+    path = project.root / "CHANGELOG.md"
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        raise InputError(Problem("CHANGELOG.md", "file not found", fix="create it with a `## [VERSION]` section")) from None
+    match = re.search(rf"^## \[{re.escape(version)}\][^\n]*\n(.*?)(?=^## \[|\Z)", text, re.M | re.S)
+    if not match or not match[1].strip():
+        raise InputError(
+            Problem(
+                "CHANGELOG.md",
+                f"no notes for version {version}",
+                fix=f"add a `## [{version}]` section (the version comes from content/publication.yaml)",
+            )
+        )
+    return f"# Portrait of a Leader {version}\n\n{match[1].strip()}\n"
+
+
+def commit_of(project: Project) -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=project.root, capture_output=True, text=True, timeout=5, check=True
+        )
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def run_jobs(jobs: list[Job], folder: Path, on_done: Callable[[Artifact], None] | None = None) -> list[Artifact]:
+    artifacts = []
+    for job in jobs:
+        pdf, pages = job.make()
+        write_atomic(folder / job.file, pdf)
+        artifact = Artifact(
+            file=job.file,
+            edition=job.edition,
+            variant=job.variant,
+            district=job.district,
+            district_name=job.district_name,
+            pages=pages,
+            bytes=len(pdf),
+            sha256=hashlib.sha256(pdf).hexdigest(),
+            conformance=job.conformance,
+            preflight=job.check(pdf) if job.check else {},
+        )
+        artifacts.append(artifact)
+        if on_done:
+            on_done(artifact)
+    return artifacts
+
+
+def write_part(folder: Path, shard: Shard, header: dict[str, Any], artifacts: list[Artifact]) -> Path:
+    payload = {**header, "shard": f"{shard.k}/{shard.n}", "files": [asdict(a) for a in artifacts]}
+    return write_atomic(folder / PART.format(k=shard.k, n=shard.n), _json(payload))
+
+
+def gather(folder: Path) -> list[Artifact]:
+    """Join the shards' parts into manifest.json and SHA256SUMS, checking every file's hash."""
+    parts = sorted(folder.glob("manifest-part-*-of-*.json"))
+    if not parts:
+        raise BuildError(f"no manifest parts in {folder}: run `build.py release --shard K/N` first")
+    payloads = [json.loads(p.read_text()) for p in parts]
+    totals = {re.search(r"-of-(\d+)", p.name)[1] for p in parts}  # type: ignore[index]
+    if len(totals) != 1:
+        raise BuildError(f"manifest parts from different shard counts: {sorted(p.name for p in parts)}")
+    (total,) = totals
+    found = sorted(int(re.search(r"part-(\d+)-of", p.name)[1]) for p in parts)  # type: ignore[index]
+    if found != list(range(1, int(total) + 1)):
+        raise BuildError(f"missing shard parts: have {found}, need 1..{total}")
+    headers = {json.dumps({k: v for k, v in p.items() if k not in ("files", "shard")}, sort_keys=True) for p in payloads}
+    if len(headers) != 1:
+        raise BuildError("manifest parts come from different versions or commits; rebuild them together")
+    artifacts = [Artifact(**f) for p in payloads for f in p["files"]]
+    files = [a.file for a in artifacts]
+    if len(files) != len(set(files)):
+        raise BuildError("a file appears in more than one shard: " + ", ".join(sorted({f for f in files if files.count(f) > 1})))
+    header = json.loads(headers.pop())
+    finish(folder, header, artifacts)
+    for p in parts:
+        p.unlink()
+    return artifacts
+
+
+def finish(folder: Path, header: dict[str, Any], artifacts: list[Artifact]) -> None:
+    artifacts = sorted(artifacts, key=lambda a: a.file)
+    problems = verify_files(folder, artifacts)
+    if problems:
+        raise BuildError("checksums do not match the files:\n" + "\n".join(f"  {p}" for p in problems))
+    write_atomic(folder / MANIFEST, _json({**header, "files": [asdict(a) for a in artifacts]}))
+    write_atomic(folder / SUMS, "".join(f"{a.sha256}  {a.file}\n" for a in artifacts).encode())
+
+
+def verify(folder: Path) -> list[str]:
+    """Problems found re-hashing the files of a finished release (empty when all is well)."""
+    sums = folder / SUMS
+    if not sums.is_file():
+        return [f"{SUMS} is missing in {folder}"]
+    manifest = json.loads((folder / MANIFEST).read_text())
+    listed = {line.split("  ", 1)[1]: line.split("  ", 1)[0] for line in sums.read_text().splitlines() if line}
+    problems = verify_files(folder, [Artifact(**f) for f in manifest["files"]])
+    for a in manifest["files"]:
+        if listed.get(a["file"]) != a["sha256"]:
+            problems.append(f"{a['file']}: {SUMS} and {MANIFEST} disagree")
+    extra = sorted(set(listed) - {a["file"] for a in manifest["files"]})
+    problems.extend(f"{name}: in {SUMS} but not in {MANIFEST}" for name in extra)
+    return problems
+
+
+def verify_files(folder: Path, artifacts: list[Artifact]) -> list[str]:
+    problems = []
+    for a in artifacts:
+        path = folder / a.file
+        if not path.is_file():
+            problems.append(f"{a.file}: missing")
+            continue
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != a.sha256 or len(data) != a.bytes:
+            problems.append(f"{a.file}: sha256 or size differs from the manifest")
+    return problems
+
+
+def _json(payload: Any) -> bytes:
+    return (json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def portrait_file(variant: str) -> str:
+    return PORTRAIT_PDF if variant == "screen" else PORTRAIT_PDF.replace(".pdf", f"-{variant}.pdf")
+
+
+def plan(project: Project, renderer: Any, shard: Shard) -> list[Job]:
+    """Every file of the release that ``shard`` builds, in a stable order."""
+    jobs: list[Job] = []
+    if shard.first:
+
+        def portrait_screen() -> tuple[bytes, int]:
+            rendered = renderer.portrait()
+            return rendered.pdf, rendered.pages
+
+        jobs.append(Job(portrait_file("screen"), "portrait", "screen", portrait_screen))
+    return jobs
+
+
+def make_release(
+    project: Project,
+    shard: Shard | None = None,
+    on_done: Callable[[Artifact], None] | None = None,
+) -> tuple[Path, list[Artifact]]:
+    """Build the release (or one shard of it) into output/release/<version>/."""
+    from portrait.pipeline import load_inputs
+    from portrait.render import Renderer
+
+    inputs = load_inputs(project)
+    version = inputs.content.publication.version
+    notes = notes_for(project, version)
+    folder = release_dir(project, version)
+    header = {
+        "title": inputs.content.publication.title,
+        "version": version,
+        "commit": commit_of(project),
+        "source_date": inputs.built.isoformat(),
+    }
+    renderer = Renderer(project, inputs)
+    whole = shard is None
+    shard = shard or Shard(1, 1)
+    artifacts = run_jobs(plan(project, renderer, shard), folder, on_done)
+    if shard.first:
+        write_atomic(folder / NOTES, notes.encode())
+    if whole:
+        finish(folder, header, artifacts)
+    else:
+        write_part(folder, shard, header, artifacts)
+    return folder, artifacts
