@@ -91,7 +91,9 @@ def notes_for(project: Project, version: str) -> str:
     try:
         text = path.read_text("utf-8")
     except FileNotFoundError:
-        raise InputError(Problem("CHANGELOG.md", "file not found", fix="create it with a `## [VERSION]` section")) from None
+        raise InputError(
+            Problem("CHANGELOG.md", "file not found", fix="create it with a `## [VERSION]` section")
+        ) from None
     match = re.search(rf"^## \[{re.escape(version)}\][^\n]*\n(.*?)(?=^## \[|\Z)", text, re.M | re.S)
     if not match or not match[1].strip():
         raise InputError(
@@ -155,13 +157,17 @@ def gather(folder: Path) -> list[Artifact]:
     found = sorted(int(re.search(r"part-(\d+)-of", p.name)[1]) for p in parts)  # type: ignore[index]
     if found != list(range(1, int(total) + 1)):
         raise BuildError(f"missing shard parts: have {found}, need 1..{total}")
-    headers = {json.dumps({k: v for k, v in p.items() if k not in ("files", "shard")}, sort_keys=True) for p in payloads}
+    headers = {
+        json.dumps({k: v for k, v in p.items() if k not in ("files", "shard")}, sort_keys=True) for p in payloads
+    }
     if len(headers) != 1:
         raise BuildError("manifest parts come from different versions or commits; rebuild them together")
     artifacts = [Artifact(**f) for p in payloads for f in p["files"]]
     files = [a.file for a in artifacts]
     if len(files) != len(set(files)):
-        raise BuildError("a file appears in more than one shard: " + ", ".join(sorted({f for f in files if files.count(f) > 1})))
+        raise BuildError(
+            "a file appears in more than one shard: " + ", ".join(sorted({f for f in files if files.count(f) > 1}))
+        )
     header = json.loads(headers.pop())
     finish(folder, header, artifacts)
     for p in parts:
