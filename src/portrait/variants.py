@@ -1,0 +1,118 @@
+"""The two kinds of file made from one publication: for screens and for the press.
+
+A *variant* is what differs between them: an extra stylesheet, the options WeasyPrint lays out
+and writes with, what is done to the PDF after WeasyPrint has made it, and a page-count rule.
+
+- ``screen``: tagged PDF/UA-1 with a fillable reflection worksheet, links and bookmarks. For
+  district websites (WCAG 2.1 AA asks for tagged, accessible PDFs) and for reading on screen.
+- ``print``: PDF/X-4 for a print shop: 0.125 in bleed, crop marks, TrimBox/BleedBox, a CMYK
+  output intent with the ICC profile in ``assets/color/``, no links or form fields, and a page
+  count that is a multiple of 4 (a saddle-stitched booklet) made up with notes pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pydyf
+
+# PDF/X-4 names the printing condition by a registered identifier; the profile in
+# assets/color/ is built from the FOGRA39 characterization data (see assets/color/README.md).
+OUTPUT_CONDITION = "FOGRA39"
+OUTPUT_CONDITION_INFO = "Coated FOGRA39 (ISO 12647-2:2004/Amd 1), offset, coated paper"
+ICC_REGISTRY = "http://www.color.org"
+# The bleed a press trims into. print.css gives WeasyPrint twice as much, so that its crop marks
+# (drawn in the outer half) sit beyond the art, which runs exactly this far past the trim.
+BLEED_PT = 9.0  # 0.125 in
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    stylesheets: tuple[str, ...] = ()  # extra stylesheets in templates/styles/, after the base ones
+    render_options: dict[str, Any] = field(default_factory=dict)
+    write_options: dict[str, Any] = field(default_factory=dict)
+    finish: Callable[[Any, pydyf.PDF], None] | None = None  # WeasyPrint's `finisher`
+    page_multiple: int = 1  # pad with notes pages before the back cover up to a multiple of this
+    file_suffix: str = ""  # portrait-of-a-leader<suffix>.pdf
+
+    @property
+    def forms(self) -> bool:
+        return bool(self.write_options.get("pdf_forms"))
+
+
+def _finish_print(document: Any, pdf: pydyf.PDF) -> None:
+    """Make WeasyPrint's PDF/X-4 output what a press expects.
+
+    - No interactive elements: a printed page has no links (PDF/X-4 forbids annotations inside the
+      trim area unless they are printed, and links never are).
+    - Colours in the stylesheets and SVG art are sRGB; WeasyPrint writes them as DeviceRGB. A
+      DefaultRGB colour space says that DeviceRGB means sRGB, so the press converts it to the
+      output intent's CMYK with a known source profile instead of guessing.
+    - The BleedBox is the art's bleed (WeasyPrint puts it 10 pt out; ours is 0.125 in).
+    - The output intent names the printing condition by its registered name.
+    """
+    srgb = _srgb_profile(pdf)
+    for obj in pdf.objects:
+        if not isinstance(obj, pydyf.Dictionary):
+            continue
+        if obj.get("Type") == "/Page":
+            obj.pop("Annots", None)
+            left, top, right, bottom = obj["TrimBox"]
+            obj["BleedBox"] = pydyf.Array(
+                [left - BLEED_PT, top - BLEED_PT, right + BLEED_PT, bottom + BLEED_PT]
+            )
+        elif "lab-d50" in obj and "lab-d65" in obj:  # WeasyPrint's shared ColorSpace resource
+            obj["DefaultRGB"] = pydyf.Array(("/ICCBased", srgb.reference))
+        elif "ShadingType" in obj and _outputs(obj.get("Function")) == 3:
+            # WeasyPrint 70 gives gradients the output intent's colour space (CMYK) but RGB
+            # stops; viewers then draw nothing. Their stops are sRGB: say so.
+            obj["ColorSpace"] = "/DeviceRGB"
+    pdf.catalog.pop("AcroForm", None)
+    pdf.catalog.get("Names", {}).pop("Dests", None)
+    for intent in pdf.catalog.get("OutputIntents", []):
+        intent["OutputConditionIdentifier"] = pydyf.String(OUTPUT_CONDITION)
+        intent["OutputCondition"] = pydyf.String(OUTPUT_CONDITION_INFO)
+        intent["Info"] = pydyf.String(OUTPUT_CONDITION_INFO)
+        intent["RegistryName"] = pydyf.String(ICC_REGISTRY)
+
+
+def _outputs(function: Any) -> int | None:
+    """How many colour components a (stitching) shading function yields."""
+    if isinstance(function, pydyf.Dictionary):
+        if "C0" in function:
+            return len(function["C0"])
+        for sub in function.get("Functions", []):
+            return _outputs(sub)
+    return None
+
+
+def _srgb_profile(pdf: pydyf.PDF) -> pydyf.Stream:
+    from importlib.resources import files
+
+    data = (files("weasyprint") / "pdf" / "sRGB2014.icc").read_bytes()
+    stream = pydyf.Stream([data], pydyf.Dictionary({"N": 3}), compress=True)
+    pdf.add_object(stream)
+    return stream
+
+
+SCREEN = Variant(
+    name="screen",
+    write_options={"pdf_variant": "pdf/ua-1", "pdf_forms": True},
+)
+
+PRINT = Variant(
+    name="print",
+    stylesheets=("print.css",),
+    # pdf/x-4 at layout time makes WeasyPrint take the @color-profile device-cmyk of print.css
+    # as the output intent; at write time it adds the PDF/X metadata.
+    render_options={"pdf_variant": "pdf/x-4"},
+    write_options={"pdf_variant": "pdf/x-4"},
+    finish=_finish_print,
+    page_multiple=4,
+    file_suffix="-print",
+)
+
+VARIANTS = {v.name: v for v in (SCREEN, PRINT)}
