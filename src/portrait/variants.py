@@ -98,9 +98,31 @@ def _srgb_profile(pdf: pydyf.PDF) -> pydyf.Stream:
     return stream
 
 
+def _finish_screen(document: Any, pdf: pydyf.PDF) -> None:
+    """Make WeasyPrint's radio buttons one field per group.
+
+    WeasyPrint 70 gives each radio widget its own /T and lists it in the AcroForm's /Fields as
+    well as in its group's /Kids; readers (and pypdf) then see one field per button, named
+    ``rating-x.rating-x``. A widget of a group carries no name: the group is the field.
+    """
+    acroform = pdf.catalog.get("AcroForm")
+    if not acroform:
+        return
+    kids: set[int] = set()
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Dictionary) and obj.get("FT") == "/Btn" and "Kids" in obj:
+            for ref in obj["Kids"]:  # pydyf references are b"12 0 R"
+                number = int(ref.split()[0])
+                pdf.objects[number].pop("T", None)
+                pdf.objects[number].pop("TU", None)
+                kids.add(number)
+    acroform["Fields"] = pydyf.Array(r for r in acroform["Fields"] if int(r.split()[0]) not in kids)
+
+
 SCREEN = Variant(
     name="screen",
     write_options={"pdf_variant": "pdf/ua-1", "pdf_forms": True},
+    finish=_finish_screen,
 )
 
 PRINT = Variant(
