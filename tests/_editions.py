@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -37,7 +37,7 @@ def project_inputs() -> tuple[Project, Inputs]:
     return project, load_inputs(project)
 
 
-@lru_cache(maxsize=None)
+@cache
 def edition(variant_name: str) -> Built:
     project, inputs = project_inputs()
     variant = {"screen": SCREEN, "print": PRINT}[variant_name]
@@ -62,6 +62,6 @@ def district() -> SimpleNamespace:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def district_edition(variant_name: str) -> bytes:
     return edition(variant_name).renderer.edition(district()).pdf

@@ -103,7 +103,10 @@ def test_print_is_pdf_x4_with_cmyk_output_intent(printed: PdfReader) -> None:
     assert icc["/N"] == 4
     profile = ImageCms.ImageCmsProfile(io.BytesIO(icc.get_data())).profile
     shipped = ImageCms.getOpenProfile(str(ROOT / "assets/color/portrait-cmyk-fogra39.icc")).profile
-    assert (profile.xcolor_space, profile.profile_description) == ("CMYK", shipped.profile_description)
+    assert (profile.xcolor_space, profile.profile_description) == (
+        "CMYK",
+        shipped.profile_description,
+    )
     assert "<pdfxid:GTS_PDFXVersion>PDF/X-4</pdfxid:GTS_PDFXVersion>" in (
         root["/Metadata"].get_object().get_data().decode()
     )
@@ -119,7 +122,12 @@ def test_print_boxes_bleed_and_no_interactive_elements(printed: PdfReader) -> No
         media = [float(v) for v in page.mediabox]
         assert trim == [0, 0, 612, 792]
         assert bleed == [-BLEED_PT, -BLEED_PT, 612 + BLEED_PT, 792 + BLEED_PT]
-        assert media == [-PRINT_MARGIN_PT, -PRINT_MARGIN_PT, 612 + PRINT_MARGIN_PT, 792 + PRINT_MARGIN_PT]
+        assert media == [
+            -PRINT_MARGIN_PT,
+            -PRINT_MARGIN_PT,
+            612 + PRINT_MARGIN_PT,
+            792 + PRINT_MARGIN_PT,
+        ]
         subtypes = {a.get_object()["/Subtype"] for a in page.get("/Annots", [])}
         assert not subtypes & {"/Link", "/Widget"}
 
@@ -166,8 +174,11 @@ def test_district_print_edition_is_padded_with_notes_pages() -> None:
     pages = len(reader.pages)
     assert pages % 4 == 0
     # cover, foreword, 18 shared pages, notes..., back cover
-    notes = [i for i, p in enumerate(reader.pages) if p.extract_text().strip().endswith("Notes")
-             or "Notes" in p.extract_text().split("\n")[:3]]
+    notes = [
+        i
+        for i, p in enumerate(reader.pages)
+        if p.extract_text().strip().endswith("Notes") or "Notes" in p.extract_text().split("\n")[:3]
+    ]
     assert notes == list(range(pages - 1 - len(notes), pages - 1)), notes
     assert len(notes) == 3
     report = check(pdf, "district-print.pdf")
@@ -204,7 +215,9 @@ def _backdrop(index: int, scale: float) -> Image.Image:
     return page.render(scale=scale).to_pil().convert("RGB")
 
 
-def white_text_contrast(pdf: bytes, index: int, scale: float = 2.0) -> list[tuple[float, float, str]]:
+def white_text_contrast(
+    pdf: bytes, index: int, scale: float = 2.0
+) -> list[tuple[float, float, str]]:
     """(contrast, font size in pt, character) for every white character on page ``index``.
 
     The contrast is against the lightest backdrop pixel inside the character's box: the worst
@@ -224,8 +237,12 @@ def white_text_contrast(pdf: bytes, index: int, scale: float = 2.0) -> list[tupl
         if (r.value, g.value, b.value) != (255, 255, 255):
             continue
         left, bottom, right, top = text.get_charbox(i)
-        box = (int(left * scale), int((height - top) * scale), int(right * scale) + 1,
-               int((height - bottom) * scale) + 1)
+        box = (
+            int(left * scale),
+            int((height - top) * scale),
+            int(right * scale) + 1,
+            int((height - bottom) * scale) + 1,
+        )
         lightest = max(_luminance(p) for p in backdrop.crop(box).get_flattened_data())
         # WeasyPrint draws at 0.75 pt per CSS px; pdfium reports the size in the text matrix.
         size_pt = pdfium_c.FPDFText_GetFontSize(text, i) * 0.75
@@ -242,5 +259,7 @@ def test_white_text_on_the_gradient_meets_wcag_aa(page_of: str) -> None:
         index = next(i for i, p in enumerate(reader.pages) if "Now forming the" in p.extract_text())
     measured = white_text_contrast(pdf, index)
     assert len(measured) > 40
-    failing = [(round(c, 2), size, ch) for c, size, ch in measured if c < (3.0 if size >= 18 else 4.5)]
+    failing = [
+        (round(c, 2), size, ch) for c, size, ch in measured if c < (3.0 if size >= 18 else 4.5)
+    ]
     assert not failing, failing[:10]
