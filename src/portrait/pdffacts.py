@@ -58,7 +58,7 @@ class PdfFacts:
 
     @property
     def pdfx_version(self) -> str | None:
-        match = re.search(r"GTS_PDFXVersion(?:>|=\")([^<\"]+)", self.xmp)
+        match = re.search(r"pdfxid:GTS_PDFXVersion(?:>|=\")([^<\"]+)", self.xmp)
         return match.group(1) if match else None
 
     @property

@@ -127,6 +127,8 @@ def display_title(f: PdfFacts) -> tuple[bool, str]:
 
 
 def headings(f: PdfFacts) -> tuple[bool, str]:
+    if not f.tagged:
+        return True, "— (no structure: see tagged structure)"
     if not f.headings:
         return False, "no headings tagged (H1–H6)"
     if f.headings[0] != 1:
