@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
@@ -86,11 +87,12 @@ def read_facts(pdf: bytes | PdfReader) -> PdfFacts:
     reader = pdf if isinstance(pdf, PdfReader) else PdfReader(io.BytesIO(pdf))
     meta = {k.lstrip("/"): str(v) for k, v in (reader.metadata or {}).items()}
     facts = PdfFacts(pages=len(reader.pages), metadata=meta)
-    root = reader.trailer["/Root"]
+    root = reader.root_object
     facts.language = str(root["/Lang"]) if "/Lang" in root else None
     facts.pdf_version = reader.pdf_header.removeprefix("%PDF-")
-    if "/Metadata" in root:
-        facts.xmp = root["/Metadata"].get_object().get_data().decode("utf-8", "replace")
+    metadata: Any = root.get("/Metadata")
+    if metadata is not None:
+        facts.xmp = metadata.get_object().get_data().decode("utf-8", "replace")
     _read_tags(root, facts)
     _read_print(reader, facts)
     facts.form_fields = {
@@ -242,8 +244,9 @@ def _read_tags(root: DictionaryObject, facts: PdfFacts) -> None:
 
 
 def _read_print(reader: PdfReader, facts: PdfFacts) -> None:
-    root = reader.trailer["/Root"]
-    for intent in root.get("/OutputIntents", []) or []:
+    root = reader.root_object
+    intents: Any = root.get("/OutputIntents", [])
+    for intent in intents or []:
         intent = intent.get_object()
         profile = intent.get("/DestOutputProfile")
         components = int(profile.get_object().get("/N", 0)) if profile is not None else None
@@ -254,8 +257,8 @@ def _read_print(reader: PdfReader, facts: PdfFacts) -> None:
         if page.get("/Tabs") == "/S":
             facts.tab_order_pages += 1
         media = [float(v) for v in page.mediabox]
-        trim = [float(v) for v in page["/TrimBox"]] if "/TrimBox" in page else None
-        bleed = [float(v) for v in page["/BleedBox"]] if "/BleedBox" in page else None
+        trim = [float(v) for v in page.trimbox] if "/TrimBox" in page else None
+        bleed = [float(v) for v in page.bleedbox] if "/BleedBox" in page else None
         if trim is None:
             facts.pages_without_trimbox.append(index)
         if bleed is None:
@@ -272,7 +275,7 @@ def _inside(inner: list[float], outer: list[float], slack: float = 0.01) -> bool
             and inner[2] <= outer[2] + slack and inner[3] <= outer[3] + slack)
 
 
-def _has_raster(resources: object, depth: int = 0) -> bool:
+def _has_raster(resources: Any, depth: int = 0) -> bool:
     if resources is None or depth > 8:
         return False
     xobjects = resources.get_object().get("/XObject")
@@ -292,7 +295,7 @@ def _image_uses(reader: PdfReader) -> list[ImageUse]:
 
     uses: list[ImageUse] = []
 
-    def walk(content: object, resources: object, ctm: list[float], index: int, depth: int) -> None:
+    def walk(content: Any, resources: Any, ctm: list[float], index: int, depth: int) -> None:
         if depth > 8 or resources is None:
             return
         resources = resources.get_object()
