@@ -100,29 +100,32 @@ def page_count(f: PdfFacts) -> tuple[bool, str]:
 
 def pdfua_identifier(f: PdfFacts) -> tuple[bool, str]:
     if f.pdfua_part != "1":
-        return False, "no pdfuaid:part=1 in the XMP metadata (Matterhorn 06-002)"
+        return False, "no pdfuaid:part=1 in the XMP metadata (Matterhorn checkpoint 06)"
     return True, "PDF/UA-1 declared in XMP"
 
 
 def tagged(f: PdfFacts) -> tuple[bool, str]:
     if not f.tagged:
-        return False, "no /StructTreeRoot: the PDF is not tagged (Matterhorn 01-002)"
+        return False, "no /StructTreeRoot: the PDF is not tagged (Matterhorn checkpoint 01)"
     if not f.marked:
-        return False, "/MarkInfo /Marked is not true (Matterhorn 06-001)"
+        return False, "/MarkInfo /Marked is not true (PDF/UA-1 7.1)"
     if f.tab_order_pages < f.pages:
-        return False, f"{f.pages - f.tab_order_pages} pages lack /Tabs /S (Matterhorn 28-011)"
+        return (
+            False,
+            f"{f.pages - f.tab_order_pages} pages lack /Tabs /S (Matterhorn checkpoint 28)",
+        )
     return True, f"{sum(f.structure.values())} structure elements"
 
 
 def language(f: PdfFacts) -> tuple[bool, str]:
     if not f.language:
-        return False, "no document language (/Lang) (Matterhorn 11-006)"
+        return False, "no document language (/Lang) (Matterhorn checkpoint 11)"
     return True, f"/Lang {f.language}"
 
 
 def display_title(f: PdfFacts) -> tuple[bool, str]:
     if not f.display_doc_title:
-        return False, "ViewerPreferences /DisplayDocTitle is not true (Matterhorn 07-001)"
+        return False, "ViewerPreferences /DisplayDocTitle is not true (Matterhorn checkpoint 07)"
     return True, "viewer shows the title"
 
 
@@ -132,10 +135,13 @@ def headings(f: PdfFacts) -> tuple[bool, str]:
     if not f.headings:
         return False, "no headings tagged (H1–H6)"
     if f.headings[0] != 1:
-        return False, f"the first heading is H{f.headings[0]}, not H1 (Matterhorn 14-002)"
+        return False, f"the first heading is H{f.headings[0]}, not H1 (Matterhorn checkpoint 14)"
     for before, after in zip(f.headings, f.headings[1:], strict=False):
         if after > before + 1:
-            return False, f"heading level skips from H{before} to H{after} (Matterhorn 14-003)"
+            return (
+                False,
+                f"heading level skips from H{before} to H{after} (Matterhorn checkpoint 14)",
+            )
     return True, f"{len(f.headings)} headings, no skipped levels"
 
 
@@ -145,7 +151,7 @@ def alt_text(f: PdfFacts) -> tuple[bool, str]:
         return (
             False,
             f"{f.figures_without_alt} of {figures} figures have no alternate text"
-            " (Matterhorn 13-004)",
+            " (Matterhorn checkpoint 13)",
         )
     return True, f"{figures} figures, all with alternate text"
 
@@ -155,7 +161,7 @@ def tagged_annotations(f: PdfFacts) -> tuple[bool, str]:
         return (
             False,
             f"{f.untagged_annotations} link or widget annotations are not tagged"
-            " (Matterhorn 28-002)",
+            " (Matterhorn checkpoint 28)",
         )
     links, widgets = f.annotations.get("Link", 0), f.annotations.get("Widget", 0)
     return True, f"{links} links and {widgets} widgets, all tagged"
@@ -166,7 +172,7 @@ def field_tooltips(f: PdfFacts) -> tuple[bool, str]:
     if unnamed:
         return False, "form fields without a tooltip (/TU): " + ", ".join(
             unnamed
-        ) + " (Matterhorn 28-005)"
+        ) + " (Matterhorn checkpoint 28)"
     return True, f"{len(f.form_fields)} form fields, all with tooltips"
 
 
