@@ -61,6 +61,16 @@ def test_cover_portraits_are_artifacts_not_figures(screen: PdfReader) -> None:
     assert {"Table", "TH", "L", "LI", "Link", "Form"} <= set(facts.structure)
 
 
+def test_links_are_described_by_their_text(screen: PdfReader) -> None:
+    contents = {
+        str(a.get_object()["/Contents"])
+        for a in screen.pages[1]["/Annots"]
+        if a.get_object()["/Subtype"] == "/Link"
+    }
+    assert "Why we created the Portrait of a Leader" in contents
+    assert "why" not in contents  # not the bare target
+
+
 def test_worksheet_fields_have_tooltips_and_scale(screen: PdfReader) -> None:
     fields = screen.get_fields()
     ratings = {k: v for k, v in fields.items() if k.startswith("rating-")}

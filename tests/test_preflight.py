@@ -114,6 +114,10 @@ def _untag_a_link(w: PdfWriter) -> None:
     del next(_annotations(w, "/Link"))["/StructParent"]
 
 
+def _undescribed_link(w: PdfWriter) -> None:
+    del next(_annotations(w, "/Link"))["/Contents"]
+
+
 def _field_without_tooltip(w: PdfWriter) -> None:
     field = next(a for a in _annotations(w, "/Widget") if a.get("/FT") == "/Tx")
     del field["/TU"]
@@ -161,6 +165,7 @@ SCREEN_FAULTS: dict[str, Edit] = {
     "heading levels": _skip_a_heading_level,
     "alt text": _figure_without_alt,
     "tagged annotations": _untag_a_link,
+    "link descriptions": _undescribed_link,
     "form field tooltips": _field_without_tooltip,
 }
 

@@ -49,6 +49,7 @@ class PdfFacts:
     # Interactive elements
     annotations: dict[str, int] = field(default_factory=dict)  # /Subtype → count
     untagged_annotations: int = 0  # Link/Widget annotations without a /StructParent
+    undescribed_links: int = 0  # Link annotations without a /Contents description
     form_fields: dict[str, str] = field(default_factory=dict)  # field name → tooltip (/TU)
     # Print
     output_intents: list[OutputIntent] = field(default_factory=list)
@@ -111,6 +112,8 @@ def read_facts(pdf: bytes | PdfReader) -> PdfFacts:
                 facts.untagged_annotations += 1
             if subtype != "Link":
                 continue
+            if not str(annot.get("/Contents", "")).strip():
+                facts.undescribed_links += 1
             action = annot.get("/A")
             action = action.get_object() if action is not None else None
             if action is not None and action.get("/S") == "/URI":

@@ -167,6 +167,15 @@ def tagged_annotations(f: PdfFacts) -> tuple[bool, str]:
     return True, f"{links} links and {widgets} widgets, all tagged"
 
 
+def link_descriptions(f: PdfFacts) -> tuple[bool, str]:
+    if f.undescribed_links:
+        return False, (
+            f"{f.undescribed_links} link annotations have no description (/Contents)"
+            " (Matterhorn checkpoint 28)"
+        )
+    return True, f"{f.annotations.get('Link', 0)} links, all described"
+
+
 def field_tooltips(f: PdfFacts) -> tuple[bool, str]:
     unnamed = sorted(name for name, tooltip in f.form_fields.items() if not tooltip.strip())
     if unnamed:
@@ -268,6 +277,7 @@ RULES: dict[str, list[tuple[str, Rule]]] = {
         ("heading levels", headings),
         ("alt text", alt_text),
         ("tagged annotations", tagged_annotations),
+        ("link descriptions", link_descriptions),
         ("form field tooltips", field_tooltips),
         ("image resolution", screen_images),
     ],

@@ -98,13 +98,30 @@ def _srgb_profile(pdf: pydyf.PDF) -> pydyf.Stream:
     return stream
 
 
+def _describe_links(document: Any) -> None:
+    """Give each link annotation its visible text as its description (/Contents).
+
+    PDF/UA asks for a description of every link; WeasyPrint writes the bare target there
+    ("introduction", "https://…"), which a screen reader would read out instead of the words.
+    """
+    for page in document.pages:
+        for _kind, _target, _rect, box in page.links:
+            annotation = getattr(box, "link_annotation", None)
+            if annotation is None or box.element is None:
+                continue
+            text = box.element.get("title") or " ".join("".join(box.element.itertext()).split())
+            if text:
+                annotation["Contents"] = pydyf.String(text)
+
+
 def _finish_screen(document: Any, pdf: pydyf.PDF) -> None:
-    """Make WeasyPrint's radio buttons one field per group.
+    """Describe links; make WeasyPrint's radio buttons one field per group.
 
     WeasyPrint 70 gives each radio widget its own /T and lists it in the AcroForm's /Fields as
     well as in its group's /Kids; readers (and pypdf) then see one field per button, named
     ``rating-x.rating-x``. A widget of a group carries no name: the group is the field.
     """
+    _describe_links(document)
     acroform = pdf.catalog.get("AcroForm")
     if not acroform:
         return
