@@ -110,6 +110,12 @@ def _figure_without_alt(w: PdfWriter) -> None:
     _first_struct(w, "/P")[NameObject("/S")] = NameObject("/Figure")
 
 
+def _table_without_headers(w: PdfWriter) -> None:
+    for element in _struct_elements(w):
+        if element["/S"] == "/TH":
+            element[NameObject("/S")] = NameObject("/TD")
+
+
 def _untag_a_link(w: PdfWriter) -> None:
     del next(_annotations(w, "/Link"))["/StructParent"]
 
@@ -164,6 +170,7 @@ SCREEN_FAULTS: dict[str, Edit] = {
     "title displayed": lambda w: _root(w).pop("/ViewerPreferences"),
     "heading levels": _skip_a_heading_level,
     "alt text": _figure_without_alt,
+    "table headers": _table_without_headers,
     "tagged annotations": _untag_a_link,
     "link descriptions": _undescribed_link,
     "form field tooltips": _field_without_tooltip,

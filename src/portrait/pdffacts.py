@@ -45,6 +45,7 @@ class PdfFacts:
     structure: dict[str, int] = field(default_factory=dict)  # structure type → count
     headings: list[int] = field(default_factory=list)  # heading levels in reading order
     figures_without_alt: int = 0
+    tables_without_headers: int = 0  # Table elements with no TH cell
     tab_order_pages: int = 0  # pages with /Tabs /S (structure order)
     # Interactive elements
     annotations: dict[str, int] = field(default_factory=dict)  # /Subtype → count
@@ -243,7 +244,24 @@ def _read_tags(root: DictionaryObject, facts: PdfFacts) -> None:
             facts.headings.append(int(kind[1]))
         if kind == "Figure" and not str(node.get("/Alt", "")).strip() and "/ActualText" not in node:
             facts.figures_without_alt += 1
+        if kind == "Table" and not _contains(node, "TH", role_map):
+            facts.tables_without_headers += 1
         stack.append(node.get("/K"))
+
+
+def _contains(element: DictionaryObject, kind: str, role_map: dict[str, str]) -> bool:
+    """Whether the structure below ``element`` has an element of type ``kind``."""
+    stack: list[Any] = [element.get("/K")]
+    while stack:
+        node = stack.pop()
+        node = node.get_object() if isinstance(node, IndirectObject) else node
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, DictionaryObject) and "/S" in node:
+            if role_map.get(str(node["/S"]), str(node["/S"])).lstrip("/") == kind:
+                return True
+            stack.append(node.get("/K"))
+    return False
 
 
 def _read_print(reader: PdfReader, facts: PdfFacts) -> None:

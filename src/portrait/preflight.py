@@ -156,6 +156,16 @@ def alt_text(f: PdfFacts) -> tuple[bool, str]:
     return True, f"{figures} figures, all with alternate text"
 
 
+def table_headers(f: PdfFacts) -> tuple[bool, str]:
+    tables = f.structure.get("Table", 0)
+    if f.tables_without_headers:
+        return False, (
+            f"{f.tables_without_headers} of {tables} tables have no header cells (TH)"
+            " (Matterhorn checkpoint 15)"
+        )
+    return True, f"{tables} tables, all with header cells"
+
+
 def tagged_annotations(f: PdfFacts) -> tuple[bool, str]:
     if f.untagged_annotations:
         return (
@@ -276,6 +286,7 @@ RULES: dict[str, list[tuple[str, Rule]]] = {
         ("title displayed", display_title),
         ("heading levels", headings),
         ("alt text", alt_text),
+        ("table headers", table_headers),
         ("tagged annotations", tagged_annotations),
         ("link descriptions", link_descriptions),
         ("form field tooltips", field_tooltips),
