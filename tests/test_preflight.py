@@ -129,6 +129,10 @@ def _field_without_tooltip(w: PdfWriter) -> None:
     del field["/TU"]
 
 
+def _drop_default_rgb(w: PdfWriter) -> None:
+    w.pages[0]["/Resources"]["/ColorSpace"].get_object().pop("/DefaultRGB")
+
+
 def _drop_trimbox(w: PdfWriter) -> None:
     del w.pages[2]["/TrimBox"]
 
@@ -181,6 +185,7 @@ PRINT_FAULTS: dict[str, Edit] = {
     "metadata": _drop_title,
     "PDF/X-4 keys": _xmp_replace("PDF/X-4</pdfxid:GTS_PDFXVersion>", "</pdfxid:GTS_PDFXVersion>"),
     "output intent": lambda w: _root(w).pop("/OutputIntents"),
+    "device colour": _drop_default_rgb,
     "page boxes": _drop_trimbox,
     "no links or fields": _add_a_link,
     "booklet pages": lambda w: w.remove_page(5),
@@ -223,7 +228,7 @@ def test_bleedbox_must_contain_the_trimbox() -> None:
 
 def test_a_screen_file_checked_as_print_fails_the_print_rules() -> None:
     failures = failed_rules(edition("screen").pdf, "print")
-    assert {"PDF/X-4 keys", "output intent", "no links or fields"} <= failures
+    assert {"PDF/X-4 keys", "output intent", "device colour", "no links or fields"} <= failures
 
 
 # Effective image resolution, on small files rendered for the purpose.

@@ -58,6 +58,9 @@ class PdfFacts:
     pages_without_bleedbox: list[int] = field(default_factory=list)
     pages_with_bad_boxes: list[int] = field(default_factory=list)  # not Trim ⊆ Bleed ⊆ Media
     images: list[ImageUse] = field(default_factory=list)
+    # Content streams (pages, form XObjects) painting in DeviceRGB where their resources give no
+    # DefaultRGB: device colour a press cannot interpret against a CMYK output intent.
+    device_rgb_without_default: int = 0
 
     @property
     def pdfx_version(self) -> str | None:
@@ -287,8 +290,41 @@ def _read_print(reader: PdfReader, facts: PdfFacts) -> None:
         if trim and bleed and not (_inside(trim, bleed) and _inside(bleed, media)):
             facts.pages_with_bad_boxes.append(index)
         images_seen = _has_raster(page.get("/Resources")) or images_seen
+    facts.device_rgb_without_default = _device_rgb_without_default(reader)
     if images_seen:
         facts.images = _image_uses(reader)
+
+
+_DEVICE_RGB_OPERATOR = re.compile(rb"(?<![\w/])(?:rg|RG)(?![\w])|/DeviceRGB\b")
+
+
+def _device_rgb_without_default(reader: PdfReader) -> int:
+    count = 0
+    seen: set[int] = set()
+
+    def visit(data: bytes, resources: Any, depth: int) -> None:
+        nonlocal count
+        resources = resources.get_object() if resources is not None else {}
+        spaces: Any = resources.get("/ColorSpace")
+        has_default = spaces is not None and "/DefaultRGB" in spaces.get_object()
+        uses_rgb = bool(_DEVICE_RGB_OPERATOR.search(data))
+        for kind in ("/Shading", "/XObject"):
+            entries: Any = resources.get(kind)
+            for ref in (entries.get_object() if entries is not None else {}).values():
+                obj = ref.get_object()
+                uses_rgb = uses_rgb or obj.get("/ColorSpace") == "/DeviceRGB"
+                if kind == "/XObject" and obj.get("/Subtype") == "/Form" and depth < 8:
+                    key = ref.idnum if isinstance(ref, IndirectObject) else id(obj)
+                    if key not in seen:
+                        seen.add(key)
+                        visit(obj.get_data(), obj.get("/Resources", resources), depth + 1)
+        if uses_rgb and not has_default:
+            count += 1
+
+    for page in reader.pages:
+        contents = page.get_contents()
+        visit(contents.get_data() if contents is not None else b"", page.get("/Resources"), 0)
+    return count
 
 
 def _inside(inner: list[float], outer: list[float], slack: float = 0.01) -> bool:

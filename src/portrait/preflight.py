@@ -226,6 +226,15 @@ def output_intent(f: PdfFacts) -> tuple[bool, str]:
     return True, f"{intent.identifier}, CMYK ICC profile embedded"
 
 
+def device_colour(f: PdfFacts) -> tuple[bool, str]:
+    if f.device_rgb_without_default:
+        return False, (
+            f"{f.device_rgb_without_default} pages or forms paint in DeviceRGB with no DefaultRGB"
+            " colour space: the press cannot know what the RGB means"
+        )
+    return True, "DeviceRGB only where DefaultRGB (sRGB) defines it"
+
+
 def page_boxes(f: PdfFacts) -> tuple[bool, str]:
     if f.pages_without_trimbox:
         return False, f"no TrimBox on pages {_pages([p + 1 for p in f.pages_without_trimbox])}"
@@ -296,6 +305,7 @@ RULES: dict[str, list[tuple[str, Rule]]] = {
     + [
         ("PDF/X-4 keys", pdfx_version),
         ("output intent", output_intent),
+        ("device colour", device_colour),
         ("page boxes", page_boxes),
         ("no links or fields", no_interactive),
         ("image resolution", print_images),
