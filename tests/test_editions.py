@@ -273,3 +273,9 @@ def test_white_text_on_the_gradient_meets_wcag_aa(page_of: str) -> None:
         (round(c, 2), size, ch) for c, size, ch in measured if c < (3.0 if size >= 18 else 4.5)
     ]
     assert not failing, failing[:10]
+
+
+def test_both_editions_are_reproducible() -> None:
+    """Same inputs, same bytes: WeasyPrint's random XMP DocumentID (PDF/X-4) is replaced."""
+    for variant in ("screen", "print"):
+        assert edition(variant).renderer.portrait().pdf == edition(variant).pdf, variant

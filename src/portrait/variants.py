@@ -12,6 +12,9 @@ and writes with, what is done to the PDF after WeasyPrint has made it, and a pag
 
 from __future__ import annotations
 
+import hashlib
+import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,11 +75,26 @@ def _finish_print(document: Any, pdf: pydyf.PDF) -> None:
             obj["ColorSpace"] = "/DeviceRGB"
     pdf.catalog.pop("AcroForm", None)
     pdf.catalog.get("Names", {}).pop("Dests", None)
+    _stable_document_id(pdf)
     for intent in pdf.catalog.get("OutputIntents", []):
         intent["OutputConditionIdentifier"] = pydyf.String(OUTPUT_CONDITION)
         intent["OutputCondition"] = pydyf.String(OUTPUT_CONDITION_INFO)
         intent["Info"] = pydyf.String(OUTPUT_CONDITION_INFO)
         intent["RegistryName"] = pydyf.String(ICC_REGISTRY)
+
+
+_RANDOM_DOCUMENT_ID = re.compile(rb"xmp\.did:[0-9a-f-]{36}")
+
+
+def _stable_document_id(pdf: pydyf.PDF) -> None:
+    """Replace the random XMP DocumentID WeasyPrint writes for PDF/X-4 by one derived from the
+    metadata itself, so that the same inputs give the same bytes (reproducible builds)."""
+    metadata = pdf.objects[int(pdf.catalog["Metadata"].split()[0])]
+    data = b"".join(metadata.stream)
+    stable = uuid.uuid5(
+        uuid.NAMESPACE_URL, hashlib.sha256(_RANDOM_DOCUMENT_ID.sub(b"", data)).hexdigest()
+    )
+    metadata.stream = [_RANDOM_DOCUMENT_ID.sub(f"xmp.did:{stable}".encode(), data)]
 
 
 def _outputs(function: Any) -> int | None:
