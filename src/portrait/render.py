@@ -49,6 +49,7 @@ class Renderer:
         self.image_cache: dict = {}
         self._shared: tuple[str, Document] | None = None
         self._notes: Document | None = None
+        self._page_layers: dict[int, tuple[list, list]] = {}  # id(layers) → (layers, as laid out)
         self._allowed_fonts = postscript_names(font_files(project, inputs.brand))
 
     def html(self, edition: Any = None, parts: str = "all") -> str:
@@ -113,12 +114,30 @@ class Renderer:
 
     def _write(self, document: Document, html_key: str) -> Rendered:
         document = self.padded(document)
+        self._unpaint_marks(document)
         pdf = write_pdf(
             document, identifier=identifier_for(html_key, self.variant.name),
             options=self.variant.write_options, finisher=self.variant.finish,
         )
         check_fonts(read_facts(pdf), self._allowed_fonts)
         return Rendered(pdf, len(document.pages))
+
+
+    def _unpaint_marks(self, document: Document) -> None:
+        """Undo what an earlier write left on the shared pages.
+
+        WeasyPrint 70 paints crop marks by inserting a background layer into the page box each
+        time the page is written, so a page written for the tenth edition would carry ten sets of
+        marks (and the PDF grow by 20 form XObjects per write). Restore every page background to
+        its layers as laid out before each write.
+        """
+        for page in document.pages:
+            background = page._page_box.background
+            if background is None:
+                continue
+            layers = background.layers
+            saved = self._page_layers.setdefault(id(layers), (layers, list(layers)))[1]
+            layers[:] = saved
 
 
 def _margin_box(page: LaidOutPage, at_keyword: str) -> MarginBox | None:

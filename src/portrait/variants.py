@@ -76,11 +76,30 @@ def _finish_print(document: Any, pdf: pydyf.PDF) -> None:
     pdf.catalog.pop("AcroForm", None)
     pdf.catalog.get("Names", {}).pop("Dests", None)
     _stable_document_id(pdf)
+    _embed_profiles_as_shipped(document, pdf)
     for intent in pdf.catalog.get("OutputIntents", []):
         intent["OutputConditionIdentifier"] = pydyf.String(OUTPUT_CONDITION)
         intent["OutputCondition"] = pydyf.String(OUTPUT_CONDITION_INFO)
         intent["Info"] = pydyf.String(OUTPUT_CONDITION_INFO)
         intent["RegistryName"] = pydyf.String(ICC_REGISTRY)
+
+
+def _embed_profiles_as_shipped(document: Any, pdf: pydyf.PDF) -> None:
+    """Embed each ICC profile byte for byte as shipped in assets/.
+
+    WeasyPrint embeds what LittleCMS re-serialises from the parsed profile: a bigger file
+    (438 KB for our 185 KB one) that changes from one write to the next. The press should get
+    the profile we ship. Read through the document's own (project-locked) fetcher.
+    """
+    for profile in document.color_profiles.values():
+        if profile.pdf_reference is None:
+            continue
+        response = document.url_fetcher.fetch(profile.src)
+        try:
+            data = response.read()
+        finally:
+            response.close()
+        pdf.objects[int(profile.pdf_reference.split()[0])].stream = [data]
 
 
 _RANDOM_DOCUMENT_ID = re.compile(rb"xmp\.did:[0-9a-f-]{36}")
