@@ -41,10 +41,6 @@ class Variant:
     page_multiple: int = 1  # pad with notes pages before the back cover up to a multiple of this
     file_suffix: str = ""  # portrait-of-a-leader<suffix>.pdf
 
-    @property
-    def forms(self) -> bool:
-        return bool(self.write_options.get("pdf_forms"))
-
 
 def _finish_print(document: Any, pdf: pydyf.PDF) -> None:
     """Make WeasyPrint's PDF/X-4 output what a press expects.
