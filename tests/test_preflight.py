@@ -116,6 +116,15 @@ def _table_without_headers(w: PdfWriter) -> None:
             element[NameObject("/S")] = NameObject("/TD")
 
 
+def _orphan_a_paragraph(w: PdfWriter) -> None:
+    """Take a paragraph out of the tree, as WeasyPrint 70 leaves running heads."""
+    paragraph = _first_struct(w, "/P")
+    parent = paragraph["/P"].get_object()
+    kids = parent["/K"]
+    kept = [k for k in kids if getattr(k, "idnum", None) != paragraph.indirect_reference.idnum]
+    parent[NameObject("/K")] = ArrayObject(kept)
+
+
 def _untag_a_link(w: PdfWriter) -> None:
     del next(_annotations(w, "/Link"))["/StructParent"]
 
@@ -170,6 +179,7 @@ SCREEN_FAULTS: dict[str, Edit] = {
     "internal links": _break_a_link,
     "PDF/UA identifier": _xmp_replace('pdfuaid:part="1"', ""),
     "tagged structure": lambda w: _root(w).pop("/StructTreeRoot"),
+    "content tagged": _orphan_a_paragraph,
     "language": lambda w: _root(w).pop("/Lang"),
     "title displayed": lambda w: _root(w).pop("/ViewerPreferences"),
     "heading levels": _skip_a_heading_level,

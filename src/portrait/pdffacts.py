@@ -46,6 +46,8 @@ class PdfFacts:
     headings: list[int] = field(default_factory=list)  # heading levels in reading order
     figures_without_alt: int = 0
     tables_without_headers: int = 0  # Table elements with no TH cell
+    # Marked content whose structure element is not in the tree: neither tagged nor an artifact.
+    orphaned_content: int = 0
     tab_order_pages: int = 0  # pages with /Tabs /S (structure order)
     # Interactive elements
     annotations: dict[str, int] = field(default_factory=dict)  # /Subtype → count
@@ -250,6 +252,29 @@ def _read_tags(root: DictionaryObject, facts: PdfFacts) -> None:
         if kind == "Table" and not _contains(node, "TH", role_map):
             facts.tables_without_headers += 1
         stack.append(node.get("/K"))
+    facts.orphaned_content = _orphaned_content(tree.get_object().get("/ParentTree"), seen)
+
+
+def _orphaned_content(parent_tree: Any, reachable: set[int]) -> int:
+    """Parent-tree entries for page content whose element the structure tree does not reach."""
+    count = 0
+    nodes = [parent_tree]
+    while nodes:
+        node = nodes.pop()
+        if node is None:
+            continue
+        node = node.get_object()
+        nodes.extend(node.get("/Kids", []))
+        nums = node.get("/Nums", [])
+        for value in nums[1::2]:
+            value = value.get_object()
+            if not isinstance(value, list):
+                continue  # an annotation's entry
+            count += sum(
+                1 for ref in value
+                if isinstance(ref, IndirectObject) and ref.idnum not in reachable
+            )
+    return count
 
 
 def _contains(element: DictionaryObject, kind: str, role_map: dict[str, str]) -> bool:

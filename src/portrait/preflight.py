@@ -117,6 +117,17 @@ def tagged(f: PdfFacts) -> tuple[bool, str]:
     return True, f"{sum(f.structure.values())} structure elements"
 
 
+def content_tagged(f: PdfFacts) -> tuple[bool, str]:
+    if not f.tagged:
+        return True, "— (no structure: see tagged structure)"
+    if f.orphaned_content:
+        return False, (
+            f"{f.orphaned_content} pieces of content belong to structure elements outside the tree:"
+            " neither tagged nor artifacts (Matterhorn checkpoints 01 and 18)"
+        )
+    return True, "all marked content is in the structure tree or an artifact"
+
+
 def language(f: PdfFacts) -> tuple[bool, str]:
     if not f.language:
         return False, "no document language (/Lang) (Matterhorn checkpoint 11)"
@@ -291,6 +302,7 @@ RULES: dict[str, list[tuple[str, Rule]]] = {
     + [
         ("PDF/UA identifier", pdfua_identifier),
         ("tagged structure", tagged),
+        ("content tagged", content_tagged),
         ("language", language),
         ("title displayed", display_title),
         ("heading levels", headings),

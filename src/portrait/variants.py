@@ -147,6 +147,57 @@ def _describe_links(document: Any) -> None:
                 annotation["Contents"] = pydyf.String(text)
 
 
+def _number(reference: Any) -> int:
+    return int(reference.split()[0])  # pydyf references are b"12 0 R"
+
+
+def _artifact_margin_content(pdf: pydyf.PDF) -> None:
+    """Mark running heads and page numbers as artifacts.
+
+    WeasyPrint 70 tags the text of page margin boxes with structure elements that it then leaves
+    out of the structure tree (PDF/UA-1 has no place for them in the tree), so that text is
+    neither real content nor an artifact: PDF/UA asks for pagination to be an artifact. Every
+    marked-content sequence whose element is not reachable from the structure tree root becomes
+    an /Artifact sequence, and the parent tree forgets it.
+    """
+    root = pdf.catalog.get("StructTreeRoot")
+    if root is None:
+        return
+    tree = pdf.objects[_number(root)]
+    reachable: set[int] = set()
+    stack = list(tree["K"])
+    while stack:
+        kid = stack.pop()
+        if not isinstance(kid, bytes) or not kid.endswith(b" R"):
+            continue  # marked-content ids
+        number = _number(kid)
+        if number in reachable:
+            continue
+        reachable.add(number)
+        element = pdf.objects[number]
+        if isinstance(element, pydyf.Dictionary) and "K" in element:
+            stack.extend(element["K"])
+    nums = pdf.objects[_number(tree["ParentTree"])]["Nums"]
+    kids = pdf.pages["Kids"]  # pydyf keeps page references flat: number, 0, "R", ...
+    page_streams = [pdf.objects[_number(pdf.objects[n]["Contents"])] for n in kids[::3]]
+    for key, value in zip(nums[::2], nums[1::2], strict=True):
+        if not isinstance(value, pydyf.Array) or key >= len(page_streams):
+            continue  # annotations' entries
+        orphans = {mcid for mcid, ref in enumerate(value) if _number(ref) not in reachable}
+        if not orphans:
+            continue
+        for mcid in orphans:
+            value[mcid] = "null"
+        ops, kept = page_streams[key].stream, []
+        for op in ops:  # "/Tag", <</MCID n>>, b"BDC" → "/Artifact", b"BMC"
+            properties = kept[-1] if op == b"BDC" and len(kept) >= 2 else None
+            if isinstance(properties, pydyf.Dictionary) and properties.get("MCID") in orphans:
+                kept[-2:] = ["/Artifact"]
+                op = b"BMC"
+            kept.append(op)
+        page_streams[key].stream = kept
+
+
 def _finish_screen(document: Any, pdf: pydyf.PDF) -> None:
     """Describe links; make WeasyPrint's radio buttons one field per group.
 
@@ -155,6 +206,7 @@ def _finish_screen(document: Any, pdf: pydyf.PDF) -> None:
     ``rating-x.rating-x``. A widget of a group carries no name: the group is the field.
     """
     _describe_links(document)
+    _artifact_margin_content(pdf)
     acroform = pdf.catalog.get("AcroForm")
     if not acroform:
         return
