@@ -1,5 +1,6 @@
 # Two commands set up everything on a fresh machine:
 #   make build   creates .venv, installs the project, builds output/portrait-of-a-leader.pdf
+#                (screen, PDF/UA-1) and output/portrait-of-a-leader-print.pdf (print, PDF/X-4)
 #   make test    same set-up, then runs the whole test suite (slow end-to-end tests included)
 
 PYTHON ?= python3

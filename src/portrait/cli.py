@@ -39,6 +39,19 @@ def parser() -> argparse.ArgumentParser:
                          help="join the shards' manifest parts into manifest.json and SHA256SUMS")
     release.add_argument("--verify", action="store_true",
                          help="re-hash the files of the current version's release against SHA256SUMS")
+    only = build.add_mutually_exclusive_group()
+    only.add_argument(
+        "--screen-only", action="store_true",
+        help="build only the screen edition (tagged PDF/UA-1 with a fillable worksheet)",
+    )
+    only.add_argument("--print-only", action="store_true",
+                      help="build only the print edition (PDF/X-4, bleed and crop marks)")
+
+    chk = sub.add_parser("check", help="preflight PDF files: print a table of rules per file")
+    chk.add_argument("files", nargs="+", type=Path, metavar="FILE", help="PDF files to check")
+    chk.add_argument("--as", dest="profile", choices=("auto", "screen", "print"), default="auto",
+                     help="rules to apply (default: auto: print for PDF/X files, screen otherwise)")
+    chk.add_argument("-q", "--quiet", action="store_true", help="print only the files that fail")
     return p
 
 
@@ -53,6 +66,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             return _build(project, args, out)
         if command == "release":
             return _release(project, args, out, err)
+        if command == "check":
+            return _check(args, out)
         raise AssertionError(f"unhandled command {command}")
     except PortraitError as exc:
         if args.debug:
@@ -71,14 +86,36 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
 
 
 def _build(project: Project, args: argparse.Namespace, out: TextIO) -> int:
-    from portrait.pipeline import build_portrait
+    from portrait.pipeline import build_portraits
+    from portrait.variants import PRINT, SCREEN
 
-    built = build_portrait(project, args.output)
-    print(
-        f"built {project.relative(built.path)}: {built.facts.pages} pages, "
-        f"{len(built.pdf) / 1024:.0f} KiB in {built.seconds:.1f} s",
-        file=out,
-    )
+    if getattr(args, "screen_only", False):
+        variants = [SCREEN]
+    elif getattr(args, "print_only", False):
+        variants = [PRINT]
+    else:
+        variants = [SCREEN, PRINT]
+    for built in build_portraits(project, variants, args.output):
+        print(
+            f"built {project.relative(built.path)}: {built.facts.pages} pages, "
+            f"{len(built.pdf) / 1024:.0f} KiB in {built.seconds:.1f} s (preflight passed)",
+            file=out,
+        )
+    return 0
+
+
+def _check(args: argparse.Namespace, out: TextIO) -> int:
+    from portrait.preflight import check_file
+
+    failed = 0
+    for path in args.files:
+        report = check_file(path, args.profile)
+        failed += not report.passed
+        if not (args.quiet and report.passed):
+            print(report.table(), file=out)
+    if failed:
+        print(f"{failed} of {len(args.files)} files fail the preflight", file=out)
+        return int(ExitCode.BUILD_ERROR)
     return 0
 
 

@@ -27,7 +27,9 @@ class Page:
     cover: list[PlacedCircle]
     built: datetime
     edition: Any = None  # a district edition (portrait.districts), or None for the main Portrait
-    parts: str = "all"  # "all", or "edition": only the pages an edition adds (see render.py)
+    parts: str = "all"  # "all"; "edition": only the pages an edition adds; "notes" (render.py)
+    variant: str = "screen"  # "screen" or "print" (portrait.variants)
+    variant_stylesheets: tuple[str, ...] = ()  # names in templates/styles/, after STYLESHEETS
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -59,7 +61,11 @@ def render_html(project: Project, page: Page, env: jinja2.Environment | None = N
             edition=page.edition,
             document_title=document_title(page),
             parts=page.parts,
-            stylesheets=[(project.templates / "styles" / n).as_uri() for n in STYLESHEETS],
+            stylesheets=[
+                (project.templates / "styles" / n).as_uri()
+                for n in (*STYLESHEETS, *page.variant_stylesheets)
+            ],
+            variant=page.variant,
             **page.extra,
         )
     except jinja2.TemplateSyntaxError as exc:

@@ -45,13 +45,16 @@ def render_document(
     *,
     font_config: FontConfiguration | None = None,
     cache: dict | None = None,
+    options: dict[str, Any] | None = None,
 ) -> Document:
     """Lay out ``html``. Any resource outside ``roots`` or any load failure is a BuildError."""
     fetcher = ProjectFetcher(roots)
     with _fail_on_weasyprint_errors() as errors:
         try:
             document = HTML(string=html, base_url=base_dir.as_uri() + "/", url_fetcher=fetcher).render(
-                font_config=font_config or FontConfiguration(), cache=cache if cache is not None else {}
+                font_config=font_config or FontConfiguration(),
+                cache=cache if cache is not None else {},
+                **(options or {}),
             )
         except RefusedResource as exc:
             raise as_build_error(exc) from None
@@ -60,8 +63,17 @@ def render_document(
     return document
 
 
-def write_pdf(document: Document, *, identifier: bytes, options: dict[str, Any] | None = None) -> bytes:
-    pdf = document.write_pdf(pdf_identifier=identifier, **(options or {}))
+def write_pdf(
+    document: Document,
+    *,
+    identifier: bytes,
+    options: dict[str, Any] | None = None,
+    finisher: Any = None,
+) -> bytes:
+    with _fail_on_weasyprint_errors() as errors:
+        pdf = document.write_pdf(pdf_identifier=identifier, finisher=finisher, **(options or {}))
+    if errors:  # e.g. an image without alt text in a tagged PDF
+        raise BuildError("writing the PDF failed:\n" + "\n".join(f"  {e}" for e in errors))
     assert isinstance(pdf, bytes)
     return pdf
 

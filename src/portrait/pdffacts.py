@@ -1,7 +1,8 @@
 """Facts read back from a finished PDF with pypdf: fonts, outline, links, metadata.
 
 The build uses these to refuse a PDF whose text fell back to a system font; the tests and the
-preflight check use them to look at the file as a reader's software does.
+preflight check (portrait.preflight) use them to look at the file as a reader's software does:
+tags, form fields, annotations, page boxes, output intents and image resolution too.
 """
 
 from __future__ import annotations
@@ -35,22 +36,90 @@ class PdfFacts:
     external_links: list[str] = field(default_factory=list)
     language: str | None = None
     page_sizes: list[tuple[float, float]] = field(default_factory=list)
+    pdf_version: str = ""
+    xmp: str = ""  # the XMP metadata packet, as text
+    # Accessibility (tagged PDF)
+    tagged: bool = False  # a /StructTreeRoot
+    marked: bool = False  # /MarkInfo << /Marked true >>
+    display_doc_title: bool = False
+    structure: dict[str, int] = field(default_factory=dict)  # structure type → count
+    headings: list[int] = field(default_factory=list)  # heading levels in reading order
+    figures_without_alt: int = 0
+    tables_without_headers: int = 0  # Table elements with no TH cell
+    # Marked content whose structure element is not in the tree: neither tagged nor an artifact.
+    orphaned_content: int = 0
+    tab_order_pages: int = 0  # pages with /Tabs /S (structure order)
+    # Interactive elements
+    annotations: dict[str, int] = field(default_factory=dict)  # /Subtype → count
+    untagged_annotations: int = 0  # Link/Widget annotations without a /StructParent
+    undescribed_links: int = 0  # Link annotations without a /Contents description
+    form_fields: dict[str, str] = field(default_factory=dict)  # field name → tooltip (/TU)
+    # Print
+    output_intents: list[OutputIntent] = field(default_factory=list)
+    pages_without_trimbox: list[int] = field(default_factory=list)
+    pages_without_bleedbox: list[int] = field(default_factory=list)
+    pages_with_bad_boxes: list[int] = field(default_factory=list)  # not Trim ⊆ Bleed ⊆ Media
+    images: list[ImageUse] = field(default_factory=list)
+    # Content streams (pages, form XObjects) painting in DeviceRGB where their resources give no
+    # DefaultRGB: device colour a press cannot interpret against a CMYK output intent.
+    device_rgb_without_default: int = 0
+
+    @property
+    def pdfx_version(self) -> str | None:
+        match = re.search(r"pdfxid:GTS_PDFXVersion(?:>|=\")([^<\"]+)", self.xmp)
+        return match.group(1) if match else None
+
+    @property
+    def pdfua_part(self) -> str | None:
+        match = re.search(r"pdfuaid:part(?:>|=\")(\d+)", self.xmp)
+        return match.group(1) if match else None
+
+
+@dataclass(frozen=True)
+class OutputIntent:
+    subtype: str  # /GTS_PDFX, /GTS_PDFA1...
+    identifier: str
+    components: int | None  # of the embedded DestOutputProfile; None when not embedded
+
+
+@dataclass(frozen=True)
+class ImageUse:
+    page: int
+    name: str
+    pixels: tuple[int, int]
+    dpi: float  # effective resolution where it is placed (the lower of the two axes)
 
 
 def read_facts(pdf: bytes | PdfReader) -> PdfFacts:
     reader = pdf if isinstance(pdf, PdfReader) else PdfReader(io.BytesIO(pdf))
     meta = {k.lstrip("/"): str(v) for k, v in (reader.metadata or {}).items()}
     facts = PdfFacts(pages=len(reader.pages), metadata=meta)
-    root: Any = reader.trailer["/Root"]
+    root = reader.root_object
     facts.language = str(root["/Lang"]) if "/Lang" in root else None
+    facts.pdf_version = reader.pdf_header.removeprefix("%PDF-")
+    metadata: Any = root.get("/Metadata")
+    if metadata is not None:
+        facts.xmp = metadata.get_object().get_data().decode("utf-8", "replace")
+    _read_tags(root, facts)
+    _read_print(reader, facts)
+    facts.form_fields = {
+        name: str(f.get("/TU", "")) for name, f in (reader.get_fields() or {}).items()
+        if f.get("/FT") is not None
+    }
     facts.fonts = _fonts(reader)
     facts.outline = _outline(reader)
     facts.page_sizes = [(float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages]
     for index, page in enumerate(reader.pages):
         for annot_ref in page.get("/Annots", []) or []:
             annot = annot_ref.get_object()
-            if annot.get("/Subtype") != "/Link":
+            subtype = str(annot.get("/Subtype", "?")).lstrip("/")
+            facts.annotations[subtype] = facts.annotations.get(subtype, 0) + 1
+            if subtype in ("Link", "Widget") and "/StructParent" not in annot:
+                facts.untagged_annotations += 1
+            if subtype != "Link":
                 continue
+            if not str(annot.get("/Contents", "")).strip():
+                facts.undescribed_links += 1
             action = annot.get("/A")
             action = action.get_object() if action is not None else None
             if action is not None and action.get("/S") == "/URI":
@@ -147,3 +216,205 @@ def _program_name(data: bytes) -> str | None:
             return font["name"].getDebugName(6) if "name" in font else None
     except Exception:  # bare CFF or Type 1 programs: no name table to read
         return None
+
+
+def _read_tags(root: DictionaryObject, facts: PdfFacts) -> None:
+    facts.marked = bool(root.get("/MarkInfo", {}).get("/Marked", False))
+    prefs = root.get("/ViewerPreferences")
+    prefs = prefs.get_object() if prefs is not None else {}
+    facts.display_doc_title = bool(prefs.get("/DisplayDocTitle", False))
+    tree = root.get("/StructTreeRoot")
+    if tree is None:
+        return
+    facts.tagged = True
+    role_map = {str(k): str(v) for k, v in tree.get_object().get("/RoleMap", {}).items()}
+    # Depth-first walk in document order is the reading order of a tagged PDF.
+    stack = [tree.get_object().get("/K")]
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if node is None:
+            continue
+        if isinstance(node, IndirectObject):
+            if node.idnum in seen:
+                continue
+            seen.add(node.idnum)
+            node = node.get_object()
+        if isinstance(node, list):
+            stack.extend(reversed(node))
+            continue
+        if not isinstance(node, DictionaryObject) or "/S" not in node:
+            continue  # marked-content references and object references
+        kind = str(node["/S"])
+        kind = role_map.get(kind, kind).lstrip("/")
+        facts.structure[kind] = facts.structure.get(kind, 0) + 1
+        if re.fullmatch(r"H[1-6]", kind):
+            facts.headings.append(int(kind[1]))
+        if kind == "Figure" and not str(node.get("/Alt", "")).strip() and "/ActualText" not in node:
+            facts.figures_without_alt += 1
+        if kind == "Table" and not _contains(node, "TH", role_map):
+            facts.tables_without_headers += 1
+        stack.append(node.get("/K"))
+    facts.orphaned_content = _orphaned_content(tree.get_object().get("/ParentTree"), seen)
+
+
+def _orphaned_content(parent_tree: Any, reachable: set[int]) -> int:
+    """Parent-tree entries for page content whose element the structure tree does not reach."""
+    count = 0
+    nodes = [parent_tree]
+    while nodes:
+        node = nodes.pop()
+        if node is None:
+            continue
+        node = node.get_object()
+        nodes.extend(node.get("/Kids", []))
+        nums = node.get("/Nums", [])
+        for value in nums[1::2]:
+            value = value.get_object()
+            if not isinstance(value, list):
+                continue  # an annotation's entry
+            count += sum(
+                1 for ref in value
+                if isinstance(ref, IndirectObject) and ref.idnum not in reachable
+            )
+    return count
+
+
+def _contains(element: DictionaryObject, kind: str, role_map: dict[str, str]) -> bool:
+    """Whether the structure below ``element`` has an element of type ``kind``."""
+    stack: list[Any] = [element.get("/K")]
+    while stack:
+        node = stack.pop()
+        node = node.get_object() if isinstance(node, IndirectObject) else node
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, DictionaryObject) and "/S" in node:
+            if role_map.get(str(node["/S"]), str(node["/S"])).lstrip("/") == kind:
+                return True
+            stack.append(node.get("/K"))
+    return False
+
+
+def _read_print(reader: PdfReader, facts: PdfFacts) -> None:
+    root = reader.root_object
+    intents: Any = root.get("/OutputIntents", [])
+    for intent in intents or []:
+        intent = intent.get_object()
+        profile = intent.get("/DestOutputProfile")
+        components = int(profile.get_object().get("/N", 0)) if profile is not None else None
+        identifier = str(intent.get("/OutputConditionIdentifier", ""))
+        facts.output_intents.append(OutputIntent(str(intent.get("/S", "")), identifier, components))
+    images_seen = False
+    for index, page in enumerate(reader.pages):
+        if page.get("/Tabs") == "/S":
+            facts.tab_order_pages += 1
+        media = [float(v) for v in page.mediabox]
+        trim = [float(v) for v in page.trimbox] if "/TrimBox" in page else None
+        bleed = [float(v) for v in page.bleedbox] if "/BleedBox" in page else None
+        if trim is None:
+            facts.pages_without_trimbox.append(index)
+        if bleed is None:
+            facts.pages_without_bleedbox.append(index)
+        if trim and bleed and not (_inside(trim, bleed) and _inside(bleed, media)):
+            facts.pages_with_bad_boxes.append(index)
+        images_seen = _has_raster(page.get("/Resources")) or images_seen
+    facts.device_rgb_without_default = _device_rgb_without_default(reader)
+    if images_seen:
+        facts.images = _image_uses(reader)
+
+
+_DEVICE_RGB_OPERATOR = re.compile(rb"(?<![\w/])(?:rg|RG)(?![\w])|/DeviceRGB\b")
+
+
+def _device_rgb_without_default(reader: PdfReader) -> int:
+    count = 0
+    seen: set[int] = set()
+
+    def visit(data: bytes, resources: Any, depth: int) -> None:
+        nonlocal count
+        resources = resources.get_object() if resources is not None else {}
+        spaces: Any = resources.get("/ColorSpace")
+        has_default = spaces is not None and "/DefaultRGB" in spaces.get_object()
+        uses_rgb = bool(_DEVICE_RGB_OPERATOR.search(data))
+        for kind in ("/Shading", "/XObject"):
+            entries: Any = resources.get(kind)
+            for ref in (entries.get_object() if entries is not None else {}).values():
+                obj = ref.get_object()
+                uses_rgb = uses_rgb or obj.get("/ColorSpace") == "/DeviceRGB"
+                if kind == "/XObject" and obj.get("/Subtype") == "/Form" and depth < 8:
+                    key = ref.idnum if isinstance(ref, IndirectObject) else id(obj)
+                    if key not in seen:
+                        seen.add(key)
+                        visit(obj.get_data(), obj.get("/Resources", resources), depth + 1)
+        if uses_rgb and not has_default:
+            count += 1
+
+    for page in reader.pages:
+        contents = page.get_contents()
+        visit(contents.get_data() if contents is not None else b"", page.get("/Resources"), 0)
+    return count
+
+
+def _inside(inner: list[float], outer: list[float], slack: float = 0.01) -> bool:
+    return (inner[0] >= outer[0] - slack and inner[1] >= outer[1] - slack
+            and inner[2] <= outer[2] + slack and inner[3] <= outer[3] + slack)
+
+
+def _has_raster(resources: Any, depth: int = 0) -> bool:
+    if resources is None or depth > 8:
+        return False
+    xobjects = resources.get_object().get("/XObject")
+    for ref in (xobjects.get_object() if xobjects is not None else {}).values():
+        xobj = ref.get_object()
+        if xobj.get("/Subtype") == "/Image" or _has_raster(xobj.get("/Resources"), depth + 1):
+            return True
+    return False
+
+
+def _image_uses(reader: PdfReader) -> list[ImageUse]:
+    """Every placement of a raster image with its effective resolution (pixels per inch placed).
+
+    Follows the current transformation matrix through the page's content and its form XObjects.
+    """
+    from pypdf.generic import ContentStream
+
+    uses: list[ImageUse] = []
+
+    def walk(content: Any, resources: Any, ctm: list[float], index: int, depth: int) -> None:
+        if depth > 8 or resources is None:
+            return
+        resources = resources.get_object()
+        xobjects = resources.get("/XObject")
+        xobjects = xobjects.get_object() if xobjects is not None else {}
+        stack: list[list[float]] = []
+        for operands, operator in ContentStream(content, reader).operations:
+            if operator == b"q":
+                stack.append(ctm)
+            elif operator == b"Q" and stack:
+                ctm = stack.pop()
+            elif operator == b"cm":
+                ctm = _multiply([float(v) for v in operands], ctm)
+            elif operator == b"Do" and str(operands[0]) in xobjects:
+                xobj = xobjects[str(operands[0])].get_object()
+                if xobj.get("/Subtype") == "/Image":
+                    width_pt = (ctm[0] ** 2 + ctm[1] ** 2) ** 0.5
+                    height_pt = (ctm[2] ** 2 + ctm[3] ** 2) ** 0.5
+                    w, h = int(xobj["/Width"]), int(xobj["/Height"])
+                    if width_pt > 0 and height_pt > 0:
+                        dpi = min(w / (width_pt / 72), h / (height_pt / 72))
+                        uses.append(ImageUse(index, str(operands[0]), (w, h), round(dpi, 1)))
+                elif xobj.get("/Subtype") == "/Form" and _has_raster(xobj.get("/Resources")):
+                    matrix = [float(v) for v in xobj.get("/Matrix", [1, 0, 0, 1, 0, 0])]
+                    walk(xobj, xobj.get("/Resources"), _multiply(matrix, ctm), index, depth + 1)
+
+    for index, page in enumerate(reader.pages):
+        if "/Contents" in page:
+            walk(page.get_contents(), page.get("/Resources"), [1, 0, 0, 1, 0, 0], index, 0)
+    return uses
+
+
+def _multiply(m: list[float], n: list[float]) -> list[float]:
+    a, b, c, d, e, f = m
+    a2, b2, c2, d2, e2, f2 = n
+    return [a * a2 + b * c2, a * b2 + b * d2, c * a2 + d * c2, c * b2 + d * d2,
+            e * a2 + f * c2 + e2, e * b2 + f * d2 + f2]

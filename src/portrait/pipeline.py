@@ -19,8 +19,10 @@ from portrait.cover import PlacedCircle, load_cover
 from portrait.errors import InputError, Problem
 from portrait.output import write_atomic
 from portrait.pdffacts import PdfFacts, read_facts
+from portrait.preflight import check, require
 from portrait.project import PORTRAIT_PDF, Project
 from portrait.render import Renderer
+from portrait.variants import SCREEN, Variant
 
 
 @dataclass(frozen=True)
@@ -94,9 +96,31 @@ def build_time(project: Project) -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
-def build_portrait(project: Project, out: Path | None = None) -> Built:
-    start = time.perf_counter()
+def build_portrait(project: Project, out: Path | None = None, variant: Variant = SCREEN) -> Built:
+    return build_portraits(project, [variant], out)[0]
+
+
+def build_portraits(
+    project: Project, variants: list[Variant], out: Path | None = None
+) -> list[Built]:
+    """Build the Portrait in each variant; ``out`` names the first, the others go beside it.
+
+    Each PDF passes the preflight for its variant before it is written: a file that fails is
+    never left in output/.
+    """
     inputs = load_inputs(project)
-    pdf = Renderer(project, inputs).portrait().pdf
-    path = write_atomic(out or project.output / PORTRAIT_PDF, pdf)
-    return Built(path, pdf, read_facts(pdf), time.perf_counter() - start)
+    first = out or project.output / PORTRAIT_PDF
+    built = []
+    for variant in variants:
+        start = time.perf_counter()
+        path = output_path(first, variant) if variant is not variants[0] else first
+        pdf = Renderer(project, inputs, variant).portrait().pdf
+        require(check(pdf, project.relative(path), variant.name))
+        write_atomic(path, pdf)
+        built.append(Built(path, pdf, read_facts(pdf), time.perf_counter() - start))
+    return built
+
+
+def output_path(first: Path, variant: Variant) -> Path:
+    """``portrait-of-a-leader.pdf`` → ``portrait-of-a-leader-print.pdf``."""
+    return first.with_name(first.stem + variant.file_suffix + first.suffix)

@@ -25,6 +25,7 @@ from portrait.html import Page, environment, render_html
 from portrait.pdf import check_fonts, identifier_for, postscript_names, render_document, write_pdf
 from portrait.pdffacts import read_facts
 from portrait.project import Project
+from portrait.variants import SCREEN, Variant
 
 # The margin box that carries the edition's name on shared pages (see templates/styles/base.css).
 EDITION_FOOTER = "@bottom-left"
@@ -39,24 +40,32 @@ class Rendered:
 class Renderer:
     """Renders the Portrait and its editions for one project and one set of inputs."""
 
-    def __init__(self, project: Project, inputs: Any):
+    def __init__(self, project: Project, inputs: Any, variant: Variant = SCREEN):
         self.project = project
         self.inputs = inputs
+        self.variant = variant
         self.env = environment(project)
         self.font_config = FontConfiguration()
         self.image_cache: dict = {}
         self._shared: tuple[str, Document] | None = None
+        self._notes: Document | None = None
+        self._page_layers: dict[int, tuple[list, list]] = {}  # id(layers) → (layers, as laid out)
         self._allowed_fonts = postscript_names(font_files(project, inputs.brand))
 
     def html(self, edition: Any = None, parts: str = "all") -> str:
         i = self.inputs
-        page = Page(i.content, i.brand, i.cover, i.built, edition=edition, parts=parts)
+        page = Page(
+            i.content, i.brand, i.cover, i.built, edition=edition, parts=parts,
+            variant=self.variant.name, variant_stylesheets=self.variant.stylesheets,
+            extra={"notes_pages": max(self.variant.page_multiple - 1, 0)},
+        )
         return render_html(self.project, page, self.env)
 
     def layout(self, html: str) -> Document:
         return render_document(
             html, self.project.templates, self.project.readable_roots,
             font_config=self.font_config, cache=self.image_cache,
+            options=self.variant.render_options,
         )
 
     def shared(self) -> tuple[str, Document]:
@@ -82,11 +91,55 @@ class Renderer:
         combined = own.copy([cover, *foreword, *body, back])
         return self._write(combined, shared_html + own_html)
 
+    def notes(self) -> Document:
+        """Designed notes pages, laid out once, that make up a booklet's page count."""
+        if self._notes is None:
+            self._notes = self.layout(self.html(parts="notes"))
+        return self._notes
+
+    def padded(self, document: Document) -> Document:
+        """``document`` with notes pages before its back cover, up to the variant's page multiple.
+
+        A saddle-stitched booklet has a multiple of 4 pages; these are planned pages, not blanks
+        left by a printer's imposition software.
+        """
+        missing = -len(document.pages) % self.variant.page_multiple
+        if not missing:
+            return document
+        notes = self.notes().pages
+        if len(notes) < missing:
+            raise BuildError(f"{missing} notes pages needed but only {len(notes)} laid out")
+        *body, back = document.pages
+        return document.copy([*body, *notes[:missing], back])
+
     def _write(self, document: Document, html_key: str) -> Rendered:
+        document = self.padded(document)
+        self._unpaint_marks(document)
         # The /ID depends on the inputs, not on where the checkout is (the HTML holds file URIs).
-        pdf = write_pdf(document, identifier=identifier_for(html_key.replace(self.project.root.as_uri(), "")))
+        key = html_key.replace(self.project.root.as_uri(), "")
+        pdf = write_pdf(
+            document, identifier=identifier_for(key, self.variant.name),
+            options=self.variant.write_options, finisher=self.variant.finish,
+        )
         check_fonts(read_facts(pdf), self._allowed_fonts)
         return Rendered(pdf, len(document.pages))
+
+
+    def _unpaint_marks(self, document: Document) -> None:
+        """Undo what an earlier write left on the shared pages.
+
+        WeasyPrint 70 paints crop marks by inserting a background layer into the page box each
+        time the page is written, so a page written for the tenth edition would carry ten sets of
+        marks (and the PDF grow by 20 form XObjects per write). Restore every page background to
+        its layers as laid out before each write.
+        """
+        for page in document.pages:
+            background = page._page_box.background
+            if background is None:
+                continue
+            layers = background.layers
+            saved = self._page_layers.setdefault(id(layers), (layers, list(layers)))[1]
+            layers[:] = saved
 
 
 def _margin_box(page: LaidOutPage, at_keyword: str) -> MarginBox | None:

@@ -1,0 +1,378 @@
+"""Preflight: does a PDF meet the rules of the file it claims to be?
+
+Two profiles, picked from what the file says about itself (or forced with ``--as``):
+
+- ``screen``: a tagged, accessible PDF (PDF/UA-1): a subset of the Matterhorn protocol that can
+  be checked by reading the file (see the README for which checkpoints).
+- ``print``: a PDF/X-4 file for a press: output intent, page boxes, no interactive elements,
+  effective image resolution, booklet page count.
+
+Every rule reads facts from portrait.pdffacts; a rule is a function from facts to a list of
+reasons it fails (empty: it passes). The build runs this on everything it writes.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+from portrait.errors import BuildError, InputError, Problem
+from portrait.pdffacts import PdfFacts, read_facts
+
+PROFILES = ("screen", "print")
+MIN_PRINT_DPI = 300.0
+MIN_SCREEN_DPI = 96.0
+BOOKLET_MULTIPLE = 4
+
+
+@dataclass(frozen=True)
+class Result:
+    rule: str
+    passed: bool
+    detail: str  # what was found, or why it fails
+
+
+@dataclass(frozen=True)
+class Report:
+    name: str  # the file, as given
+    profile: str
+    results: list[Result]
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for r in self.results)
+
+    @property
+    def failures(self) -> list[Result]:
+        return [r for r in self.results if not r.passed]
+
+    def table(self) -> str:
+        width = max(len(r.rule) for r in self.results)
+        lines = [f"{self.name} ({self.profile})", f"  {'rule'.ljust(width)}  result  detail"]
+        for r in self.results:
+            lines.append(f"  {r.rule.ljust(width)}  {'pass' if r.passed else 'FAIL'}    {r.detail}")
+        verdict = "passes" if self.passed else f"FAILS {len(self.failures)} rule(s)"
+        lines.append(f"  → {self.name} {verdict}")
+        return "\n".join(lines)
+
+
+Rule = Callable[[PdfFacts], tuple[bool, str]]
+
+
+# Rules for every file.
+
+
+def fonts_embedded(f: PdfFacts) -> tuple[bool, str]:
+    missing = sorted(font.name for font in f.fonts if not font.embedded)
+    if missing:
+        return False, "not embedded: " + ", ".join(missing)
+    return True, f"{len(f.fonts)} fonts, all embedded"
+
+
+def metadata(f: PdfFacts) -> tuple[bool, str]:
+    title = f.metadata.get("Title", "").strip()
+    if not title:
+        return False, "no document title (Info /Title)"
+    if "dc:title" not in f.xmp:
+        return False, "no dc:title in the XMP metadata"
+    return True, f"title “{title}”"
+
+
+def internal_links(f: PdfFacts) -> tuple[bool, str]:
+    broken = [page + 1 for page, target in f.internal_links if target is None]
+    if broken:
+        return False, f"{len(broken)} links go nowhere (on pages {_pages(broken)})"
+    return True, f"{len(f.internal_links)} internal links resolve"
+
+
+def page_count(f: PdfFacts) -> tuple[bool, str]:
+    return f.pages > 0, f"{f.pages} pages"
+
+
+# Screen: tagged PDF/UA-1.
+
+
+def pdfua_identifier(f: PdfFacts) -> tuple[bool, str]:
+    if f.pdfua_part != "1":
+        return False, "no pdfuaid:part=1 in the XMP metadata (Matterhorn checkpoint 06)"
+    return True, "PDF/UA-1 declared in XMP"
+
+
+def tagged(f: PdfFacts) -> tuple[bool, str]:
+    if not f.tagged:
+        return False, "no /StructTreeRoot: the PDF is not tagged (Matterhorn checkpoint 01)"
+    if not f.marked:
+        return False, "/MarkInfo /Marked is not true (PDF/UA-1 7.1)"
+    if f.tab_order_pages < f.pages:
+        return (
+            False,
+            f"{f.pages - f.tab_order_pages} pages lack /Tabs /S (Matterhorn checkpoint 28)",
+        )
+    return True, f"{sum(f.structure.values())} structure elements"
+
+
+def content_tagged(f: PdfFacts) -> tuple[bool, str]:
+    if not f.tagged:
+        return True, "— (no structure: see tagged structure)"
+    if f.orphaned_content:
+        return False, (
+            f"{f.orphaned_content} pieces of content belong to structure elements outside the tree:"
+            " neither tagged nor artifacts (Matterhorn checkpoints 01 and 18)"
+        )
+    return True, "all marked content is in the structure tree or an artifact"
+
+
+def language(f: PdfFacts) -> tuple[bool, str]:
+    if not f.language:
+        return False, "no document language (/Lang) (Matterhorn checkpoint 11)"
+    return True, f"/Lang {f.language}"
+
+
+def display_title(f: PdfFacts) -> tuple[bool, str]:
+    if not f.display_doc_title:
+        return False, "ViewerPreferences /DisplayDocTitle is not true (Matterhorn checkpoint 07)"
+    return True, "viewer shows the title"
+
+
+def headings(f: PdfFacts) -> tuple[bool, str]:
+    if not f.tagged:
+        return True, "— (no structure: see tagged structure)"
+    if not f.headings:
+        return False, "no headings tagged (H1–H6)"
+    if f.headings[0] != 1:
+        return False, f"the first heading is H{f.headings[0]}, not H1 (Matterhorn checkpoint 14)"
+    for before, after in zip(f.headings, f.headings[1:], strict=False):
+        if after > before + 1:
+            return (
+                False,
+                f"heading level skips from H{before} to H{after} (Matterhorn checkpoint 14)",
+            )
+    return True, f"{len(f.headings)} headings, no skipped levels"
+
+
+def alt_text(f: PdfFacts) -> tuple[bool, str]:
+    figures = f.structure.get("Figure", 0)
+    if f.figures_without_alt:
+        return (
+            False,
+            f"{f.figures_without_alt} of {figures} figures have no alternate text"
+            " (Matterhorn checkpoint 13)",
+        )
+    return True, f"{figures} figures, all with alternate text"
+
+
+def table_headers(f: PdfFacts) -> tuple[bool, str]:
+    tables = f.structure.get("Table", 0)
+    if f.tables_without_headers:
+        return False, (
+            f"{f.tables_without_headers} of {tables} tables have no header cells (TH)"
+            " (Matterhorn checkpoint 15)"
+        )
+    return True, f"{tables} tables, all with header cells"
+
+
+def tagged_annotations(f: PdfFacts) -> tuple[bool, str]:
+    if f.untagged_annotations:
+        return (
+            False,
+            f"{f.untagged_annotations} link or widget annotations are not tagged"
+            " (Matterhorn checkpoint 28)",
+        )
+    links, widgets = f.annotations.get("Link", 0), f.annotations.get("Widget", 0)
+    return True, f"{links} links and {widgets} widgets, all tagged"
+
+
+def link_descriptions(f: PdfFacts) -> tuple[bool, str]:
+    if f.undescribed_links:
+        return False, (
+            f"{f.undescribed_links} link annotations have no description (/Contents)"
+            " (Matterhorn checkpoint 28)"
+        )
+    return True, f"{f.annotations.get('Link', 0)} links, all described"
+
+
+def field_tooltips(f: PdfFacts) -> tuple[bool, str]:
+    unnamed = sorted(name for name, tooltip in f.form_fields.items() if not tooltip.strip())
+    if unnamed:
+        return False, "form fields without a tooltip (/TU): " + ", ".join(
+            unnamed
+        ) + " (Matterhorn checkpoint 28)"
+    return True, f"{len(f.form_fields)} form fields, all with tooltips"
+
+
+def screen_images(f: PdfFacts) -> tuple[bool, str]:
+    return _resolution(f, MIN_SCREEN_DPI)
+
+
+# Print: PDF/X-4.
+
+
+def pdfx_version(f: PdfFacts) -> tuple[bool, str]:
+    if f.pdfx_version != "PDF/X-4":
+        found = f.pdfx_version or "none"
+        return False, f"GTS_PDFXVersion in XMP is {found}, not PDF/X-4"
+    if f.metadata.get("Trapped") not in ("/True", "/False"):
+        return False, "Info /Trapped is not True or False"
+    return (
+        True,
+        f"PDF/X-4 declared, PDF {f.pdf_version}, Trapped {f.metadata['Trapped'].lstrip('/')}",
+    )
+
+
+def output_intent(f: PdfFacts) -> tuple[bool, str]:
+    pdfx = [i for i in f.output_intents if i.subtype == "/GTS_PDFX"]
+    if len(pdfx) != 1:
+        return False, f"{len(pdfx)} GTS_PDFX output intents; exactly one is needed"
+    intent = pdfx[0]
+    if intent.components is None:
+        return False, "the output intent has no embedded ICC profile (DestOutputProfile)"
+    if intent.components != 4:
+        return False, f"the output profile has {intent.components} components, not CMYK"
+    return True, f"{intent.identifier}, CMYK ICC profile embedded"
+
+
+def device_colour(f: PdfFacts) -> tuple[bool, str]:
+    if f.device_rgb_without_default:
+        return False, (
+            f"{f.device_rgb_without_default} pages or forms paint in DeviceRGB with no DefaultRGB"
+            " colour space: the press cannot know what the RGB means"
+        )
+    return True, "DeviceRGB only where DefaultRGB (sRGB) defines it"
+
+
+def page_boxes(f: PdfFacts) -> tuple[bool, str]:
+    if f.pages_without_trimbox:
+        return False, f"no TrimBox on pages {_pages([p + 1 for p in f.pages_without_trimbox])}"
+    if f.pages_without_bleedbox:
+        return False, f"no BleedBox on pages {_pages([p + 1 for p in f.pages_without_bleedbox])}"
+    if f.pages_with_bad_boxes:
+        bad = _pages([p + 1 for p in f.pages_with_bad_boxes])
+        return False, f"TrimBox ⊆ BleedBox ⊆ MediaBox does not hold on pages {bad}"
+    return True, "TrimBox and BleedBox on every page"
+
+
+def no_interactive(f: PdfFacts) -> tuple[bool, str]:
+    found = {k: v for k, v in f.annotations.items() if k in ("Link", "Widget")}
+    if found or f.form_fields:
+        what = (
+            ", ".join(f"{n} {k}" for k, n in sorted(found.items()))
+            or f"{len(f.form_fields)} fields"
+        )
+        return False, f"a print file has no links or form fields; found {what}"
+    return True, "no links or form fields"
+
+
+def print_images(f: PdfFacts) -> tuple[bool, str]:
+    return _resolution(f, MIN_PRINT_DPI)
+
+
+def booklet(f: PdfFacts) -> tuple[bool, str]:
+    if f.pages % BOOKLET_MULTIPLE:
+        return False, f"{f.pages} pages is not a multiple of {BOOKLET_MULTIPLE} (saddle stitching)"
+    return True, f"{f.pages} pages, a multiple of {BOOKLET_MULTIPLE}"
+
+
+def _resolution(f: PdfFacts, minimum: float) -> tuple[bool, str]:
+    if not f.images:
+        return True, "no raster images (vector art only)"
+    low = [i for i in f.images if i.dpi < minimum]
+    if low:
+        worst = min(low, key=lambda i: i.dpi)
+        return False, (
+            f"{len(low)} images below {minimum:.0f} dpi effective; lowest {worst.dpi:.0f} dpi "
+            f"({worst.pixels[0]}×{worst.pixels[1]} px on page {worst.page + 1})"
+        )
+    return True, f"{len(f.images)} images, lowest {min(i.dpi for i in f.images):.0f} dpi effective"
+
+
+COMMON: list[tuple[str, Rule]] = [
+    ("page count", page_count),
+    ("fonts embedded", fonts_embedded),
+    ("metadata", metadata),
+    ("internal links", internal_links),
+]
+RULES: dict[str, list[tuple[str, Rule]]] = {
+    "screen": COMMON
+    + [
+        ("PDF/UA identifier", pdfua_identifier),
+        ("tagged structure", tagged),
+        ("content tagged", content_tagged),
+        ("language", language),
+        ("title displayed", display_title),
+        ("heading levels", headings),
+        ("alt text", alt_text),
+        ("table headers", table_headers),
+        ("tagged annotations", tagged_annotations),
+        ("link descriptions", link_descriptions),
+        ("form field tooltips", field_tooltips),
+        ("image resolution", screen_images),
+    ],
+    "print": COMMON
+    + [
+        ("PDF/X-4 keys", pdfx_version),
+        ("output intent", output_intent),
+        ("device colour", device_colour),
+        ("page boxes", page_boxes),
+        ("no links or fields", no_interactive),
+        ("image resolution", print_images),
+        ("booklet pages", booklet),
+    ],
+}
+
+
+def profile_of(f: PdfFacts) -> str:
+    """What the file claims to be: PDF/X → print, otherwise screen."""
+    return (
+        "print"
+        if f.pdfx_version or any(i.subtype == "/GTS_PDFX" for i in f.output_intents)
+        else "screen"
+    )
+
+
+def check(pdf: bytes, name: str, profile: str = "auto") -> Report:
+    pypdf_log = logging.getLogger("pypdf")
+    level, pypdf_log.level = pypdf_log.level, logging.ERROR  # its warnings become our FAIL rows
+    try:
+        facts = read_facts(PdfReader(io.BytesIO(pdf)))
+    except (PdfReadError, ValueError, KeyError) as exc:
+        return Report(name, profile, [Result("readable", False, f"not a readable PDF: {exc}")])
+    finally:
+        pypdf_log.setLevel(level)
+    chosen = profile_of(facts) if profile == "auto" else profile
+    results = []
+    for rule, test in RULES[chosen]:
+        passed, detail = test(facts)
+        results.append(Result(rule, passed, detail))
+    return Report(name, chosen, results)
+
+
+def check_file(path: Path, profile: str = "auto", shown_as: str | None = None) -> Report:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(
+            Problem(
+                shown_as or str(path),
+                f"cannot read the file ({exc.strerror})",
+                fix="give the path of a PDF file",
+            )
+        ) from None
+    return check(data, shown_as or str(path), profile)
+
+
+def require(report: Report) -> None:
+    """Raise a BuildError naming every failed rule (the build's use of the preflight)."""
+    if not report.passed:
+        reasons = "\n".join(f"  {r.rule}: {r.detail}" for r in report.failures)
+        raise BuildError(f"{report.name} fails the {report.profile} preflight:\n{reasons}")
+
+
+def _pages(numbers: list[int]) -> str:
+    shown = ", ".join(str(n) for n in numbers[:8])
+    return shown + (f" and {len(numbers) - 8} more" if len(numbers) > 8 else "")

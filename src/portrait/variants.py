@@ -1,0 +1,242 @@
+"""The two kinds of file made from one publication: for screens and for the press.
+
+A *variant* is what differs between them: an extra stylesheet, the options WeasyPrint lays out
+and writes with, what is done to the PDF after WeasyPrint has made it, and a page-count rule.
+
+- ``screen``: tagged PDF/UA-1 with a fillable reflection worksheet, links and bookmarks. For
+  district websites (WCAG 2.1 AA asks for tagged, accessible PDFs) and for reading on screen.
+- ``print``: PDF/X-4 for a print shop: 0.125 in bleed, crop marks, TrimBox/BleedBox, a CMYK
+  output intent with the ICC profile in ``assets/color/``, no links or form fields, and a page
+  count that is a multiple of 4 (a saddle-stitched booklet) made up with notes pages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pydyf
+
+# PDF/X-4 names the printing condition by a registered identifier; the profile in
+# assets/color/ is built from the FOGRA39 characterization data (see assets/color/README.md).
+OUTPUT_CONDITION = "FOGRA39"
+OUTPUT_CONDITION_INFO = "Coated FOGRA39 (ISO 12647-2:2004/Amd 1), offset, coated paper"
+ICC_REGISTRY = "http://www.color.org"
+# The bleed a press trims into. print.css gives WeasyPrint twice as much, so that its crop marks
+# (drawn in the outer half) sit beyond the art, which runs exactly this far past the trim.
+BLEED_PT = 9.0  # 0.125 in
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    stylesheets: tuple[str, ...] = ()  # extra stylesheets in templates/styles/, after the base ones
+    render_options: dict[str, Any] = field(default_factory=dict)
+    write_options: dict[str, Any] = field(default_factory=dict)
+    finish: Callable[[Any, pydyf.PDF], None] | None = None  # WeasyPrint's `finisher`
+    page_multiple: int = 1  # pad with notes pages before the back cover up to a multiple of this
+    file_suffix: str = ""  # portrait-of-a-leader<suffix>.pdf
+
+
+def _finish_print(document: Any, pdf: pydyf.PDF) -> None:
+    """Make WeasyPrint's PDF/X-4 output what a press expects.
+
+    - No interactive elements: a printed page has no links (PDF/X-4 forbids annotations inside the
+      trim area unless they are printed, and links never are).
+    - Colours in the stylesheets and SVG art are sRGB; WeasyPrint writes them as DeviceRGB. A
+      DefaultRGB colour space says that DeviceRGB means sRGB, so the press converts it to the
+      output intent's CMYK with a known source profile instead of guessing.
+    - The BleedBox is the art's bleed (WeasyPrint puts it 10 pt out; ours is 0.125 in).
+    - The output intent names the printing condition by its registered name.
+    """
+    srgb = _srgb_profile(pdf)
+    for obj in pdf.objects:
+        if not isinstance(obj, pydyf.Dictionary):
+            continue
+        if obj.get("Type") == "/Page":
+            obj.pop("Annots", None)
+            left, top, right, bottom = obj["TrimBox"]
+            obj["BleedBox"] = pydyf.Array(
+                [left - BLEED_PT, top - BLEED_PT, right + BLEED_PT, bottom + BLEED_PT]
+            )
+        elif "lab-d50" in obj and "lab-d65" in obj:  # WeasyPrint's shared ColorSpace resource
+            obj["DefaultRGB"] = pydyf.Array(("/ICCBased", srgb.reference))
+        elif "ShadingType" in obj and _outputs(obj.get("Function")) == 3:
+            # WeasyPrint 70 gives gradients the output intent's colour space (CMYK) but RGB
+            # stops; viewers then draw nothing. Their stops are sRGB: say so.
+            obj["ColorSpace"] = "/DeviceRGB"
+    pdf.catalog.pop("AcroForm", None)
+    pdf.catalog.get("Names", {}).pop("Dests", None)
+    _stable_document_id(pdf)
+    _embed_profiles_as_shipped(document, pdf)
+    for intent in pdf.catalog.get("OutputIntents", []):
+        intent["OutputConditionIdentifier"] = pydyf.String(OUTPUT_CONDITION)
+        intent["OutputCondition"] = pydyf.String(OUTPUT_CONDITION_INFO)
+        intent["Info"] = pydyf.String(OUTPUT_CONDITION_INFO)
+        intent["RegistryName"] = pydyf.String(ICC_REGISTRY)
+
+
+def _embed_profiles_as_shipped(document: Any, pdf: pydyf.PDF) -> None:
+    """Embed each ICC profile byte for byte as shipped in assets/.
+
+    WeasyPrint embeds what LittleCMS re-serialises from the parsed profile: a bigger file
+    (438 KB for our 185 KB one) that changes from one write to the next. The press should get
+    the profile we ship. Read through the document's own (project-locked) fetcher.
+    """
+    for profile in document.color_profiles.values():
+        if profile.pdf_reference is None:
+            continue
+        response = document.url_fetcher.fetch(profile.src)
+        try:
+            data = response.read()
+        finally:
+            response.close()
+        pdf.objects[int(profile.pdf_reference.split()[0])].stream = [data]
+
+
+_RANDOM_DOCUMENT_ID = re.compile(rb"xmp\.did:[0-9a-f-]{36}")
+
+
+def _stable_document_id(pdf: pydyf.PDF) -> None:
+    """Replace the random XMP DocumentID WeasyPrint writes for PDF/X-4 by one derived from the
+    metadata itself, so that the same inputs give the same bytes (reproducible builds)."""
+    metadata = pdf.objects[int(pdf.catalog["Metadata"].split()[0])]
+    data = b"".join(metadata.stream)
+    stable = uuid.uuid5(
+        uuid.NAMESPACE_URL, hashlib.sha256(_RANDOM_DOCUMENT_ID.sub(b"", data)).hexdigest()
+    )
+    metadata.stream = [_RANDOM_DOCUMENT_ID.sub(f"xmp.did:{stable}".encode(), data)]
+
+
+def _outputs(function: Any) -> int | None:
+    """How many colour components a (stitching) shading function yields."""
+    if isinstance(function, pydyf.Dictionary):
+        if "C0" in function:
+            return len(function["C0"])
+        for sub in function.get("Functions", []):
+            return _outputs(sub)
+    return None
+
+
+def _srgb_profile(pdf: pydyf.PDF) -> pydyf.Stream:
+    from importlib.resources import files
+
+    data = (files("weasyprint") / "pdf" / "sRGB2014.icc").read_bytes()
+    stream = pydyf.Stream([data], pydyf.Dictionary({"N": 3}), compress=True)
+    pdf.add_object(stream)
+    return stream
+
+
+def _describe_links(document: Any) -> None:
+    """Give each link annotation its visible text as its description (/Contents).
+
+    PDF/UA asks for a description of every link; WeasyPrint writes the bare target there
+    ("introduction", "https://…"), which a screen reader would read out instead of the words.
+    """
+    for page in document.pages:
+        for _kind, _target, _rect, box in page.links:
+            annotation = getattr(box, "link_annotation", None)
+            if annotation is None or box.element is None:
+                continue
+            text = box.element.get("title") or " ".join("".join(box.element.itertext()).split())
+            if text:
+                annotation["Contents"] = pydyf.String(text)
+
+
+def _number(reference: Any) -> int:
+    return int(reference.split()[0])  # pydyf references are b"12 0 R"
+
+
+def _artifact_margin_content(pdf: pydyf.PDF) -> None:
+    """Mark running heads and page numbers as artifacts.
+
+    WeasyPrint 70 tags the text of page margin boxes with structure elements that it then leaves
+    out of the structure tree (PDF/UA-1 has no place for them in the tree), so that text is
+    neither real content nor an artifact: PDF/UA asks for pagination to be an artifact. Every
+    marked-content sequence whose element is not reachable from the structure tree root becomes
+    an /Artifact sequence, and the parent tree forgets it.
+    """
+    root = pdf.catalog.get("StructTreeRoot")
+    if root is None:
+        return
+    tree = pdf.objects[_number(root)]
+    reachable: set[int] = set()
+    stack = list(tree["K"])
+    while stack:
+        kid = stack.pop()
+        if not isinstance(kid, bytes) or not kid.endswith(b" R"):
+            continue  # marked-content ids
+        number = _number(kid)
+        if number in reachable:
+            continue
+        reachable.add(number)
+        element = pdf.objects[number]
+        if isinstance(element, pydyf.Dictionary) and "K" in element:
+            stack.extend(element["K"])
+    nums = pdf.objects[_number(tree["ParentTree"])]["Nums"]
+    kids = pdf.pages["Kids"]  # pydyf keeps page references flat: number, 0, "R", ...
+    page_streams = [pdf.objects[_number(pdf.objects[n]["Contents"])] for n in kids[::3]]
+    for key, value in zip(nums[::2], nums[1::2], strict=True):
+        if not isinstance(value, pydyf.Array) or key >= len(page_streams):
+            continue  # annotations' entries
+        orphans = {mcid for mcid, ref in enumerate(value) if _number(ref) not in reachable}
+        if not orphans:
+            continue
+        for mcid in orphans:
+            value[mcid] = "null"
+        ops, kept = page_streams[key].stream, []
+        for op in ops:  # "/Tag", <</MCID n>>, b"BDC" → "/Artifact", b"BMC"
+            properties = kept[-1] if op == b"BDC" and len(kept) >= 2 else None
+            if isinstance(properties, pydyf.Dictionary) and properties.get("MCID") in orphans:
+                kept[-2:] = ["/Artifact"]
+                op = b"BMC"
+            kept.append(op)
+        page_streams[key].stream = kept
+
+
+def _finish_screen(document: Any, pdf: pydyf.PDF) -> None:
+    """Describe links; make WeasyPrint's radio buttons one field per group.
+
+    WeasyPrint 70 gives each radio widget its own /T and lists it in the AcroForm's /Fields as
+    well as in its group's /Kids; readers (and pypdf) then see one field per button, named
+    ``rating-x.rating-x``. A widget of a group carries no name: the group is the field.
+    """
+    _describe_links(document)
+    _artifact_margin_content(pdf)
+    acroform = pdf.catalog.get("AcroForm")
+    if not acroform:
+        return
+    kids: set[int] = set()
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Dictionary) and obj.get("FT") == "/Btn" and "Kids" in obj:
+            for ref in obj["Kids"]:  # pydyf references are b"12 0 R"
+                number = int(ref.split()[0])
+                pdf.objects[number].pop("T", None)
+                pdf.objects[number].pop("TU", None)
+                kids.add(number)
+    acroform["Fields"] = pydyf.Array(r for r in acroform["Fields"] if int(r.split()[0]) not in kids)
+
+
+SCREEN = Variant(
+    name="screen",
+    write_options={"pdf_variant": "pdf/ua-1", "pdf_forms": True},
+    finish=_finish_screen,
+)
+
+PRINT = Variant(
+    name="print",
+    stylesheets=("print.css",),
+    # pdf/x-4 at layout time makes WeasyPrint take the @color-profile device-cmyk of print.css
+    # as the output intent; at write time it adds the PDF/X metadata.
+    render_options={"pdf_variant": "pdf/x-4"},
+    write_options={"pdf_variant": "pdf/x-4"},
+    finish=_finish_print,
+    page_multiple=4,
+    file_suffix="-print",
+)
+
+VARIANTS = {v.name: v for v in (SCREEN, PRINT)}

@@ -1,0 +1,67 @@
+"""The screen and print editions, built once per test process and shared by the test modules.
+
+Building both takes several seconds; every test that reads them uses these cached results.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+from types import SimpleNamespace
+
+from markupsafe import Markup
+from pypdf import PdfReader
+
+from portrait.pipeline import Inputs, load_inputs
+from portrait.project import Project
+from portrait.render import Renderer
+from portrait.variants import PRINT, SCREEN
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Built:
+    pdf: bytes
+    renderer: Renderer
+
+    def reader(self) -> PdfReader:
+        return PdfReader(io.BytesIO(self.pdf))
+
+
+@lru_cache(maxsize=1)
+def project_inputs() -> tuple[Project, Inputs]:
+    project = Project.at(ROOT)
+    return project, load_inputs(project)
+
+
+@cache
+def edition(variant_name: str) -> Built:
+    project, inputs = project_inputs()
+    variant = {"screen": SCREEN, "print": PRINT}[variant_name]
+    renderer = Renderer(project, inputs, variant)
+    return Built(renderer.portrait().pdf, renderer)
+
+
+def district() -> SimpleNamespace:
+    """A stand-in for a district edition (portrait.districts is built on another branch): the
+    attributes the templates read, with a foreword so that the edition has one page more."""
+    return SimpleNamespace(
+        name="Example District",
+        cover_line="Example District · 2025",
+        logo_uri=(ROOT / "assets" / "portraits" / "portrait-1.svg").as_uri(),
+        css="",
+        contact=None,
+        foreword=SimpleNamespace(
+            title="A word from our district",
+            body=Markup("<p>Placeholder foreword for tests.</p>"),
+            signed=[SimpleNamespace(name="A. Person", role="Superintendent")],
+        ),
+    )
+
+
+@cache
+def district_edition(variant_name: str) -> bytes:
+    return edition(variant_name).renderer.edition(district()).pdf

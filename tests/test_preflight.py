@@ -1,0 +1,318 @@
+"""The preflight: each rule passes the real editions and fails a copy broken in that one way."""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    FloatObject,
+    NameObject,
+    NumberObject,
+    TextStringObject,
+)
+from weasyprint import HTML
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _editions import edition  # noqa: E402
+
+from portrait.cli import main  # noqa: E402
+from portrait.preflight import RULES, check  # noqa: E402
+
+Edit = Callable[[PdfWriter], None]
+
+
+def broken(pdf: bytes, edit: Edit) -> bytes:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    edit(writer)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def failed_rules(pdf: bytes, profile: str) -> set[str]:
+    return {r.rule for r in check(pdf, "test.pdf", profile).failures}
+
+
+# Edits, one fault each.
+
+
+def _root(w: PdfWriter) -> DictionaryObject:
+    return w._root_object
+
+
+def _struct_elements(w: PdfWriter) -> Iterator[DictionaryObject]:
+    stack = [_root(w)["/StructTreeRoot"].get_object()["/K"]]
+    while stack:
+        node = stack.pop()
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, list):
+            stack.extend(reversed(node))
+        elif isinstance(node, DictionaryObject) and "/S" in node:
+            yield node
+            stack.append(node.get("/K"))
+
+
+def _first_struct(w: PdfWriter, kind: str) -> DictionaryObject:
+    return next(e for e in _struct_elements(w) if e["/S"] == kind)
+
+
+def _annotations(w: PdfWriter, subtype: str) -> Iterator[DictionaryObject]:
+    for page in w.pages:
+        for ref in page.get("/Annots", []):
+            annot = ref.get_object()
+            if annot["/Subtype"] == subtype:
+                yield annot
+
+
+def _xmp_replace(old: str, new: str) -> Edit:
+    def edit(w: PdfWriter) -> None:
+        stream = _root(w)["/Metadata"].get_object()
+        text = stream.get_data().decode()
+        assert old in text
+        stream.set_data(text.replace(old, new).encode())
+
+    return edit
+
+
+def _unembed_a_font(w: PdfWriter) -> None:
+    fonts = w.pages[0]["/Resources"]["/Font"]
+    font = next(iter(fonts.values())).get_object()
+    if "/DescendantFonts" in font:
+        font = font["/DescendantFonts"][0].get_object()
+    descriptor = font["/FontDescriptor"].get_object()
+    for key in ("/FontFile", "/FontFile2", "/FontFile3"):
+        descriptor.pop(key, None)
+
+
+def _drop_title(w: PdfWriter) -> None:
+    del w._info.get_object()["/Title"]
+
+
+def _break_a_link(w: PdfWriter) -> None:
+    link = next(a for a in _annotations(w, "/Link") if "/URI" not in a.get("/A", {}))
+    link.pop("/A", None)
+    link[NameObject("/Dest")] = TextStringObject("no-such-anchor")
+
+
+def _skip_a_heading_level(w: PdfWriter) -> None:
+    _first_struct(w, "/H2")[NameObject("/S")] = NameObject("/H4")
+
+
+def _figure_without_alt(w: PdfWriter) -> None:
+    _first_struct(w, "/P")[NameObject("/S")] = NameObject("/Figure")
+
+
+def _table_without_headers(w: PdfWriter) -> None:
+    for element in _struct_elements(w):
+        if element["/S"] == "/TH":
+            element[NameObject("/S")] = NameObject("/TD")
+
+
+def _orphan_a_paragraph(w: PdfWriter) -> None:
+    """Take a paragraph out of the tree, as WeasyPrint 70 leaves running heads."""
+    paragraph = _first_struct(w, "/P")
+    parent = paragraph["/P"].get_object()
+    kids = parent["/K"]
+    kept = [k for k in kids if getattr(k, "idnum", None) != paragraph.indirect_reference.idnum]
+    parent[NameObject("/K")] = ArrayObject(kept)
+
+
+def _untag_a_link(w: PdfWriter) -> None:
+    del next(_annotations(w, "/Link"))["/StructParent"]
+
+
+def _undescribed_link(w: PdfWriter) -> None:
+    del next(_annotations(w, "/Link"))["/Contents"]
+
+
+def _field_without_tooltip(w: PdfWriter) -> None:
+    field = next(a for a in _annotations(w, "/Widget") if a.get("/FT") == "/Tx")
+    del field["/TU"]
+
+
+def _drop_default_rgb(w: PdfWriter) -> None:
+    w.pages[0]["/Resources"]["/ColorSpace"].get_object().pop("/DefaultRGB")
+
+
+def _drop_trimbox(w: PdfWriter) -> None:
+    del w.pages[2]["/TrimBox"]
+
+
+def _bleedbox_inside_trim(w: PdfWriter) -> None:
+    w.pages[3][NameObject("/BleedBox")] = ArrayObject(FloatObject(v) for v in (10, 10, 600, 780))
+
+
+def _add_a_link(w: PdfWriter) -> None:
+    page = w.pages[1]
+    link = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Link"),
+            NameObject("/Rect"): ArrayObject(NumberObject(v) for v in (72, 72, 144, 90)),
+            NameObject("/A"): DictionaryObject(
+                {
+                    NameObject("/S"): NameObject("/URI"),
+                    NameObject("/URI"): TextStringObject("https://knowledgeworks.org"),
+                }
+            ),
+        }
+    )
+    page[NameObject("/Annots")] = ArrayObject([w._add_object(link)])
+
+
+def _rgb_output_profile(w: PdfWriter) -> None:
+    intent = _root(w)["/OutputIntents"][0].get_object()
+    intent["/DestOutputProfile"].get_object()[NameObject("/N")] = NumberObject(3)
+
+
+SCREEN_FAULTS: dict[str, Edit] = {
+    "fonts embedded": _unembed_a_font,
+    "metadata": _drop_title,
+    "internal links": _break_a_link,
+    "PDF/UA identifier": _xmp_replace('pdfuaid:part="1"', ""),
+    "tagged structure": lambda w: _root(w).pop("/StructTreeRoot"),
+    "content tagged": _orphan_a_paragraph,
+    "language": lambda w: _root(w).pop("/Lang"),
+    "title displayed": lambda w: _root(w).pop("/ViewerPreferences"),
+    "heading levels": _skip_a_heading_level,
+    "alt text": _figure_without_alt,
+    "table headers": _table_without_headers,
+    "tagged annotations": _untag_a_link,
+    "link descriptions": _undescribed_link,
+    "form field tooltips": _field_without_tooltip,
+}
+
+PRINT_FAULTS: dict[str, Edit] = {
+    "fonts embedded": _unembed_a_font,
+    "metadata": _drop_title,
+    "PDF/X-4 keys": _xmp_replace("PDF/X-4</pdfxid:GTS_PDFXVersion>", "</pdfxid:GTS_PDFXVersion>"),
+    "output intent": lambda w: _root(w).pop("/OutputIntents"),
+    "device colour": _drop_default_rgb,
+    "page boxes": _drop_trimbox,
+    "no links or fields": _add_a_link,
+    "booklet pages": lambda w: w.remove_page(5),
+}
+
+
+def test_every_rule_has_a_fault() -> None:
+    """Image resolution is tested on small rendered files below; every other rule here."""
+    assert set(SCREEN_FAULTS) | {"image resolution", "page count"} == {
+        n for n, _ in RULES["screen"]
+    }
+    missing = {n for n, _ in RULES["print"]} - set(PRINT_FAULTS)
+    assert missing == {"image resolution", "page count", "internal links"}
+
+
+@pytest.mark.parametrize("rule", list(SCREEN_FAULTS))
+def test_screen_rule_fails_on_its_fault_only(rule: str) -> None:
+    good = edition("screen").pdf
+    assert failed_rules(good, "screen") == set()
+    assert failed_rules(broken(good, SCREEN_FAULTS[rule]), "screen") == {rule}
+
+
+@pytest.mark.parametrize("rule", list(PRINT_FAULTS))
+def test_print_rule_fails_on_its_fault_only(rule: str) -> None:
+    good = edition("print").pdf
+    assert failed_rules(good, "print") == set()
+    assert failed_rules(broken(good, PRINT_FAULTS[rule]), "print") == {rule}
+
+
+def test_output_intent_must_be_cmyk() -> None:
+    bad = broken(edition("print").pdf, _rgb_output_profile)
+    (result,) = [r for r in check(bad, "x.pdf", "print").results if r.rule == "output intent"]
+    assert not result.passed and "not CMYK" in result.detail
+
+
+def test_bleedbox_must_contain_the_trimbox() -> None:
+    bad = broken(edition("print").pdf, _bleedbox_inside_trim)
+    assert failed_rules(bad, "print") == {"page boxes"}
+
+
+def test_a_screen_file_checked_as_print_fails_the_print_rules() -> None:
+    failures = failed_rules(edition("screen").pdf, "print")
+    assert {"PDF/X-4 keys", "output intent", "device colour", "no links or fields"} <= failures
+
+
+# Effective image resolution, on small files rendered for the purpose.
+
+
+def _image_pdf(tmp_path: Path, pixels: int, inches: float) -> bytes:
+    Image.new("RGB", (pixels, pixels), (200, 30, 120)).save(tmp_path / "photo.png")
+    html = f'<img src="photo.png" alt="A test photo" style="width: {inches}in; height: {inches}in">'
+    return HTML(string=html, base_url=str(tmp_path) + "/").write_pdf()
+
+
+@pytest.mark.parametrize(
+    ("pixels", "inches", "profile", "passes"),
+    [
+        (900, 2.0, "print", True),  # 450 dpi
+        (300, 2.0, "print", False),  # 150 dpi: too coarse for a press
+        (300, 2.0, "screen", True),  # 150 dpi is fine on a screen
+        (60, 2.0, "screen", False),  # 30 dpi
+    ],
+)
+def test_effective_image_resolution(
+    tmp_path: Path, pixels: int, inches: float, profile: str, passes: bool
+) -> None:
+    report = check(_image_pdf(tmp_path, pixels, inches), "img.pdf", profile)
+    (result,) = [r for r in report.results if r.rule == "image resolution"]
+    assert result.passed is passes, result.detail
+    assert f"{pixels / inches:.0f} dpi" in result.detail
+
+
+# The command
+
+
+def test_check_command_prints_a_table_and_exits_by_result(tmp_path: Path) -> None:
+    good, bad = tmp_path / "good.pdf", tmp_path / "bad.pdf"
+    good.write_bytes(edition("print").pdf)
+    bad.write_bytes(broken(edition("print").pdf, _drop_trimbox))
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["check", str(good)], stdout=out, stderr=err) == 0
+    assert "output intent" in out.getvalue() and "passes" in out.getvalue()
+    out = io.StringIO()
+    assert main(["check", str(good), str(bad)], stdout=out, stderr=err) == 3
+    text = out.getvalue()
+    assert "no TrimBox on pages 3" in text and "1 of 2 files fail" in text
+    out = io.StringIO()
+    assert main(["check", "--quiet", str(good), str(bad)], stdout=out, stderr=err) == 3
+    assert str(good) not in out.getvalue()
+
+
+def test_check_command_on_a_missing_file_is_an_input_error(tmp_path: Path) -> None:
+    err = io.StringIO()
+    assert main(["check", str(tmp_path / "none.pdf")], stdout=io.StringIO(), stderr=err) == 1
+    assert "cannot read the file" in err.getvalue()
+
+
+# The build runs the preflight on what it makes
+
+
+@pytest.mark.slow
+def test_build_print_only_writes_the_print_file(tmp_path: Path) -> None:
+    out = io.StringIO()
+    target = tmp_path / "portrait.pdf"
+    assert main(["build", "--print-only", "-o", str(target)], stdout=out, stderr=io.StringIO()) == 0
+    assert target.exists() and not (tmp_path / "portrait-print.pdf").exists()
+    assert "preflight passed" in out.getvalue()
+    assert PdfReader(target).root_object["/OutputIntents"]
+
+
+@pytest.mark.slow
+def test_a_build_that_fails_the_preflight_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("portrait.preflight.BOOKLET_MULTIPLE", 3)  # 20 pages: not a multiple
+    err = io.StringIO()
+    target = tmp_path / "portrait.pdf"
+    assert main(["build", "--print-only", "-o", str(target)], stdout=io.StringIO(), stderr=err) == 3
+    assert "fails the print preflight" in err.getvalue() and "booklet pages" in err.getvalue()
+    assert list(tmp_path.iterdir()) == []
