@@ -28,6 +28,29 @@ def parser() -> argparse.ArgumentParser:
 
     build = sub.add_parser("build", help="build output/portrait-of-a-leader.pdf (the default command)")
     build.add_argument("-o", "--output", type=Path, default=None, help="write the PDF here instead")
+    build.add_argument(
+        "--force", action="store_true", help="rebuild even if no input changed since the last build"
+    )
+
+    watch = sub.add_parser(
+        "watch", help="rebuild on every change and serve a live preview (the designer's loop)"
+    )
+    watch.add_argument("--port", type=int, default=8000, help="preview port on 127.0.0.1 (8000)")
+
+    proof = sub.add_parser("proof", help="PNG proofs of every page, a contact sheet, a visual diff")
+    proof.add_argument(
+        "--against", metavar="REF", default=None,
+        help="diff against a git ref (built from that commit) or an earlier PDF's path",
+    )
+    proof.add_argument("--dpi", type=int, default=72, help="resolution of the page PNGs (72)")
+    proof.add_argument(
+        "--pdf", type=Path, default=None,
+        help="proof this PDF instead of building output/portrait-of-a-leader.pdf",
+    )
+    proof.add_argument(
+        "--update-golden", action="store_true",
+        help="rewrite tests/golden/ (the visual regression references) from this build",
+    )
     return p
 
 
@@ -40,6 +63,10 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         project = Project.at(args.root)
         if command == "build":
             return _build(project, args, out)
+        if command == "watch":
+            return _watch(project, args, out, err)
+        if command == "proof":
+            return _proof(project, args, out)
         raise AssertionError(f"unhandled command {command}")
     except PortraitError as exc:
         if args.debug:
@@ -58,12 +85,43 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
 
 
 def _build(project: Project, args: argparse.Namespace, out: TextIO) -> int:
+    # The cache check imports nothing heavy: an unchanged build never loads WeasyPrint.
+    from portrait.cache import input_key, remember, up_to_date
+    from portrait.project import PORTRAIT_PDF
+
+    target = Path(args.output) if args.output else project.output / PORTRAIT_PDF
+    key = input_key(project)
+    record = None if getattr(args, "force", False) else up_to_date(target, key)
+    if record is not None:
+        print(
+            f"up to date: {project.relative(target)} ({record.pages} pages); no input changed "
+            "since it was built (--force rebuilds)",
+            file=out,
+        )
+        return 0
+
     from portrait.pipeline import build_portrait
 
     built = build_portrait(project, args.output)
+    remember(built.path, key, built.pdf, built.facts.pages)
     print(
         f"built {project.relative(built.path)}: {built.facts.pages} pages, "
         f"{len(built.pdf) / 1024:.0f} KiB in {built.seconds:.1f} s",
         file=out,
     )
     return 0
+
+
+def _watch(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from portrait.watch import watch
+
+    return watch(project, port=args.port, out=out, err=err)
+
+
+def _proof(project: Project, args: argparse.Namespace, out: TextIO) -> int:
+    from portrait.proof import run_proof
+
+    return run_proof(
+        project, against=args.against, dpi=args.dpi, pdf=args.pdf,
+        update_golden=args.update_golden, out=out,
+    )
