@@ -17,13 +17,14 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 from portrait.output import write_atomic
-from portrait.project import Project
+from portrait.project import PORTRAIT_PDF, Project
 
 PACKAGE = Path(__file__).resolve().parent
 CACHE_FOLDER = ".cache"
@@ -70,11 +71,12 @@ def resources_digest(project: Project) -> str:
     return files_digest(files, project.root)
 
 
-def build_date_input(project: Project) -> str | None:
-    """What pipeline.build_time reads, or None when the date is 'now' (nothing to cache then)."""
+def build_epoch(project: Project) -> str | None:
+    """What pipeline.build_time reads: SOURCE_DATE_EPOCH, else the last commit's time; None when
+    the build date is 'now' (its output then differs every time: nothing to reuse)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
-        return f"SOURCE_DATE_EPOCH={epoch}"
+        return epoch
     try:
         out = subprocess.run(
             ["git", "log", "-1", "--format=%ct"],
@@ -86,18 +88,18 @@ def build_date_input(project: Project) -> str | None:
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
-    return f"commit-time={out}" if out else None
+    return out or None
 
 
 def input_key(project: Project) -> str | None:
     """The key of a build of ``project`` now, or None when its output cannot be reused."""
-    date = build_date_input(project)
-    if date is None:
+    epoch = build_epoch(project)
+    if epoch is None:
         return None
     digest = hashlib.sha256()
     for part in (
         f"key-version={KEY_VERSION}",
-        date,
+        f"build-epoch={epoch}",
         f"weasyprint={_version('weasyprint')}",
         f"pydyf={_version('pydyf')}",
         f"python={sys.version_info[:3]}",
@@ -159,3 +161,28 @@ def remember(output: Path, key: str | None, pdf: bytes, pages: int) -> None:
         Record.path_for(output).unlink(missing_ok=True)
         return
     Record(key, hashlib.sha256(pdf).hexdigest(), pages).write(output)
+
+
+@dataclass(frozen=True)
+class CachedBuild:
+    path: Path
+    pages: int
+    skipped: bool  # True: nothing changed, the existing file was kept
+    seconds: float
+    size: int
+
+
+def build_if_changed(project: Project, out: Path | None = None, force: bool = False) -> CachedBuild:
+    """Build the Portrait into ``out`` unless it is up to date with its inputs."""
+    start = time.perf_counter()
+    target = Path(out) if out else project.output / PORTRAIT_PDF
+    key = input_key(project)
+    record = None if force else up_to_date(target, key)
+    if record is not None:
+        size = target.stat().st_size
+        return CachedBuild(target, record.pages, True, time.perf_counter() - start, size)
+    from portrait.pipeline import build_portrait  # WeasyPrint and friends: only when needed
+
+    built = build_portrait(project, target)
+    remember(built.path, key, built.pdf, built.facts.pages)
+    return CachedBuild(built.path, built.facts.pages, False, built.seconds, len(built.pdf))

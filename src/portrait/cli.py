@@ -86,27 +86,19 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
 
 def _build(project: Project, args: argparse.Namespace, out: TextIO) -> int:
     # The cache check imports nothing heavy: an unchanged build never loads WeasyPrint.
-    from portrait.cache import input_key, remember, up_to_date
-    from portrait.project import PORTRAIT_PDF
+    from portrait.cache import build_if_changed
 
-    target = Path(args.output) if args.output else project.output / PORTRAIT_PDF
-    key = input_key(project)
-    record = None if getattr(args, "force", False) else up_to_date(target, key)
-    if record is not None:
+    built = build_if_changed(project, args.output, force=args.force)
+    if built.skipped:
         print(
-            f"up to date: {project.relative(target)} ({record.pages} pages); no input changed "
+            f"up to date: {project.relative(built.path)} ({built.pages} pages); no input changed "
             "since it was built (--force rebuilds)",
             file=out,
         )
         return 0
-
-    from portrait.pipeline import build_portrait
-
-    built = build_portrait(project, args.output)
-    remember(built.path, key, built.pdf, built.facts.pages)
     print(
-        f"built {project.relative(built.path)}: {built.facts.pages} pages, "
-        f"{len(built.pdf) / 1024:.0f} KiB in {built.seconds:.1f} s",
+        f"built {project.relative(built.path)}: {built.pages} pages, "
+        f"{built.size / 1024:.0f} KiB in {built.seconds:.1f} s",
         file=out,
     )
     return 0
