@@ -7,11 +7,12 @@ import re
 from pathlib import Path
 
 import pytest
-from designer_fixtures import fixed_epoch, full_pdf, watched  # noqa: F401 (fixtures)
 from pypdf import PdfReader
 
 from portrait.incremental import page_number_rules, split_html
 from portrait.pdffacts import read_facts
+
+pytest_plugins = ("designer_fixtures",)  # full_pdf, watched: one build each per session
 
 FOOTER_NUMBER = re.compile(r"LEAD FOR LEARNERS · KNOWLEDGEWORKS (\d+)$")
 
