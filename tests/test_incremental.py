@@ -135,3 +135,32 @@ def test_a_section_that_grows_renumbers_everything_after_it(watched):
     finally:
         why.write_text(original, encoding="utf-8")
         assert watched.rebuild().ok
+
+
+def test_a_template_edit_lays_out_only_the_parts_it_changes(watched):
+    template = watched.project.templates / "sections" / "colophon.html.j2"
+    original = template.read_text(encoding="utf-8")
+    try:
+        template.write_text(original.replace("<dt>Version</dt>", "<dt>Release</dt>"))
+        outcome = watched.rebuild()
+        assert outcome.ok, outcome.message
+        assert outcome.laid_out == 1
+        assert "Release" in page_texts(watched.pdf.read_bytes())[-2]
+    finally:
+        template.write_text(original, encoding="utf-8")
+        assert watched.rebuild().laid_out == 0
+
+
+@pytest.mark.slow
+def test_a_stylesheet_change_lays_out_everything_and_undoing_it_is_instant(watched):
+    css = watched.project.templates / "styles" / "sections.css"
+    original = css.read_text(encoding="utf-8")
+    try:
+        css.write_text(original.replace(".statement {", ".statement {\n  color: #00aa00;", 1))
+        outcome = watched.rebuild()
+        assert outcome.ok, outcome.message
+        assert outcome.laid_out >= outcome.parts
+    finally:
+        css.write_text(original, encoding="utf-8")
+    outcome = watched.rebuild()
+    assert outcome.ok and outcome.laid_out == 0

@@ -33,6 +33,7 @@ KEY_VERSION = "1"
 # Files that are never inputs: editor droppings and bytecode.
 IGNORED_SUFFIXES = (".pyc", ".swp", ".swo", "~", ".tmp")
 IGNORED_NAMES = frozenset({".DS_Store", "__pycache__", ".git"})
+TEMPLATE_SUFFIX = ".j2"
 
 
 def input_files(project: Project) -> list[Path]:
@@ -66,8 +67,14 @@ def files_digest(paths: Iterable[Path], relative_to: Path) -> str:
 
 
 def resources_digest(project: Project) -> str:
-    """A hash of templates/ and assets/: what a layout reads besides its HTML."""
-    files = sorted(f for root in (project.templates, project.assets) for f in _walk(root))
+    """A hash of what a layout reads besides its HTML: stylesheets, fonts and images in
+    templates/ and assets/ (the Jinja templates only matter through the HTML they make)."""
+    files = sorted(
+        f
+        for root in (project.templates, project.assets)
+        for f in _walk(root)
+        if f.suffix != TEMPLATE_SUFFIX
+    )
     return files_digest(files, project.root)
 
 

@@ -187,8 +187,8 @@ class Assembled:
 class IncrementalRenderer:
     """Lays out the publication part by part, keeping laid-out parts between builds.
 
-    One per watcher. Layouts are cached by the hash of the part's HTML and of every file in
-    templates/ and assets/ (a stylesheet, font or image can change without the HTML changing).
+    One per watcher. Layouts are cached by the hash of the part's HTML and of the stylesheets,
+    fonts and images in templates/ and assets/ (they can change without the HTML changing).
     """
 
     MAX_CACHED = 96
@@ -197,13 +197,10 @@ class IncrementalRenderer:
         self.project = project
         self.env = environment(project)
         self._resources = ""
-        self._reset()
-        self._anchor_pages: dict[str, int] = {}  # from the last build: a first guess for the next
-
-    def _reset(self) -> None:
         self.font_config = FontConfiguration()
         self.image_cache: dict = {}
         self._layouts: OrderedDict[str, Document] = OrderedDict()
+        self._anchor_pages: dict[str, int] = {}  # from the last build: a first guess for the next
 
     def html(self, inputs: Any) -> str:
         page = Page(inputs.content, inputs.brand, inputs.cover, inputs.built)
@@ -211,10 +208,14 @@ class IncrementalRenderer:
 
     def render(self, inputs: Any, resources_digest: str) -> Assembled:
         """The main Portrait's PDF. ``resources_digest`` hashes templates/ and assets/."""
-        if resources_digest != self._resources:
-            self._reset()
-            self._resources = resources_digest
         html = self.html(inputs)
+        if resources_digest != self._resources:
+            # A stylesheet, font or image changed: WeasyPrint's font and image caches may hold
+            # the old files. Layouts made with the old files stay cached under the old digest,
+            # so undoing the change is instant.
+            self.font_config = FontConfiguration()
+            self.image_cache = {}
+            self._resources = resources_digest
         split = split_html(html)
         rules = page_number_rules(split.head, lambda p: p.read_text(encoding="utf-8"))
         before = self._layout_count = 0
@@ -272,7 +273,7 @@ class IncrementalRenderer:
         return f"{head}\n{split.running}\n{part}\n{split.tail}"
 
     def _layout(self, html: str) -> Document:
-        key = hashlib.sha256(html.encode()).hexdigest()
+        key = hashlib.sha256(f"{self._resources}\n{html}".encode()).hexdigest()
         document = self._layouts.get(key)
         if document is not None:
             self._layouts.move_to_end(key)
