@@ -190,3 +190,10 @@ def test_watch_command_rebuilds_on_an_edit_and_survives_bad_yaml(tmp_path: Path)
         out, err = process.communicate(timeout=20)
     assert b"content/sections/why.yaml:3" in err
     assert b"still watching" in err
+
+
+def test_a_busy_port_is_a_clear_error(server: PreviewServer):
+    from portrait.errors import BuildError
+
+    with pytest.raises(BuildError, match="choose another port with --port"):
+        PreviewServer(server.project, PreviewState(), server.pdf, port=server.port)

@@ -38,7 +38,7 @@ TEMPLATE_SUFFIX = ".j2"
 
 def input_files(project: Project) -> list[Path]:
     """Every file a build may read, in a stable order."""
-    files = []
+    files: list[Path] = []
     for root in (*project.readable_roots, PACKAGE):
         files.extend(_walk(root))
     return sorted(files)

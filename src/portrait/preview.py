@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from portrait.errors import BuildError
 from portrait.fetcher import ProjectFetcher, RefusedResource
 from portrait.project import Project
 
@@ -137,7 +138,13 @@ class PreviewServer:
         self.pdf = pdf
         self.fetcher = ProjectFetcher(project.readable_roots)
         handler = type("Handler", (_Handler,), {"preview": self})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        try:
+            self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        except OSError as exc:
+            raise BuildError(
+                f"cannot serve the preview on 127.0.0.1:{port}: {exc.strerror}; "
+                "choose another port with --port N"
+            ) from None
         self.httpd.daemon_threads = True
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 

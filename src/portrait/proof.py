@@ -378,11 +378,16 @@ def key_pages(project: Project, pdf: bytes) -> dict[str, int]:
         anchors["worksheet"] = worksheet.id
     reader = PdfReader(io.BytesIO(pdf))
     destinations = reader.named_destinations
-    pages = {}
+    pages: dict[str, int] = {}
     for name, anchor in anchors.items():
-        if anchor not in destinations:
+        page = (
+            reader.get_destination_page_number(destinations[anchor])
+            if anchor in destinations
+            else None
+        )
+        if page is None:
             raise BuildError(f"key page {name!r}: no #{anchor} in the PDF")
-        pages[name] = reader.get_destination_page_number(destinations[anchor])
+        pages[name] = page
     return pages
 
 
