@@ -197,3 +197,11 @@ def test_a_busy_port_is_a_clear_error(server: PreviewServer):
 
     with pytest.raises(BuildError, match="choose another port with --port"):
         PreviewServer(server.project, PreviewState(), server.pdf, port=server.port)
+
+
+def test_preview_before_any_good_build_shows_the_error_escaped():
+    from portrait.preview import Snapshot
+
+    page = preview_page(Project.at(REPO), Snapshot(1, None, "content/x.yaml:3: bad <b>"))
+    assert "there is no good build yet" in page
+    assert "content/x.yaml:3: bad &lt;b&gt;" in page

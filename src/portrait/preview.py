@@ -106,9 +106,15 @@ def preview_page(project: Project, snapshot: Snapshot) -> str:
         f'<a href="{PDF_PATH}">PDF</a></div><div style="height:24px"></div>'
     )
     if snapshot.error:
+        kept = (
+            "the PDF and this page show the last good build"
+            if snapshot.html
+            else "there is no good build yet"
+        )
         body_start += (
-            '<pre id="portrait-preview-error">The last build failed; the PDF and this page show '
-            "the last good build.\n\n" + html_escape.escape(snapshot.error) + "</pre>"
+            f'<pre id="portrait-preview-error">The last build failed; {kept}.\n\n'
+            + html_escape.escape(snapshot.error)
+            + "</pre>"
         )
     html = snapshot.html or (
         "<!DOCTYPE html><html><head><title>Portrait preview</title></head><body></body></html>"
