@@ -39,11 +39,10 @@ from urllib.parse import unquote, urlsplit
 from weasyprint import Document
 from weasyprint.text.fonts import FontConfiguration
 
-from portrait.brand import font_files
-from portrait.html import Page, environment, render_html
-from portrait.pdf import check_fonts, identifier_for, postscript_names, render_document, write_pdf
-from portrait.pdffacts import read_facts
+from portrait.html import environment
+from portrait.pdf import render_document
 from portrait.project import Project
+from portrait.render import Renderer
 
 RUNNING_CLASS_PREFIX = "running-"
 VOID_ELEMENTS = frozenset(
@@ -202,13 +201,13 @@ class IncrementalRenderer:
         self._layouts: OrderedDict[str, Document] = OrderedDict()
         self._anchor_pages: dict[str, int] = {}  # from the last build: a first guess for the next
 
-    def html(self, inputs: Any) -> str:
-        page = Page(inputs.content, inputs.brand, inputs.cover, inputs.built)
-        return render_html(self.project, page, self.env)
-
     def render(self, inputs: Any, resources_digest: str) -> Assembled:
         """The main Portrait's PDF. ``resources_digest`` hashes templates/ and assets/."""
-        html = self.html(inputs)
+        # The HTML and the writing (PDF options, font check) are a full build's own, from the
+        # Renderer; only the layout differs.
+        writer = Renderer(self.project, inputs)
+        writer.env = self.env  # keep the compiled templates between builds
+        html = writer.html()
         if resources_digest != self._resources:
             # A stylesheet, font or image changed: WeasyPrint's font and image caches may hold
             # the old files. Layouts made with the old files stay cached under the old digest,
@@ -233,8 +232,7 @@ class IncrementalRenderer:
         self._anchor_pages = anchor_pages
         pages = [page for document in documents for page in document.pages]
         combined = documents[0].copy(pages)
-        pdf = write_pdf(combined, identifier=identifier_for(html))
-        check_fonts(read_facts(pdf), postscript_names(font_files(self.project, inputs.brand)))
+        pdf = writer._write(combined, html).pdf
         return Assembled(html, pdf, len(pages), self._layout_count - before, len(documents))
 
     def _layout_parts(
