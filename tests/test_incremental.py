@@ -172,3 +172,37 @@ def test_a_stylesheet_change_lays_out_everything_and_undoing_it_is_instant(watch
         css.write_text(original, encoding="utf-8")
     outcome = watched.rebuild()
     assert outcome.ok and outcome.laid_out == 0
+
+
+def test_text_directly_in_the_body_keeps_the_body_whole():
+    split = split_html("<html><head></head><body><p>a</p> loose <p>b</p></body></html>")
+    assert split.parts == ("<p>a</p> loose <p>b</p>",)
+    assert split.running == ""
+
+
+@pytest.mark.slow
+def test_elements_that_do_not_start_a_page_are_laid_out_with_the_part_before(watched):
+    """A stylesheet drops the page break before attribute pages: the watcher joins those parts
+    and still makes a full build's PDF."""
+    from portrait.pipeline import load_inputs
+    from portrait.render import Renderer
+
+    css = watched.project.templates / "styles" / "sections.css"
+    original = css.read_text(encoding="utf-8")
+    try:
+        changed = original.replace(
+            ".attribute { break-before: page; }", ".attribute { margin-top: 2em; }"
+        )
+        assert changed != original
+        css.write_text(changed, encoding="utf-8")
+        outcome = watched.rebuild()
+        assert outcome.ok, outcome.message
+        assert outcome.parts < 16
+        full = Renderer(watched.project, load_inputs(watched.project)).portrait().pdf
+        assert_same_publication(full, watched.pdf.read_bytes())
+    finally:
+        css.write_text(original, encoding="utf-8")
+    outcome = watched.rebuild()
+    # Back to the cached parts; the contents may be laid out once more, as its first guess at
+    # the page numbers came from the joined build.
+    assert outcome.ok and outcome.parts == 16 and outcome.laid_out <= 1

@@ -30,7 +30,7 @@ import hashlib
 import re
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -92,6 +92,7 @@ class _TopLevel(HTMLParser):
         self.elements: list[tuple[int, int, str]] = []  # (start, end, class attribute)
         self._depth = 0
         self._current: tuple[int, str] | None = None
+        self.loose_text = False  # text directly in <body>, outside any element
         self.feed(html)
         self.close()
 
@@ -111,6 +112,10 @@ class _TopLevel(HTMLParser):
             self._depth += 1
         elif self._depth == 0:
             self._close_element(self._offset() + len(self.get_starttag_text() or ""))
+
+    def handle_data(self, data: str) -> None:
+        if self.body_start >= 0 and self.body_end < 0 and self._depth == 0 and data.strip():
+            self.loose_text = True
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self.body_start >= 0 and self.body_end < 0 and self._depth == 0:
@@ -141,6 +146,10 @@ def split_html(html: str) -> SplitHtml:
     found = _TopLevel(html)
     if found.body_start < 0 or found.body_end < 0 or found._depth != 0:
         raise ValueError("the publication's HTML has no well-formed <body>")
+    if found.loose_text:
+        # Text between the top-level elements belongs to no part: lay out the body whole.
+        body = html[found.body_start : found.body_end].strip()
+        return SplitHtml(html[: found.body_start], "", (body,), html[found.body_end :])
     running, parts = [], []
     for start, end, classes in found.elements:
         element = html[start:end]
@@ -154,6 +163,52 @@ def split_html(html: str) -> SplitHtml:
         parts=tuple(parts),
         tail=html[found.body_end :],
     )
+
+
+FORCED_BREAKS = frozenset({"page", "left", "right", "recto", "verso"})
+
+
+def join_unbroken(split: SplitHtml, documents: list[Document]) -> SplitHtml:
+    """``split`` with each part that would not start a new page joined to the part before.
+
+    A full layout starts a new page before an element when it or the element before it forces
+    a break, or when their named pages differ (CSS Paged Media). ``documents`` are the parts
+    laid out one by one, in which both elements' computed styles can be read.
+    """
+    groups = [[split.parts[0]]] if split.parts else []
+    for index in range(1, len(split.parts)):
+        before = _body_child(documents[index - 1], last=True)
+        first = _body_child(documents[index], last=False)
+        forced = (
+            before is None
+            or first is None
+            or first.style["break_before"] in FORCED_BREAKS
+            or before.style["break_after"] in FORCED_BREAKS
+            or first.style["page"] != before.style["page"]
+        )
+        if forced:
+            groups.append([split.parts[index]])
+        else:
+            groups[-1].append(split.parts[index])
+    parts = tuple("\n".join(group) for group in groups)
+    return split if parts == split.parts else replace(split, parts=parts)
+
+
+def _body_child(document: Document, last: bool) -> Any:
+    """The first box of the part's element on its first page, or the last on its last page.
+
+    Reads WeasyPrint's page boxes (as render.py does); tests/test_incremental.py checks it.
+    """
+    if not document.pages:
+        return None
+    page = document.pages[-1 if last else 0]
+    for html_box in page._page_box.children:
+        if getattr(html_box, "element_tag", None) != "html":
+            continue
+        for body in html_box.children:
+            if getattr(body, "element_tag", None) == "body" and body.children:
+                return body.children[-1 if last else 0]
+    return None
 
 
 def page_number_rules(head: str, read: Callable[[Path], str]) -> str:
@@ -200,6 +255,7 @@ class IncrementalRenderer:
         self.image_cache: dict = {}
         self._layouts: OrderedDict[str, Document] = OrderedDict()
         self._anchor_pages: dict[str, int] = {}  # from the last build: a first guess for the next
+        self._layout_count = 0
 
     def render(self, inputs: Any, resources_digest: str) -> Assembled:
         """The main Portrait's PDF. ``resources_digest`` hashes templates/ and assets/."""
@@ -217,23 +273,35 @@ class IncrementalRenderer:
             self._resources = resources_digest
         split = split_html(html)
         rules = page_number_rules(split.head, lambda p: p.read_text(encoding="utf-8"))
-        before = self._layout_count = 0
-        anchor_pages = dict(self._anchor_pages)
-        # Page numbers depend on page counts and the contents' numbers on the other parts: lay
-        # out until nothing moves (once when page counts are unchanged; the cache makes any
-        # second round cost only the parts whose numbers changed).
-        for _ in range(6):
-            documents, found = self._layout_parts(split, rules, anchor_pages)
-            if found == anchor_pages:
-                break
-            anchor_pages = found
-        else:
-            raise RuntimeError("page numbers did not settle after 6 rounds of layout")
-        self._anchor_pages = anchor_pages
+        self._layout_count = 0
+        documents = self._settle(split, rules)
+        # A part whose first element does not start a new page in a full layout (a stylesheet
+        # dropped a break) must share its first page with the part before: lay the two out as
+        # one part instead. One round suffices: the boundaries left were all forced.
+        joined = join_unbroken(split, documents)
+        if joined != split:
+            split = joined
+            documents = self._settle(split, rules)
         pages = [page for document in documents for page in document.pages]
         combined = documents[0].copy(pages)
         pdf = writer._write(combined, html).pdf
-        return Assembled(html, pdf, len(pages), self._layout_count - before, len(documents))
+        return Assembled(html, pdf, len(pages), self._layout_count, len(documents))
+
+    def _settle(self, split: SplitHtml, rules: str) -> list[Document]:
+        """Lay out every part with page numbers that agree with the parts' page counts.
+
+        Page numbers depend on page counts, and the contents' numbers on the other parts: lay
+        out until nothing moves (once when page counts are unchanged; the cache makes a second
+        round cost only the parts whose numbers changed).
+        """
+        anchor_pages = dict(self._anchor_pages)
+        for _ in range(6):
+            documents, found = self._layout_parts(split, rules, anchor_pages)
+            if found == anchor_pages:
+                self._anchor_pages = anchor_pages
+                return documents
+            anchor_pages = found
+        raise RuntimeError("page numbers did not settle after 6 rounds of layout")
 
     def _layout_parts(
         self, split: SplitHtml, rules: str, anchor_pages: dict[str, int]
