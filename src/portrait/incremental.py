@@ -18,10 +18,13 @@ What a full layout gets from the whole document, each part is given explicitly:
   other parts: written into the links as ``data-page-number`` and shown by a copy of the same CSS
   rule with ``attr(data-page-number)`` in place of ``target-counter()``.
 
-This relies on every top-level element of ``<body>`` starting on a new page, as the templates
-arrange (``.section`` and ``.attribute`` break before, the cover and contents break after, the back
-cover is a named page). tests/test_incremental.py checks that the result is the same publication
-as a full build: pages, text, page numbers, links and bookmarks.
+Cutting there is right when each top-level element starts a new page, as the templates arrange
+(``.section`` and ``.attribute`` break before, the cover and contents break after, the back cover
+is a named page). Should a stylesheet drop such a break, ``join_unbroken`` sees it in the computed
+styles and lays the element out together with the part before it. Text directly inside
+``<body>`` keeps the body whole. tests/test_incremental.py checks that the result is the same
+publication as a full build (pages, text, page numbers, links, bookmarks; today even the same
+bytes).
 """
 
 from __future__ import annotations
