@@ -155,3 +155,13 @@ def test_the_no_op_build_never_imports_weasyprint(project: Project):
     )
     assert result.stdout.splitlines()[-1] == "False False 0", result.stdout + result.stderr
     assert "up to date" in result.stdout
+
+
+def test_build_is_the_default_command_and_is_skipped_when_unchanged(project: Project):
+    pdf = project.output / "portrait-of-a-leader.pdf"
+    pdf.parent.mkdir()
+    pdf.write_bytes(b"%PDF-stand-in")
+    remember(pdf, input_key(project), pdf.read_bytes(), 20)
+    out = io.StringIO()
+    assert main(["--root", str(project.root)], stdout=out) == 0
+    assert out.getvalue().startswith("up to date")

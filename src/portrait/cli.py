@@ -23,7 +23,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--root", type=Path, default=None, help="project folder (default: this checkout)")
     p.add_argument("--debug", action="store_true", help="show a traceback for every error")
-    p.set_defaults(output=None)
+    p.set_defaults(output=None, force=False)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     build = sub.add_parser("build", help="build output/portrait-of-a-leader.pdf (the default command)")
