@@ -205,3 +205,11 @@ def test_preview_before_any_good_build_shows_the_error_escaped():
     page = preview_page(Project.at(REPO), Snapshot(1, None, "content/x.yaml:3: bad <b>"))
     assert "there is no good build yet" in page
     assert "content/x.yaml:3: bad &lt;b&gt;" in page
+
+
+def test_preview_contents_carry_the_pdf_page_numbers(watched):
+    snapshot = watched.state.snapshot()
+    assert snapshot.anchor_pages["introduction"] == 3
+    page = preview_page(watched.project, snapshot)
+    assert '<a href="#introduction" data-page-number="3">' in page
+    assert "a[data-page-number]::after" in page

@@ -260,6 +260,11 @@ class IncrementalRenderer:
         self._anchor_pages: dict[str, int] = {}  # from the last build: a first guess for the next
         self._layout_count = 0
 
+    @property
+    def anchor_pages(self) -> dict[str, int]:
+        """The page number of every id in the last build's PDF."""
+        return dict(self._anchor_pages)
+
     def render(self, inputs: Any, resources_digest: str) -> Assembled:
         """The main Portrait's PDF. ``resources_digest`` hashes templates/ and assets/."""
         # The HTML and the writing (PDF options, font check) are a full build's own, from the

@@ -15,8 +15,10 @@ from __future__ import annotations
 import html as html_escape
 import json
 import mimetypes
+import re
 import threading
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -24,6 +26,7 @@ from urllib.parse import unquote, urlsplit
 
 from portrait.errors import BuildError
 from portrait.fetcher import ProjectFetcher, RefusedResource
+from portrait.incremental import INTERNAL_LINK
 from portrait.project import Project
 
 FILES = "/files/"
@@ -41,6 +44,7 @@ SCREEN_CSS = """
   }
   body > section.cover, body > section.back-cover { padding: 0; height: 11in; }
   body > .running-title, body > .running-edition { display: none; }
+  a[data-page-number]::after { content: "\\00a0\\00a0" attr(data-page-number); float: right; }
   #portrait-preview-bar {
     position: fixed; top: 0; left: 0; right: 0; z-index: 10; font: 12px/24px sans-serif;
     background: #1d2733; color: #dfe6ee; padding: 0 12px;
@@ -74,6 +78,7 @@ class Snapshot:
     html: str | None  # the last good build's HTML
     error: str | None  # the last build's error, if it failed
     seconds: float = 0.0
+    anchor_pages: Mapping[str, int] = field(default_factory=dict)  # id → PDF page number
 
 
 class PreviewState:
@@ -83,14 +88,17 @@ class PreviewState:
         self._lock = threading.Lock()
         self._snapshot = Snapshot(0, None, None)
 
-    def succeeded(self, html: str, seconds: float) -> None:
+    def succeeded(
+        self, html: str, seconds: float, anchor_pages: Mapping[str, int] | None = None
+    ) -> None:
         with self._lock:
-            self._snapshot = Snapshot(self._snapshot.build + 1, html, None, seconds)
+            build = self._snapshot.build + 1
+            self._snapshot = Snapshot(build, html, None, seconds, dict(anchor_pages or {}))
 
     def failed(self, error: str, seconds: float) -> None:
         with self._lock:
             s = self._snapshot
-            self._snapshot = Snapshot(s.build + 1, s.html, error, seconds)
+            self._snapshot = Snapshot(s.build + 1, s.html, error, seconds, s.anchor_pages)
 
     def snapshot(self) -> Snapshot:
         with self._lock:
@@ -120,6 +128,8 @@ def preview_page(project: Project, snapshot: Snapshot) -> str:
         "<!DOCTYPE html><html><head><title>Portrait preview</title></head><body></body></html>"
     )
     html = local_urls(project, html)
+    # Browsers know no target-counter(): write the PDF's page numbers into internal links.
+    html = number_links(html, snapshot.anchor_pages)
     script = RELOAD_SCRIPT % {"build": snapshot.build, "poll": POLL_MS}
     html = html.replace("</head>", f"<style>{SCREEN_CSS}</style>\n</head>", 1)
     html = html.replace("</body>", f"<script>{script}</script>\n</body>", 1)
@@ -128,6 +138,14 @@ def preview_page(project: Project, snapshot: Snapshot) -> str:
         tag_end = rest.index(">") + 1
         html = head + sep + rest[:tag_end] + body_start + rest[tag_end:]
     return html
+
+
+def number_links(html: str, anchor_pages: Mapping[str, int]) -> str:
+    def numbered(match: re.Match[str]) -> str:
+        page = anchor_pages.get(match.group(1))
+        return match.group(0) if page is None else f'{match.group(0)} data-page-number="{page}"'
+
+    return INTERNAL_LINK.sub(numbered, html)
 
 
 def local_urls(project: Project, text: str) -> str:

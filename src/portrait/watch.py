@@ -64,7 +64,7 @@ class Watcher:
             self.state.failed(f"internal error: {type(exc).__name__}: {exc}\n\n{detail}", seconds)
             return Outcome(False, seconds, f"internal error (a bug in portrait):\n{detail}")
         seconds = time.perf_counter() - start
-        self.state.succeeded(result.html, seconds)
+        self.state.succeeded(result.html, seconds, self.renderer.anchor_pages)
         message = (
             f"built {self.project.relative(self.pdf)}: {result.pages} pages in {seconds:.2f} s "
             f"({result.laid_out} of {result.parts} parts laid out)"
