@@ -39,16 +39,21 @@ def parser() -> argparse.ArgumentParser:
 
     proof = sub.add_parser("proof", help="PNG proofs of every page, a contact sheet, a visual diff")
     proof.add_argument(
-        "--against", metavar="REF", default=None,
+        "--against",
+        metavar="REF",
+        default=None,
         help="diff against a git ref (built from that commit) or an earlier PDF's path",
     )
     proof.add_argument("--dpi", type=int, default=72, help="resolution of the page PNGs (72)")
     proof.add_argument(
-        "--pdf", type=Path, default=None,
+        "--pdf",
+        type=Path,
+        default=None,
         help="proof this PDF instead of building output/portrait-of-a-leader.pdf",
     )
     proof.add_argument(
-        "--update-golden", action="store_true",
+        "--update-golden",
+        action="store_true",
         help="rewrite tests/golden/ (the visual regression references) from this build",
     )
     return p
@@ -114,6 +119,10 @@ def _proof(project: Project, args: argparse.Namespace, out: TextIO) -> int:
     from portrait.proof import run_proof
 
     return run_proof(
-        project, against=args.against, dpi=args.dpi, pdf=args.pdf,
-        update_golden=args.update_golden, out=out,
+        project,
+        against=args.against,
+        dpi=args.dpi,
+        pdf=args.pdf,
+        update_golden=args.update_golden,
+        out=out,
     )
