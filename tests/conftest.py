@@ -25,6 +25,10 @@ def copy_project(dest: Path) -> Project:
     return Project.at(dest)
 
 
+copy_inputs = copy_project
+EPOCH = "1740000000"  # 2025-02-19T21:20:00Z: the date of every build in the tests
+
+
 @pytest.fixture
 def tmp_project(tmp_path: Path) -> Project:
     return copy_project(tmp_path / "project")
@@ -36,7 +40,7 @@ def portrait_build(tmp_path_factory: pytest.TempPathFactory, project: Project):
     from portrait.pipeline import build_portrait
 
     mp = pytest.MonkeyPatch()
-    mp.setenv("SOURCE_DATE_EPOCH", "1740000000")  # 2025-02-19T21:20:00Z
+    mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
     try:
         out = tmp_path_factory.mktemp("portrait") / "portrait-of-a-leader.pdf"
         return build_portrait(project, out)
@@ -53,3 +57,29 @@ def no_weasyprint_warnings(caplog: pytest.LogCaptureFixture):
         r.getMessage() for r in caplog.records if r.name.startswith("weasyprint") and r.levelno >= logging.WARNING
     ]
     assert not warnings, "WeasyPrint warned:\n" + "\n".join(warnings)
+
+
+@pytest.fixture(scope="session")
+def fixed_epoch():
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    yield EPOCH
+    mp.undo()
+
+
+@pytest.fixture(scope="session")
+def full_pdf(portrait_build) -> bytes:
+    """The screen Portrait as `python build.py build` makes it (one layout of the whole document)."""
+    return portrait_build.pdf
+
+
+@pytest.fixture(scope="session")
+def watched(tmp_path_factory: pytest.TempPathFactory, fixed_epoch: str):
+    """A watcher over a copy of the project, after its first (cold) build."""
+    from portrait.watch import Watcher
+
+    project = copy_inputs(tmp_path_factory.mktemp("watched"))
+    watcher = Watcher(project)
+    outcome = watcher.rebuild()
+    assert outcome.ok, outcome.message
+    return watcher

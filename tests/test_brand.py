@@ -25,7 +25,7 @@ def test_missing_font_file_is_an_input_error(tmp_project):
 
 def test_gradient_must_use_known_colours(tmp_project):
     path = tmp_project.assets / "brand.yaml"
-    path.write_text(path.read_text().replace('{ color: violet, at: "58%" }', '{ color: purple, at: "58%" }'))
+    path.write_text(path.read_text().replace('{ color: violet, at: "46%" }', '{ color: purple, at: "46%" }'))
     with pytest.raises(InputError, match="gradient `cover` uses colour `purple`"):
         load_brand(tmp_project)
 

@@ -18,7 +18,7 @@ from portrait.release import Shard
 @pytest.fixture(scope="module")
 def released(tmp_path_factory):
     """A release of a copy of the project, made twice (in two folders) from the same inputs."""
-    from tests.conftest import copy_project
+    from conftest import copy_project
 
     mp = pytest.MonkeyPatch()
     mp.setenv("SOURCE_DATE_EPOCH", "1740000000")

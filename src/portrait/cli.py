@@ -23,7 +23,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--root", type=Path, default=None, help="project folder (default: this checkout)")
     p.add_argument("--debug", action="store_true", help="show a traceback for every error")
-    p.set_defaults(output=None)
+    p.set_defaults(output=None, force=False, screen_only=False, print_only=False)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     build = sub.add_parser("build", help="build output/portrait-of-a-leader.pdf (the default command)")
@@ -52,6 +52,34 @@ def parser() -> argparse.ArgumentParser:
     chk.add_argument("--as", dest="profile", choices=("auto", "screen", "print"), default="auto",
                      help="rules to apply (default: auto: print for PDF/X files, screen otherwise)")
     chk.add_argument("-q", "--quiet", action="store_true", help="print only the files that fail")
+    build.add_argument(
+        "--force", action="store_true", help="rebuild even if no input changed since the last build"
+    )
+
+    watch = sub.add_parser(
+        "watch", help="rebuild on every change and serve a live preview (the designer's loop)"
+    )
+    watch.add_argument("--port", type=int, default=8000, help="preview port on 127.0.0.1 (8000)")
+
+    proof = sub.add_parser("proof", help="PNG proofs of every page, a contact sheet, a visual diff")
+    proof.add_argument(
+        "--against",
+        metavar="REF",
+        default=None,
+        help="diff against a git ref (built from that commit) or an earlier PDF's path",
+    )
+    proof.add_argument("--dpi", type=int, default=72, help="resolution of the page PNGs (72)")
+    proof.add_argument(
+        "--pdf",
+        type=Path,
+        default=None,
+        help="proof this PDF instead of building output/portrait-of-a-leader.pdf",
+    )
+    proof.add_argument(
+        "--update-golden",
+        action="store_true",
+        help="rewrite tests/golden/ (the visual regression references) from this build",
+    )
     return p
 
 
@@ -68,6 +96,10 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             return _release(project, args, out, err)
         if command == "check":
             return _check(args, out)
+        if command == "watch":
+            return _watch(project, args, out, err)
+        if command == "proof":
+            return _proof(project, args, out)
         raise AssertionError(f"unhandled command {command}")
     except PortraitError as exc:
         if args.debug:
@@ -86,21 +118,28 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
 
 
 def _build(project: Project, args: argparse.Namespace, out: TextIO) -> int:
-    from portrait.pipeline import build_portraits
-    from portrait.variants import PRINT, SCREEN
+    # The cache check imports nothing heavy: an unchanged build never loads WeasyPrint.
+    from portrait.cache import build_if_changed
 
-    if getattr(args, "screen_only", False):
-        variants = [SCREEN]
-    elif getattr(args, "print_only", False):
-        variants = [PRINT]
+    if args.screen_only:
+        variants = ["screen"]
+    elif args.print_only:
+        variants = ["print"]
     else:
-        variants = [SCREEN, PRINT]
-    for built in build_portraits(project, variants, args.output):
-        print(
-            f"built {project.relative(built.path)}: {built.facts.pages} pages, "
-            f"{len(built.pdf) / 1024:.0f} KiB in {built.seconds:.1f} s (preflight passed)",
-            file=out,
-        )
+        variants = ["screen", "print"]
+    for built in build_if_changed(project, args.output, force=args.force, variants=variants):
+        if built.skipped:
+            print(
+                f"up to date: {project.relative(built.path)} ({built.pages} pages); no input changed "
+                "since it was built (--force rebuilds)",
+                file=out,
+            )
+        else:
+            print(
+                f"built {project.relative(built.path)}: {built.pages} pages, "
+                f"{built.size / 1024:.0f} KiB in {built.seconds:.1f} s (preflight passed)",
+                file=out,
+            )
     return 0
 
 
@@ -148,3 +187,21 @@ def _release(project: Project, args: argparse.Namespace, out: TextIO, err: TextI
     what = f"shard {shard.k}/{shard.n}" if shard else "release"
     print(f"{what}: {len(artifacts)} files in {project.relative(folder)}", file=out)
     return 0
+
+def _watch(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from portrait.watch import watch
+
+    return watch(project, port=args.port, out=out, err=err)
+
+
+def _proof(project: Project, args: argparse.Namespace, out: TextIO) -> int:
+    from portrait.proof import run_proof
+
+    return run_proof(
+        project,
+        against=args.against,
+        dpi=args.dpi,
+        pdf=args.pdf,
+        update_golden=args.update_golden,
+        out=out,
+    )

@@ -70,8 +70,12 @@ def read_yaml(path: Path, shown_as: str) -> YamlSource:
         source.data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
         what = exc.problem or str(exc)
+        if exc.context_mark is not None and "quoted scalar" in (exc.context or ""):
+            # An unclosed quote is found at the end of the file; the fix is where it opened.
+            mark = exc.context_mark
+            what = "a quoted text is not closed"
+        line = mark.line + 1 if mark else None
         raise InputError(Problem(shown_as, f"invalid YAML: {what}", line=line, fix=_yaml_hint(what))) from None
     except yaml.YAMLError as exc:
         raise InputError(Problem(shown_as, f"invalid YAML: {exc}")) from None
@@ -81,6 +85,8 @@ def read_yaml(path: Path, shown_as: str) -> YamlSource:
 
 
 def _yaml_hint(what: str) -> str:
+    if "quoted text is not closed" in what:
+        return "add the closing quote on this line"
     if "mapping values are not allowed" in what:
         return 'put text that contains ": " in quotes, e.g. title: "Why: a story"'
     if "found character '\\t'" in what:

@@ -1,0 +1,215 @@
+"""Skipping a build whose inputs have not changed.
+
+A build's output depends on every file in content/, templates/ and assets/, on the portrait
+package's own source, on the build date (SOURCE_DATE_EPOCH, else the last commit's time; see
+pipeline.build_time) and on the WeasyPrint version. All of them are hashed into one key, stored
+next to the output with the hash of the bytes written (``output/.cache/<name>.json``). When both
+match, the build is skipped.
+
+This module is on the path of a build that does nothing, so it imports nothing heavy: no
+WeasyPrint, no pydantic. A no-op ``python build.py build`` stays a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from portrait.output import write_atomic
+from portrait.project import PORTRAIT_PDF, Project
+
+PACKAGE = Path(__file__).resolve().parent
+CACHE_FOLDER = ".cache"
+# Bump when the meaning of the key changes, so that old records never match.
+KEY_VERSION = "1"
+# Files that are never inputs: editor droppings and bytecode.
+IGNORED_SUFFIXES = (".pyc", ".swp", ".swo", "~", ".tmp")
+IGNORED_NAMES = frozenset({".DS_Store", "__pycache__", ".git"})
+TEMPLATE_SUFFIX = ".j2"
+
+
+def input_files(project: Project) -> list[Path]:
+    """Every file a build may read, in a stable order."""
+    files: list[Path] = []
+    for root in (*project.readable_roots, PACKAGE):
+        files.extend(_walk(root))
+    return sorted(files)
+
+
+def _walk(root: Path) -> Iterable[Path]:
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in IGNORED_NAMES)
+        for name in names:
+            if name in IGNORED_NAMES or name.endswith(IGNORED_SUFFIXES):
+                continue
+            yield Path(folder, name)
+
+
+def files_digest(paths: Iterable[Path], relative_to: Path) -> str:
+    """A hash of the files' names (relative to ``relative_to``) and contents."""
+    digest = hashlib.sha256()
+    for path in paths:
+        try:
+            name = str(path.relative_to(relative_to))
+        except ValueError:
+            name = str(path)
+        digest.update(name.encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def resources_digest(project: Project) -> str:
+    """A hash of what a layout reads besides its HTML: stylesheets, fonts and images in
+    templates/ and assets/ (the Jinja templates only matter through the HTML they make)."""
+    files = sorted(
+        f
+        for root in (project.templates, project.assets)
+        for f in _walk(root)
+        if f.suffix != TEMPLATE_SUFFIX
+    )
+    return files_digest(files, project.root)
+
+
+def build_epoch(project: Project) -> str | None:
+    """What pipeline.build_time reads: SOURCE_DATE_EPOCH, else the last commit's time; None when
+    the build date is 'now' (its output then differs every time: nothing to reuse)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return epoch
+    try:
+        out = subprocess.run(
+            ["git", "log", "-1", "--format=%ct"],
+            cwd=project.root,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out or None
+
+
+def input_key(project: Project) -> str | None:
+    """The key of a build of ``project`` now, or None when its output cannot be reused."""
+    epoch = build_epoch(project)
+    if epoch is None:
+        return None
+    digest = hashlib.sha256()
+    for part in (
+        f"key-version={KEY_VERSION}",
+        f"build-epoch={epoch}",
+        f"weasyprint={_version('weasyprint')}",
+        f"pydyf={_version('pydyf')}",
+        f"python={sys.version_info[:3]}",
+        f"files={files_digest(input_files(project), project.root)}",
+    ):
+        digest.update(part.encode() + b"\n")
+    return digest.hexdigest()
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
+@dataclass(frozen=True)
+class Record:
+    """What the last build of one output wrote, and from which inputs."""
+
+    key: str
+    sha256: str
+    pages: int
+
+    @classmethod
+    def path_for(cls, output: Path) -> Path:
+        return output.parent / CACHE_FOLDER / f"{output.name}.json"
+
+    @classmethod
+    def read(cls, output: Path) -> Record | None:
+        try:
+            data = json.loads(cls.path_for(output).read_text(encoding="utf-8"))
+            return cls(key=str(data["key"]), sha256=str(data["sha256"]), pages=int(data["pages"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def write(self, output: Path) -> None:
+        text = json.dumps({"key": self.key, "sha256": self.sha256, "pages": self.pages}, indent=2)
+        write_atomic(self.path_for(output), text.encode() + b"\n")
+
+
+def up_to_date(output: Path, key: str | None) -> Record | None:
+    """The record of ``output`` if it was built from inputs with ``key`` and is unchanged since."""
+    if key is None:
+        return None
+    record = Record.read(output)
+    if record is None or record.key != key:
+        return None
+    try:
+        data = output.read_bytes()
+    except OSError:
+        return None
+    return record if hashlib.sha256(data).hexdigest() == record.sha256 else None
+
+
+def remember(output: Path, key: str | None, pdf: bytes, pages: int) -> None:
+    """Record that ``output`` holds ``pdf``, built from inputs with ``key``."""
+    if key is None:
+        Record.path_for(output).unlink(missing_ok=True)
+        return
+    Record(key, hashlib.sha256(pdf).hexdigest(), pages).write(output)
+
+
+@dataclass(frozen=True)
+class CachedBuild:
+    path: Path
+    pages: int
+    skipped: bool  # True: nothing changed, the existing file was kept
+    seconds: float
+    size: int
+
+
+def variant_path(first: Path, variants: list[str], variant: str) -> Path:
+    """Where ``variant`` goes: ``first`` for the first variant asked for, the others beside it
+    with their name (``portrait-of-a-leader-print.pdf``), as pipeline.build_portraits does."""
+    if variant == variants[0]:
+        return first
+    return first.with_name(f"{first.stem}-{variant}{first.suffix}")
+
+
+def build_if_changed(
+    project: Project,
+    out: Path | None = None,
+    force: bool = False,
+    variants: list[str] | None = None,
+) -> list[CachedBuild]:
+    """Build the Portrait in each variant ("screen", "print") unless that file is up to date."""
+    variants = variants or ["screen", "print"]
+    first = Path(out) if out else project.output / PORTRAIT_PDF
+    key = input_key(project)
+    results = []
+    for name in variants:
+        start = time.perf_counter()
+        target = variant_path(first, variants, name)
+        record = None if force else up_to_date(target, key)
+        if record is not None:
+            results.append(CachedBuild(target, record.pages, True, time.perf_counter() - start, target.stat().st_size))
+            continue
+        # WeasyPrint and friends: only when something must be built.
+        from portrait.pipeline import build_portraits
+        from portrait.variants import VARIANTS
+
+        (built,) = build_portraits(project, [VARIANTS[name]], target)
+        remember(built.path, key, built.pdf, built.facts.pages)
+        results.append(CachedBuild(built.path, built.facts.pages, False, built.seconds, len(built.pdf)))
+    return results

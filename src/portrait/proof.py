@@ -1,0 +1,437 @@
+"""Proofs: every page as a PNG, a contact sheet, and what changed since another version.
+
+``python build.py proof`` renders the current PDF's pages (pypdfium2) into ``output/proofs/``.
+With ``--against REF`` it also builds (or reads) the other version and writes, for each page that
+changed, the new page faded with red boxes around the regions that differ, plus a summary
+listing the changed, added and removed pages. REF is a path to a PDF or a git ref; a ref is
+exported with ``git archive`` into a temporary folder and built there with that commit's own
+code, with the same build date as the current build so that only real changes show.
+
+The same page renders back the visual regression tests (tests/golden/, see ``KEY_PAGES``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from PIL import Image, ImageChops, ImageDraw
+
+from portrait.errors import BuildError, InputError, Problem
+from portrait.output import write_atomic
+from portrait.project import Project
+
+PROOFS = "proofs"
+# A pixel "changed" when a channel differs by more than this (anti-aliasing noise stays below).
+PIXEL_THRESHOLD = 40
+# Changed pixels are grouped into cells of this many pixels before boxing regions, so that one
+# changed word gets one box rather than one per glyph.
+CELL = 12
+CONTACT_COLUMNS = 5
+CONTACT_WIDTH = 220  # pixels per thumbnail
+GOLDEN = Path("tests") / "golden"
+GOLDEN_DPI = 45
+# Visual regression tolerance: at most this fraction of a key page's pixels may change.
+GOLDEN_MAX_CHANGED = 0.002
+
+
+def render_pages(pdf: bytes | Path, dpi: int) -> list[Image.Image]:
+    """Every page of ``pdf`` as an RGB image at ``dpi``."""
+    import pypdfium2 as pdfium
+
+    data = pdf.read_bytes() if isinstance(pdf, Path) else pdf
+    document = pdfium.PdfDocument(data)
+    try:
+        images = []
+        for index in range(len(document)):
+            page = document[index]
+            bitmap = page.render(scale=dpi / 72, may_draw_forms=True)
+            images.append(bitmap.to_pil().convert("RGB"))
+            page.close()
+        return images
+    finally:
+        document.close()
+
+
+def png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def contact_sheet(pages: Sequence[Image.Image], columns: int = CONTACT_COLUMNS) -> Image.Image:
+    """All pages as thumbnails on a grey sheet, numbered, in reading order."""
+    if not pages:
+        return Image.new("RGB", (CONTACT_WIDTH, CONTACT_WIDTH), "#8a919b")
+    thumbs = [_thumbnail(p) for p in pages]
+    cell_w = CONTACT_WIDTH + 24
+    cell_h = max(t.height for t in thumbs) + 40
+    rows = (len(thumbs) + columns - 1) // columns
+    sheet = Image.new(
+        "RGB", (cell_w * min(columns, len(thumbs)) + 24, cell_h * rows + 16), "#8a919b"
+    )
+    draw = ImageDraw.Draw(sheet)
+    for index, thumb in enumerate(thumbs):
+        x = 24 + (index % columns) * cell_w
+        y = 16 + (index // columns) * cell_h
+        sheet.paste(thumb, (x, y))
+        draw.rectangle((x - 1, y - 1, x + thumb.width, y + thumb.height), outline="#3b424c")
+        draw.text((x, y + thumb.height + 6), f"{index + 1}", fill="#ffffff")
+    return sheet
+
+
+def _thumbnail(page: Image.Image) -> Image.Image:
+    height = round(page.height * CONTACT_WIDTH / page.width)
+    return page.resize((CONTACT_WIDTH, height), Image.Resampling.LANCZOS)
+
+
+@dataclass(frozen=True)
+class PageDiff:
+    changed_fraction: float  # of the page's pixels
+    boxes: tuple[tuple[int, int, int, int], ...]  # (left, top, right, bottom) of changed regions
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.boxes)
+
+
+def changed_mask(
+    old: Image.Image, new: Image.Image, threshold: int = PIXEL_THRESHOLD
+) -> Image.Image:
+    """A 1-bit image of the pixels that differ by more than ``threshold`` in any channel.
+
+    Pages of different sizes are compared over the larger size (what one lacks counts as changed).
+    """
+    size = (max(old.width, new.width), max(old.height, new.height))
+    a, b = _on_canvas(old, size), _on_canvas(new, size)
+    difference = ImageChops.difference(a, b).convert("RGB")
+    channels = difference.split()
+    most = ImageChops.lighter(ImageChops.lighter(channels[0], channels[1]), channels[2])
+    return most.point(lambda v: 255 if v > threshold else 0).convert("1")
+
+
+def _on_canvas(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    if image.size == size:
+        return image
+    canvas = Image.new("RGB", size, "#ff00ff")
+    canvas.paste(image, (0, 0))
+    return canvas
+
+
+def diff_pages(old: Image.Image, new: Image.Image, threshold: int = PIXEL_THRESHOLD) -> PageDiff:
+    mask = changed_mask(old, new, threshold)
+    total = mask.width * mask.height
+    changed = mask.histogram()[255]
+    if not changed:
+        return PageDiff(0.0, ())
+    return PageDiff(changed / total, tuple(_regions(mask)))
+
+
+def _regions(mask: Image.Image) -> list[tuple[int, int, int, int]]:
+    """Bounding boxes of clusters of changed cells (8-connected), in page pixels."""
+    cols = (mask.width + CELL - 1) // CELL
+    rows = (mask.height + CELL - 1) // CELL
+    # A cell is changed when any pixel in it is: max-downsample through a box filter.
+    small = mask.convert("L").reduce(CELL) if mask.width >= CELL else mask.convert("L")
+    small = small.resize((cols, rows)) if small.size != (cols, rows) else small
+    data = small.load()
+    assert data is not None
+    seen: set[tuple[int, int]] = set()
+    boxes = []
+    for y in range(rows):
+        for x in range(cols):
+            if (x, y) in seen or not data[x, y]:
+                continue
+            stack, cluster = [(x, y)], []
+            seen.add((x, y))
+            while stack:
+                cx, cy = stack.pop()
+                cluster.append((cx, cy))
+                for dx in (-1, 0, 1):
+                    for dy in (-1, 0, 1):
+                        nx, ny = cx + dx, cy + dy
+                        if (
+                            0 <= nx < cols
+                            and 0 <= ny < rows
+                            and (nx, ny) not in seen
+                            and data[nx, ny]
+                        ):
+                            seen.add((nx, ny))
+                            stack.append((nx, ny))
+            xs = [c[0] for c in cluster]
+            ys = [c[1] for c in cluster]
+            boxes.append(
+                (
+                    min(xs) * CELL,
+                    min(ys) * CELL,
+                    min((max(xs) + 1) * CELL, mask.width),
+                    min((max(ys) + 1) * CELL, mask.height),
+                )
+            )
+    return boxes
+
+
+def diff_image(new: Image.Image, diff: PageDiff) -> Image.Image:
+    """The new page faded, with red boxes around the regions that changed."""
+    faded = Image.blend(new, Image.new("RGB", new.size, "white"), 0.6)
+    draw = ImageDraw.Draw(faded)
+    for left, top, right, bottom in diff.boxes:
+        region = new.crop((left, top, right, bottom))
+        faded.paste(region, (left, top))  # the changed region itself at full strength
+        pad = 3
+        draw.rectangle(
+            (left - pad, top - pad, right + pad, bottom + pad), outline="#e00000", width=3
+        )
+    return faded
+
+
+@dataclass(frozen=True)
+class PageChange:
+    page: int  # 1-based
+    status: str  # "changed", "added" or "removed"
+    changed_fraction: float = 1.0
+    regions: int = 0
+
+
+@dataclass
+class ProofReport:
+    pages: int
+    folder: Path
+    against: str | None = None
+    against_pages: int = 0
+    changes: list[PageChange] = field(default_factory=list)
+
+    def summary(self) -> str:
+        lines = [f"proofs of {self.pages} pages in {self.folder}"]
+        if self.against is None:
+            return lines[0]
+        if not self.changes:
+            lines.append(f"no page differs from {self.against} ({self.against_pages} pages)")
+            return "\n".join(lines)
+        lines.append(
+            f"{len(self.changes)} of {max(self.pages, self.against_pages)} pages differ from "
+            f"{self.against} ({self.against_pages} pages):"
+        )
+        for c in self.changes:
+            if c.status == "changed":
+                detail = f"{c.regions} region(s), {c.changed_fraction:.2%} of the page"
+            else:
+                detail = "not in the other version" if c.status == "added" else "no longer there"
+            lines.append(f"  page {c.page}: {c.status}: {detail}")
+        return "\n".join(lines)
+
+
+def compare(
+    old: Sequence[Image.Image], new: Sequence[Image.Image]
+) -> tuple[list[PageChange], dict[int, Image.Image]]:
+    """Page-by-page changes from ``old`` to ``new``, and a diff image for each changed page."""
+    changes, images = [], {}
+    for index in range(max(len(old), len(new))):
+        number = index + 1
+        if index >= len(old):
+            changes.append(PageChange(number, "added"))
+            images[number] = new[index]
+        elif index >= len(new):
+            changes.append(PageChange(number, "removed"))
+            images[number] = Image.blend(
+                old[index], Image.new("RGB", old[index].size, "white"), 0.6
+            )
+        else:
+            diff = diff_pages(old[index], new[index])
+            if diff.changed:
+                changes.append(
+                    PageChange(number, "changed", diff.changed_fraction, len(diff.boxes))
+                )
+                images[number] = diff_image(new[index], diff)
+    return changes, images
+
+
+def write_proofs(
+    pdf: bytes, folder: Path, dpi: int, against: tuple[str, bytes] | None = None
+) -> ProofReport:
+    """PNGs of every page, a contact sheet and, with ``against``, the visual diff."""
+    pages = render_pages(pdf, dpi)
+    _clear_pngs(folder)
+    for index, image in enumerate(pages, 1):
+        write_atomic(folder / f"page-{index:02d}.png", png(image))
+    write_atomic(folder / "contact-sheet.png", png(contact_sheet(pages)))
+    report = ProofReport(len(pages), folder)
+    diff_folder = folder / "diff"
+    _clear_pngs(diff_folder)
+    if against is not None:
+        name, other_pdf = against
+        old = render_pages(other_pdf, dpi)
+        report.against, report.against_pages = name, len(old)
+        report.changes, images = compare(old, pages)
+        for number, image in images.items():
+            write_atomic(diff_folder / f"page-{number:02d}.png", png(image))
+        if images:
+            ordered = [images[n] for n in sorted(images)]
+            write_atomic(diff_folder / "contact-sheet.png", png(contact_sheet(ordered)))
+        write_atomic(diff_folder / "summary.txt", (report.summary() + "\n").encode())
+        data = {
+            "against": name,
+            "pages": report.pages,
+            "against_pages": report.against_pages,
+            "changes": [asdict(c) for c in report.changes],
+        }
+        write_atomic(diff_folder / "summary.json", json.dumps(data, indent=2).encode() + b"\n")
+    return report
+
+
+def _clear_pngs(folder: Path) -> None:
+    """Stale pages of a longer earlier PDF must not pass for current ones."""
+    if folder.is_dir():
+        for old in folder.glob("*.png"):
+            old.unlink()
+        for name in ("summary.txt", "summary.json"):
+            (folder / name).unlink(missing_ok=True)
+
+
+def other_version(project: Project, ref: str, build_epoch: str | None) -> tuple[str, bytes]:
+    """The PDF to compare with: a file, or the Portrait built from git ref ``ref``."""
+    path = Path(ref)
+    if path.suffix.lower() == ".pdf" or path.is_file():
+        try:
+            return str(path), path.read_bytes()
+        except OSError as exc:
+            raise InputError(
+                Problem(ref, f"cannot read the PDF to compare with ({exc.strerror})")
+            ) from None
+    return f"git {ref}", build_git_ref(project, ref, build_epoch)
+
+
+def build_git_ref(project: Project, ref: str, build_epoch: str | None) -> bytes:
+    """The Portrait as commit ``ref`` builds it, with that commit's own code and inputs."""
+    git = ["git", "-C", str(project.root)]
+    try:
+        commit = _run([*git, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"]).strip()
+        prefix = _run([*git, "rev-parse", "--show-prefix"]).strip()
+        archive = subprocess.run(
+            [*git, "archive", "--format=tar", commit], capture_output=True, check=True, timeout=120
+        ).stdout
+    except subprocess.CalledProcessError:
+        raise InputError(
+            Problem(
+                "--against",
+                f"{ref!r} is neither a PDF file nor a git commit of {project.root}",
+                fix="give a path to a PDF, or a branch, tag or commit (e.g. HEAD~1, main)",
+            )
+        ) from None
+    except OSError as exc:
+        raise BuildError(f"cannot run git to export {ref!r}: {exc}") from None
+    with tempfile.TemporaryDirectory(prefix="portrait-proof-") as tmp:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(tmp, filter="data")
+        root = Path(tmp) / prefix
+        out = Path(tmp) / "against.pdf"
+        env = dict(os.environ)
+        if build_epoch:
+            env["SOURCE_DATE_EPOCH"] = build_epoch  # the same date as ours: only real changes show
+        result = subprocess.run(
+            [sys.executable, str(root / "build.py"), "build", "-o", str(out)],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        if result.returncode != 0 or not out.is_file():
+            raise BuildError(
+                f"building {ref} ({commit[:10]}) for the comparison failed:\n"
+                + (result.stderr or result.stdout).strip()
+            )
+        return out.read_bytes()
+
+
+def _run(command: list[str]) -> str:
+    return subprocess.run(command, capture_output=True, text=True, check=True, timeout=60).stdout
+
+
+# Visual regression tests --------------------------------------------------------------------
+
+
+def key_pages(project: Project, pdf: bytes) -> dict[str, int]:
+    """The pages the visual regression tests watch, by name → 0-based page index.
+
+    Found through the PDF's named destinations (the HTML ids), so that they follow the content.
+    """
+    from pypdf import PdfReader
+
+    from portrait.content import load_content
+
+    content = load_content(project)
+    anchors = {"cover": "cover", "contents": "contents"}
+    if content.attributes:
+        anchors["attribute"] = content.attributes[0].id
+    worksheet = next((s for s in content.sections if s.kind == "reflection"), None)
+    if worksheet is not None:
+        anchors["worksheet"] = worksheet.id
+    reader = PdfReader(io.BytesIO(pdf))
+    destinations = reader.named_destinations
+    pages: dict[str, int] = {}
+    for name, anchor in anchors.items():
+        page = (
+            reader.get_destination_page_number(destinations[anchor])
+            if anchor in destinations
+            else None
+        )
+        if page is None:
+            raise BuildError(f"key page {name!r}: no #{anchor} in the PDF")
+        pages[name] = page
+    return pages
+
+
+def golden_renders(project: Project, pdf: bytes) -> dict[str, Image.Image]:
+    pages = render_pages(pdf, GOLDEN_DPI)
+    return {name: pages[index] for name, index in key_pages(project, pdf).items()}
+
+
+def write_golden(project: Project, pdf: bytes) -> list[Path]:
+    folder = project.root / GOLDEN
+    written = []
+    for name, image in golden_renders(project, pdf).items():
+        written.append(write_atomic(folder / f"{name}.png", png(image)))
+    return written
+
+
+def run_proof(
+    project: Project,
+    *,
+    against: str | None,
+    dpi: int,
+    pdf: Path | None,
+    update_golden: bool,
+    out: TextIO,
+) -> int:
+    from portrait.cache import build_epoch, build_if_changed
+
+    if not 10 <= dpi <= 600:
+        raise InputError(
+            Problem("--dpi", f"{dpi} is out of range", fix="use 10 to 600 (72 is good)")
+        )
+    if pdf is None:
+        built = build_if_changed(project)
+        print(
+            f"{'up to date' if built.skipped else 'built'}: {project.relative(built.path)}",
+            file=out,
+        )
+        pdf = built.path
+    data = pdf.read_bytes()
+    if update_golden:
+        for path in write_golden(project, data):
+            print(f"golden: {project.relative(path)}", file=out)
+        return 0
+    other = other_version(project, against, build_epoch(project)) if against else None
+    report = write_proofs(data, project.output / PROOFS, dpi, other)
+    print(report.summary().replace(str(report.folder), project.relative(report.folder)), file=out)
+    return 0
