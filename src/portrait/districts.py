@@ -27,6 +27,7 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_SLUG = 60
 # The brand colour a district without `colors.primary` gets (the Portrait's navy).
 DEFAULT_PRIMARY = "#1f2a5a"
+_NEW_DISTRICT_HINT = 'create it with: python build.py new-district {slug} --name "..." --logo PATH'
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 _EMAIL = re.compile(
     r"^[^@\s<>()\[\]\\,;:\"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
@@ -58,6 +59,19 @@ class Colors(Model):
     """The district's main colour: a ring and band on the cover, accents on the foreword."""
     secondary: Color | None = None
     """A second colour: one of the cover's circles."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_empty(cls, data: Any) -> Any:
+        # `primary: #1b4f9c` without quotes is an empty value followed by a YAML comment.
+        if isinstance(data, dict):
+            empty = [key for key, value in data.items() if value is None]
+            if empty:
+                raise ValueError(
+                    f"`{empty[0]}` is empty; write the colour in quotes, e.g. {empty[0]}: \"#1b4f9c\" "
+                    "(without quotes, # starts a comment)"
+                )
+        return data
 
 
 class Signer(Model):
@@ -167,12 +181,15 @@ def check_slug(slug: str) -> Problem | None:
     )
 
 
-def load_district(project: Project, slug: str) -> tuple[District, Logo]:
-    """Read and check one district folder; every problem in it is reported together."""
+def load_district(project: Project, slug: str, folder: Path | None = None) -> tuple[District, Logo]:
+    """Read and check one district folder; every problem in it is reported together.
+
+    ``folder`` defaults to ``content/districts/<slug>``; new-district checks a staging copy.
+    """
     bad_slug = check_slug(slug)
     if bad_slug:
         raise InputError(bad_slug)
-    folder = districts_folder(project) / slug
+    folder = folder or districts_folder(project) / slug
     path = folder / DISTRICT_FILE
     shown = project.relative(path)
     if not folder.is_dir():
@@ -182,9 +199,7 @@ def load_district(project: Project, slug: str) -> tuple[District, Logo]:
             Problem(
                 project.relative(folder) + "/",
                 "no such district folder",
-                fix=f"did you mean `{hint}`?"
-                if hint
-                else f'create it with: python build.py new-district {slug} --name "..." --logo PATH',
+                fix=f"did you mean `{hint}`?" if hint else _NEW_DISTRICT_HINT.format(slug=slug),
             )
         )
     if path.is_symlink() or (path.exists() and not path.resolve().is_relative_to(folder.resolve())):

@@ -27,7 +27,7 @@ from xml.etree import ElementTree
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 MAX_LOGO_BYTES = 5 * 1024 * 1024
 MAX_LOGO_PIXELS = 40_000_000  # e.g. 8000 × 5000; larger files are refused before decoding
@@ -400,7 +400,13 @@ def scale_raster(data: bytes, kind: str) -> tuple[bytes, int, int, list[str]]:
                     f"{MAX_LOGO_PIXELS:,} pixels",
                     fix="export a smaller image",
                 )
-            image.load()
+            # WeasyPrint sets LOAD_TRUNCATED_IMAGES for the whole process when it is imported;
+            # a truncated logo must be refused, not printed with a grey band.
+            truncated_ok, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
+            try:
+                image.load()
+            finally:
+                ImageFile.LOAD_TRUNCATED_IMAGES = truncated_ok
     except LogoError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
