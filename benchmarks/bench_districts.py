@@ -85,12 +85,24 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-districts-") as tmp:
         project = make_project(Path(tmp) / "project", args.editions)
         slugs = district_slugs(project)
-        print(f"{args.editions} editions, {args.jobs} jobs, {os.cpu_count()} cores; medians of {args.runs} runs")
+        print(
+            f"{args.editions} editions, {args.jobs} jobs, {os.cpu_count()} cores; "
+            f"medians of {args.runs} runs"
+        )
 
         full, _ = timed(lambda: full_build(project), args.runs)
         print(f"full build (in-process)            {full:7.2f} s")
 
-        cold_cmd = [sys.executable, str(REPO / "build.py"), "--root", str(project.root), "district", slugs[0], "--jobs", "1"]
+        cold_cmd = [
+            sys.executable,
+            str(REPO / "build.py"),
+            "--root",
+            str(project.root),
+            "district",
+            slugs[0],
+            "--jobs",
+            "1",
+        ]
 
         def cold() -> None:
             subprocess.run(cold_cmd, check=True, capture_output=True)
@@ -113,7 +125,9 @@ def main() -> None:
         print(f"{len(slugs)} editions, batch                {batch_time:7.2f} s")
 
         start = time.perf_counter()
-        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+        context = multiprocessing.get_context(
+            "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        )
         with context.Pool(args.jobs) as pool:
             pool.map(naive_edition, [(project.root, s) for s in slugs], chunksize=1)
         naive_time = time.perf_counter() - start
@@ -123,8 +137,13 @@ def main() -> None:
         print()
         print(f"marginal edition / full build (CPU, one core)      {marginal / full:6.1%}")
         print(f"batch wall time per extra edition / full build     {per_edition_wall / full:6.1%}")
-        print(f"{len(slugs)} editions / one edition cold                  {batch_time / cold_time:6.1f} x")
-        print(f"naive / batch                                      {naive_time / batch_time:6.1f} x")
+        print(
+            f"{len(slugs)} editions / one edition cold"
+            f"                  {batch_time / cold_time:6.1f} x"
+        )
+        print(
+            f"naive / batch                                      {naive_time / batch_time:6.1f} x"
+        )
 
 
 if __name__ == "__main__":

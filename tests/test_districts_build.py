@@ -77,7 +77,9 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Batch:
 
 @pytest.fixture(scope="session")
 def facts(batch: Batch) -> dict[str, PdfFacts]:
-    return {slug: read_facts(batch.pdf(slug).read_bytes()) for slug in [*EXAMPLES, "example-hostile"]}
+    return {
+        slug: read_facts(batch.pdf(slug).read_bytes()) for slug in [*EXAMPLES, "example-hostile"]
+    }
 
 
 def page_texts(path: Path) -> list[str]:
@@ -110,11 +112,15 @@ def test_one_broken_district_does_not_stop_the_others(batch: Batch):
 
 
 def test_the_batch_reports_the_derived_shade(batch: Batch):
-    assert re.search(r"example-lakeshore: colors.primary #f6c445 .* darker shade #[0-9a-f]{6}", batch.out)
+    assert re.search(
+        r"example-lakeshore: colors.primary #f6c445 .* darker shade #[0-9a-f]{6}", batch.out
+    )
 
 
 def test_no_temporary_files_are_left_behind(batch: Batch):
-    leftovers = [p for p in (batch.project.output / "districts").rglob("*") if p.name.startswith(".")]
+    leftovers = [
+        p for p in (batch.project.output / "districts").rglob("*") if p.name.startswith(".")
+    ]
     assert leftovers == []
 
 
@@ -148,16 +154,24 @@ def test_every_body_page_carries_the_district_in_its_footer(batch: Batch, slug: 
 
 def test_the_foreword_is_signed_and_in_the_outline(batch: Batch, facts: dict[str, PdfFacts]):
     text = page_texts(batch.pdf("example-cedar-ridge"))[1]
-    for words in ("A message from our superintendent", "This is example text",
-                  "Name of the Superintendent", "President, Board of Education"):
+    for words in (
+        "A message from our superintendent",
+        "This is example text",
+        "Name of the Superintendent",
+        "President, Board of Education",
+    ):
         assert squash(words) in squash(text), words
     assert (1, "A message from our superintendent", 1) in facts["example-cedar-ridge"].outline
-    assert "https://www.example.org/lead-for-learners" in facts["example-cedar-ridge"].external_links
+    assert (
+        "https://www.example.org/lead-for-learners" in facts["example-cedar-ridge"].external_links
+    )
 
 
 def test_an_edition_without_a_foreword_has_none(batch: Batch, facts: dict[str, PdfFacts]):
     assert facts["example-north-harbor-valley"].pages == facts["example-cedar-ridge"].pages - 1
-    assert "superintendent" not in page_texts(batch.pdf("example-north-harbor-valley"))[1].casefold()
+    assert (
+        "superintendent" not in page_texts(batch.pdf("example-north-harbor-valley"))[1].casefold()
+    )
 
 
 def test_contact_details_are_on_the_back_cover(batch: Batch, facts: dict[str, PdfFacts]):
@@ -165,7 +179,9 @@ def test_contact_details_are_on_the_back_cover(batch: Batch, facts: dict[str, Pd
     assert squash("https://www.example.org/cedar-ridge") in back
     assert squash("leadership@example.org") in back
     links = facts["example-cedar-ridge"].external_links
-    assert "https://www.example.org/cedar-ridge" in links and "mailto:leadership@example.org" in links
+    assert (
+        "https://www.example.org/cedar-ridge" in links and "mailto:leadership@example.org" in links
+    )
 
 
 @pytest.mark.parametrize("slug", EXAMPLES)
@@ -190,8 +206,13 @@ def test_untrusted_markup_is_printed_as_text(batch: Batch):
     texts = page_texts(batch.pdf("example-hostile"))
     assert squash(HOSTILE_NAME) in squash(texts[0])
     foreword = squash(texts[1])
-    for words in ("<i>Not italic</i>", '<script>alert(“x”)</script> stays text', "<u>Role</u>", "A & B",
-                  '<img src=“https://evil.example/x.png”>'):  # quotes are typeset curly
+    for words in (
+        "<i>Not italic</i>",
+        "<script>alert(“x”)</script> stays text",
+        "<u>Role</u>",
+        "A & B",
+        "<img src=“https://evil.example/x.png”>",
+    ):  # quotes are typeset curly
         assert squash(words) in foreword, words
 
 
@@ -204,7 +225,9 @@ def test_the_cover_shows_the_district_colour_and_logo(batch: Batch):
             pdf.close()
         target = parse_hex(color)
         pixels = pixels_of(image)
-        close = sum(1 for p in pixels if sum(abs(a - b) for a, b in zip(p, target, strict=True)) < 30)
+        close = sum(
+            1 for p in pixels if sum(abs(a - b) for a, b in zip(p, target, strict=True)) < 30
+        )
         assert close > 0.01 * len(pixels), f"{slug}: only {close} pixels of {color} on the cover"
         # The band at the foot of the cover is white paper, where the district's name is set.
         band = image.crop((0, int(image.height * 0.92), int(image.width * 0.6), image.height))
@@ -219,7 +242,11 @@ def test_rendering_the_same_edition_twice_gives_the_same_bytes(batch: Batch):
     mp = pytest.MonkeyPatch()
     mp.setenv("SOURCE_DATE_EPOCH", "1740000000")
     try:
-        code = main(["--root", str(batch.project.root), "district", "example-lakeshore", "--jobs", "1"], out, err)
+        code = main(
+            ["--root", str(batch.project.root), "district", "example-lakeshore", "--jobs", "1"],
+            out,
+            err,
+        )
     finally:
         mp.undo()
     assert code == 0, err.getvalue()

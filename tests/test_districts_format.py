@@ -66,8 +66,13 @@ def project(tmp_path: Path) -> Project:
     return Project.at(tmp_path)
 
 
-def write_district(project: Project, text: str, slug: str = "test-valley", logo: bytes | None = LOGO_SVG,
-                   logo_name: str = "logo.svg") -> Path:
+def write_district(
+    project: Project,
+    text: str,
+    slug: str = "test-valley",
+    logo: bytes | None = LOGO_SVG,
+    logo_name: str = "logo.svg",
+) -> Path:
     folder = project.content / "districts" / slug
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "district.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
@@ -98,12 +103,16 @@ def test_every_field_is_read(project: Project):
     assert edition.foreword.title == "A message from our superintendent"
     assert "<em>emphasis</em>" in edition.foreword.body.html
     assert '<a href="https://www.example.org">' in edition.foreword.body.html
-    assert [(s.name, s.role) for s in edition.foreword.signed] == [("Name of the Superintendent", "Superintendent")]
+    assert [(s.name, s.role) for s in edition.foreword.signed] == [
+        ("Name of the Superintendent", "Superintendent")
+    ]
     assert edition.contact is not None
     assert edition.contact.website == "https://www.example.org/test-valley"
     assert edition.contact.email == "office@example.org"
     assert edition.logo_kind == "svg"
-    assert Path(edition.logo_uri.removeprefix("file://")).is_relative_to(project.output / ".cache" / "logos")
+    assert Path(edition.logo_uri.removeprefix("file://")).is_relative_to(
+        project.output / ".cache" / "logos"
+    )
     assert edition.notices == ()
 
 
@@ -117,12 +126,17 @@ def test_only_name_and_logo_are_required(project: Project):
 
 def test_names_keep_any_unicode_ampersands_and_quotes(project: Project):
     name = 'Example: Escuela «Año Nuevo» & "Quotes" <b>District</b> 学区'
-    write_district(project, f"name: {yaml.safe_dump(name, allow_unicode=True).splitlines()[0]}\nlogo: logo.svg\n")
+    write_district(
+        project,
+        f"name: {yaml.safe_dump(name, allow_unicode=True).splitlines()[0]}\nlogo: logo.svg\n",
+    )
     assert load_edition(project, "test-valley").name == name
 
 
 def test_raw_html_in_the_foreword_is_shown_as_text(project: Project):
-    write_district(project, VALID.replace("Second paragraph.", "<script>alert(1)</script> <b>bold?</b>"))
+    write_district(
+        project, VALID.replace("Second paragraph.", "<script>alert(1)</script> <b>bold?</b>")
+    )
     html = load_edition(project, "test-valley").foreword.body.html
     assert "<script>" not in html and "<b>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -130,48 +144,107 @@ def test_raw_html_in_the_foreword_is_shown_as_text(project: Project):
 
 # Every error: (what the file says, what the message must contain)
 
+FOREWORD = (
+    "name: X\nlogo: logo.svg\nforeword:\n  title: T\n  signed:\n    - {name: N, role: R}\n  body: "
+)
+
 BAD_INPUTS = [
-    ("logo: logo.svg\n", ["district.yaml:1: name: this required key is missing", "fix: add `name:` here"]),
+    (
+        "logo: logo.svg\n",
+        ["district.yaml:1: name: this required key is missing", "fix: add `name:` here"],
+    ),
     ('name: "X"\n', ["logo: this required key is missing"]),
     ('nmae: "X"\nlogo: logo.svg\n', ["district.yaml:1: nmae: unknown key", "did you mean `name`?"]),
-    ('name: "X"\nlogo: logo.svg\ncolors:\n  primery: "#123456"\n',
-     ["district.yaml:4: colors.primery: unknown key", "did you mean `primary`?"]),
-    ('name: "X"\nlogo: logo.svg\nforword:\n  title: "T"\n', ["forword: unknown key", "did you mean `foreword`?"]),
-    ('name: "X"\nlogo: logo.svg\ncolors:\n  primary: "#12345"\n',
-     ["district.yaml:4: colors.primary: `#12345` is not a colour written as \"#rrggbb\""]),
-    ('name: "X"\nlogo: logo.svg\ncolors:\n  secondary: "blue"\n', ["colors.secondary: `blue` is not a colour"]),
-    ('name: "X"\nlogo: logo.svg\ncolors:\n  primary: #1b4f9c\n', ["`primary` is empty; write the colour in quotes"]),
+    (
+        'name: "X"\nlogo: logo.svg\ncolors:\n  primery: "#123456"\n',
+        ["district.yaml:4: colors.primery: unknown key", "did you mean `primary`?"],
+    ),
+    (
+        'name: "X"\nlogo: logo.svg\nforword:\n  title: "T"\n',
+        ["forword: unknown key", "did you mean `foreword`?"],
+    ),
+    (
+        'name: "X"\nlogo: logo.svg\ncolors:\n  primary: "#12345"\n',
+        ['district.yaml:4: colors.primary: `#12345` is not a colour written as "#rrggbb"'],
+    ),
+    (
+        'name: "X"\nlogo: logo.svg\ncolors:\n  secondary: "blue"\n',
+        ["colors.secondary: `blue` is not a colour"],
+    ),
+    (
+        'name: "X"\nlogo: logo.svg\ncolors:\n  primary: #1b4f9c\n',
+        ["`primary` is empty; write the colour in quotes"],
+    ),
     ('name: ""\nlogo: logo.svg\n', ["name: String should have at least 1 character"]),
     ('name: "Two\\nlines"\nlogo: logo.svg\n', ["name: must be one line of text"]),
-    ("name: 12\nlogo: logo.svg\n", ["name: Input should be a valid string", "fix: write text (put it in quotes)"]),
-    ('name: "X"\nlogo: logo.svg\nforeword:\n  title: "T"\n  body: "B"\n', ["foreword.signed: this required key is missing"]),
-    ('name: "X"\nlogo: logo.svg\nforeword:\n  title: "T"\n  body: "B"\n  signed: []\n',
-     ["foreword.signed: List should have at least 1 item"]),
-    ('name: "X"\nlogo: logo.svg\nforeword:\n  title: "T"\n  body: "B"\n  signed:\n    - name: "N"\n',
-     ["district.yaml:7: foreword.signed[0].role: this required key is missing"]),
-    ('name: "X"\nlogo: logo.svg\nforeword:\n  title: "T"\n  body: "![x](https://e.org/a.png)"\n  signed:\n    - {name: N, role: R}\n',
-     ["foreword.body: images are not allowed in text"]),
-    ('name: "X"\nlogo: logo.svg\nforeword:\n  title: "T"\n  body: "[x](javascript:alert(1))"\n  signed:\n    - {name: N, role: R}\n',
-     ["foreword.body: link `javascript:alert(1)` uses a scheme that is not allowed"]),
-    ('name: "X"\nlogo: logo.svg\nforeword:\n  title: "T"\n  body: "[x](../../etc/passwd)"\n  signed:\n    - {name: N, role: R}\n',
-     ["link `../../etc/passwd` is a relative path"]),
-    ('name: "X"\nlogo: logo.svg\ncontact:\n  website: "http://www.example.org"\n',
-     ["contact.website: `http://www.example.org` is not a web address starting with https://"]),
-    ('name: "X"\nlogo: logo.svg\ncontact:\n  email: "not an address"\n', ["contact.email: `not an address` is not an e-mail address"]),
+    (
+        "name: 12\nlogo: logo.svg\n",
+        ["name: Input should be a valid string", "fix: write text (put it in quotes)"],
+    ),
+    (
+        'name: "X"\nlogo: logo.svg\nforeword:\n  title: "T"\n  body: "B"\n',
+        ["foreword.signed: this required key is missing"],
+    ),
+    (
+        'name: "X"\nlogo: logo.svg\nforeword:\n  title: "T"\n  body: "B"\n  signed: []\n',
+        ["foreword.signed: List should have at least 1 item"],
+    ),
+    (
+        "name: X\nlogo: logo.svg\nforeword:\n  title: T\n  body: B\n  signed:\n    - name: N\n",
+        ["district.yaml:7: foreword.signed[0].role: this required key is missing"],
+    ),
+    (
+        FOREWORD + '"![x](https://e.org/a.png)"\n',
+        ["foreword.body: images are not allowed in text"],
+    ),
+    (
+        FOREWORD + '"[x](javascript:alert(1))"\n',
+        ["foreword.body: link `javascript:alert(1)` uses a scheme that is not allowed"],
+    ),
+    (
+        FOREWORD + '"[x](../../etc/passwd)"\n',
+        ["link `../../etc/passwd` is a relative path"],
+    ),
+    (
+        FOREWORD + '"[x](http://e.org)"\n',
+        ["foreword.body: link `http://e.org` uses http:; links in a district's text must use"],
+    ),
+    (
+        'name: "X"\nlogo: logo.svg\ncontact:\n  website: "http://www.example.org"\n',
+        ["contact.website: `http://www.example.org` is not a web address starting with https://"],
+    ),
+    (
+        'name: "X"\nlogo: logo.svg\ncontact:\n  email: "not an address"\n',
+        ["contact.email: `not an address` is not an e-mail address"],
+    ),
     ('name: "X"\nlogo: logo.svg\ncontact: {}\n', ["contact: give a `website`, an `email` or both"]),
-    ('name: "X"\nlogo: missing.svg\n', ["district.yaml:2: logo: the logo file `missing.svg` is not in the district's folder"]),
-    ('name: "X"\nlogo: ../logo.svg\n', ["logo: `../logo.svg` is not a file name in the district's folder"]),
-    ('name: "X"\nlogo: /etc/passwd\n', ["logo: `/etc/passwd` is not a file name in the district's folder"]),
+    (
+        'name: "X"\nlogo: missing.svg\n',
+        ["district.yaml:2: logo: the logo file `missing.svg` is not in the district's folder"],
+    ),
+    (
+        'name: "X"\nlogo: ../logo.svg\n',
+        ["logo: `../logo.svg` is not a file name in the district's folder"],
+    ),
+    (
+        'name: "X"\nlogo: /etc/passwd\n',
+        ["logo: `/etc/passwd` is not a file name in the district's folder"],
+    ),
     ('name: "X"\nlogo: logo.gif\n', ["logo: `logo.gif` is not an SVG, PNG or JPEG file name"]),
     ('name: "X"\nlogo: [logo.svg]\n', ["logo: Input should be a valid string"]),
     ('name: "X"\n  logo: logo.svg\n', ["district.yaml:2: invalid YAML"]),
     ("- name: X\n", ["the file must be keys and values"]),
-    ('name: "X"\nname: "Y"\nlogo: logo.svg\n', ["district.yaml:2: name: the key `name` appears twice"]),
+    (
+        'name: "X"\nname: "Y"\nlogo: logo.svg\n',
+        ["district.yaml:2: name: the key `name` appears twice"],
+    ),
     ('name: &a "X"\nlogo: *a\n', ["YAML aliases (*name) are not allowed"]),
 ]
 
 
-@pytest.mark.parametrize(("text", "expected"), BAD_INPUTS, ids=[str(i) for i in range(len(BAD_INPUTS))])
+@pytest.mark.parametrize(
+    ("text", "expected"), BAD_INPUTS, ids=[str(i) for i in range(len(BAD_INPUTS))]
+)
 def test_bad_input_gets_a_clear_message(project: Project, text: str, expected: list[str]):
     write_district(project, text)
     found = "\n".join(problems(project))
@@ -181,12 +254,19 @@ def test_bad_input_gets_a_clear_message(project: Project, text: str, expected: l
 
 
 def test_several_errors_in_one_file_are_reported_together(project: Project):
-    write_district(project, 'nmae: "X"\nlogo: missing.png\ncolors:\n  primary: "red"\ncontact:\n  email: "x"\n')
+    write_district(
+        project, 'nmae: "X"\nlogo: missing.png\ncolors:\n  primary: "red"\ncontact:\n  email: "x"\n'
+    )
     found = problems(project)
     assert len(found) == 5, found
     joined = "\n".join(found)
-    for part in ("name: this required key is missing", "nmae: unknown key", "colors.primary: `red`",
-                 "contact.email", "logo: the logo file `missing.png`"):
+    for part in (
+        "name: this required key is missing",
+        "nmae: unknown key",
+        "colors.primary: `red`",
+        "contact.email",
+        "logo: the logo file `missing.png`",
+    ):
         assert part in joined
 
 
@@ -222,7 +302,9 @@ def test_a_png_disguised_as_svg_is_refused(project: Project):
 
 
 def test_a_text_file_named_png_is_refused(project: Project):
-    write_district(project, 'name: "X"\nlogo: logo.png\n', logo=b"hello, not an image", logo_name="logo.png")
+    write_district(
+        project, 'name: "X"\nlogo: logo.png\n', logo=b"hello, not an image", logo_name="logo.png"
+    )
     assert "`logo.png` is not an SVG, PNG or JPEG image" in "\n".join(problems(project))
 
 
@@ -237,8 +319,23 @@ def test_contrast_matches_wcag_reference_values():
     assert relative_luminance("#ff0000") == pytest.approx(0.2126)
 
 
-@pytest.mark.parametrize("color", ["#f6c445", "#ffffff", "#ffd700", "#3fa9f5", "#e8177d", "#ff0000", "#00ff00",
-                                   "#777777", "#0f6b4f", "#000000", "#8a5cc7", "#fbd3e6"])
+@pytest.mark.parametrize(
+    "color",
+    [
+        "#f6c445",
+        "#ffffff",
+        "#ffd700",
+        "#3fa9f5",
+        "#e8177d",
+        "#ff0000",
+        "#00ff00",
+        "#777777",
+        "#0f6b4f",
+        "#000000",
+        "#8a5cc7",
+        "#fbd3e6",
+    ],
+)
 def test_every_shade_that_carries_text_reaches_aa(color: str):
     p = palette(color)
     assert contrast(p.text, WHITE) >= 4.5
@@ -250,7 +347,7 @@ def test_a_light_colour_gets_a_darker_shade_of_the_same_hue_and_a_notice():
     p = palette("#f6c445", label="colors.primary")
     assert p.text != "#f6c445"
     assert contrast(p.text, WHITE) == pytest.approx(4.5, abs=0.1)  # as light as the rule allows
-    r, g, b = (int(p.text[i:i + 2], 16) for i in (1, 3, 5))
+    r, g, b = (int(p.text[i : i + 2], 16) for i in (1, 3, 5))
     assert r > g > b  # still a gold, not a grey
     assert p.notices and "colors.primary #f6c445 has a contrast of 1.63:1" in p.notices[0]
 
@@ -272,25 +369,44 @@ def test_the_build_reports_the_derived_shade(project: Project):
 
 
 def svg(body: str, head: str = "") -> bytes:
-    return f'{head}<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 10 10">{body}</svg>'.encode()
+    namespaces = 'xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
+    return f'{head}<svg {namespaces} viewBox="0 0 10 10">{body}</svg>'.encode()
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (svg("<script>alert(1)</script>"), "it contains a script"),
-    (svg('<rect width="5" height="5" onload="alert(1)"/>'), "event handler"),
-    (svg('<use href="https://evil.example/x.svg#a"/>'), "may only refer to parts of itself"),
-    (svg('<use xlink:href="file:///etc/passwd#a"/>'), "may only refer to parts of itself"),
-    (svg('<rect width="5" height="5" style="fill: url(https://evil.example/p.svg#g)"/>'), "may only refer"),
-    (svg('<rect width="5" height="5" fill="url(/etc/passwd)"/>'), "may only refer"),
-    (svg("<style>@import url(https://evil.example/x.css);</style>"), "CSS that loads or runs something"),
-    (svg('<image href="data:image/png;base64,AAAA" width="5" height="5"/>'), "image"),
-    (svg("<foreignObject><p>hi</p></foreignObject>"), "embeds HTML"),
-    (svg("<text>Hi</text>"), "convert the text to outlines"),
-    (svg("<rect/>", head='<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaa">]>'), "DTD or entities"),
-    (svg("<rect/>", head='<!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]>'), "DTD or entities"),
-    (b"<svg xmlns='http://www.w3.org/2000/svg'><rect></svg>", "not well-formed"),
-    (b'<svg xmlns="http://www.w3.org/2000/svg"><rect width="5" height="5"/></svg>', "no viewBox"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (svg("<script>alert(1)</script>"), "it contains a script"),
+        (svg('<rect width="5" height="5" onload="alert(1)"/>'), "event handler"),
+        (svg('<use href="https://evil.example/x.svg#a"/>'), "may only refer to parts of itself"),
+        (svg('<use xlink:href="file:///etc/passwd#a"/>'), "may only refer to parts of itself"),
+        (
+            svg('<rect width="5" height="5" style="fill: url(https://evil.example/p.svg#g)"/>'),
+            "may only refer",
+        ),
+        (svg('<rect width="5" height="5" fill="url(/etc/passwd)"/>'), "may only refer"),
+        (
+            svg("<style>@import url(https://evil.example/x.css);</style>"),
+            "CSS that loads or runs something",
+        ),
+        (svg('<image href="data:image/png;base64,AAAA" width="5" height="5"/>'), "image"),
+        (svg("<foreignObject><p>hi</p></foreignObject>"), "embeds HTML"),
+        (svg("<text>Hi</text>"), "convert the text to outlines"),
+        (
+            svg("<rect/>", head='<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaa">]>'),
+            "DTD or entities",
+        ),
+        (
+            svg("<rect/>", head='<!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]>'),
+            "DTD or entities",
+        ),
+        (b"<svg xmlns='http://www.w3.org/2000/svg'><rect></svg>", "not well-formed"),
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg"><rect width="5" height="5"/></svg>',
+            "no viewBox",
+        ),
+    ],
+)
 def test_unsafe_or_broken_svgs_are_refused(data: bytes, message: str):
     with pytest.raises(LogoError, match=message):
         sanitize_svg(data)
@@ -299,7 +415,8 @@ def test_unsafe_or_broken_svgs_are_refused(data: bytes, message: str):
 def test_a_sanitised_svg_keeps_only_allowed_elements_and_attributes():
     data = svg(
         '<sodipodi:namedview xmlns:sodipodi="http://sodipodi.sourceforge.net/DTD/sodipodi-0.dtd"/>'
-        '<metadata>x</metadata><defs><linearGradient id="g"><stop offset="0" stop-color="#fff"/></linearGradient>'
+        '<metadata>x</metadata><defs><linearGradient id="g"><stop offset="0" stop-color="#fff"/>'
+        "</linearGradient>"
         '</defs><rect data-x="1" width="5" height="5" fill="url(#g)" inkscape:label="a" '
         'xmlns:inkscape="http://www.inkscape.org/namespaces/inkscape"/><use href="#g"/>',
     )
@@ -382,7 +499,12 @@ def test_bad_shards_are_usage_errors(text: str, project: Project):
     with pytest.raises(ValueError, match="--shard"):
         parse_shard(text)
     err = io.StringIO()
-    assert main(["--root", str(project.root), "district", "--all", "--shard", text], io.StringIO(), err) == 2
+    assert (
+        main(
+            ["--root", str(project.root), "district", "--all", "--shard", text], io.StringIO(), err
+        )
+        == 2
+    )
     assert "--shard" in err.getvalue()
 
 
@@ -406,8 +528,20 @@ def test_new_district_scaffolds_a_valid_folder(project: Project, tmp_path: Path)
     logo.write_bytes(LOGO_PNG)
     name = 'Example: "Quoted" & Ünïcode: District # 5'
     out = io.StringIO()
-    code = main(["--root", str(project.root), "new-district", "new-one", "--name", name, "--logo", str(logo)], out,
-                io.StringIO())
+    code = main(
+        [
+            "--root",
+            str(project.root),
+            "new-district",
+            "new-one",
+            "--name",
+            name,
+            "--logo",
+            str(logo),
+        ],
+        out,
+        io.StringIO(),
+    )
     assert code == 0, out.getvalue()
     folder = project.content / "districts" / "new-one"
     assert sorted(p.name for p in folder.iterdir()) == ["district.yaml", "logo.png"]
@@ -423,22 +557,57 @@ def test_new_district_refuses_bad_input_and_leaves_nothing(project: Project, tmp
     bad = tmp_path / "logo.svg"
     bad.write_bytes(svg("<script>alert(1)</script>"))
     err = io.StringIO()
-    code = main(["--root", str(project.root), "new-district", "new-two", "--name", "X", "--logo", str(bad)],
-                io.StringIO(), err)
+    code = main(
+        ["--root", str(project.root), "new-district", "new-two", "--name", "X", "--logo", str(bad)],
+        io.StringIO(),
+        err,
+    )
     assert code == 1 and "it contains a script" in err.getvalue()
     assert list((project.content / "districts").iterdir()) == []
-    assert main(["--root", str(project.root), "new-district", "Bad Slug", "--name", "X", "--logo", str(bad)],
-                io.StringIO(), err) == 1
+    assert (
+        main(
+            [
+                "--root",
+                str(project.root),
+                "new-district",
+                "Bad Slug",
+                "--name",
+                "X",
+                "--logo",
+                str(bad),
+            ],
+            io.StringIO(),
+            err,
+        )
+        == 1
+    )
     write_district(project, VALID, slug="taken")
     logo = tmp_path / "ok.svg"
     logo.write_bytes(LOGO_SVG)
-    assert main(["--root", str(project.root), "new-district", "taken", "--name", "X", "--logo", str(logo)],
-                io.StringIO(), err) == 1
+    assert (
+        main(
+            [
+                "--root",
+                str(project.root),
+                "new-district",
+                "taken",
+                "--name",
+                "X",
+                "--logo",
+                str(logo),
+            ],
+            io.StringIO(),
+            err,
+        )
+        == 1
+    )
     assert "already exists" in err.getvalue()
 
 
 def test_the_examples_are_valid_and_clearly_examples(project: Project):
-    shutil.copytree(REPO / "content" / "districts", project.content / "districts", dirs_exist_ok=True)
+    shutil.copytree(
+        REPO / "content" / "districts", project.content / "districts", dirs_exist_ok=True
+    )
     slugs = district_slugs(project)
     assert len(slugs) >= 3
     kinds = set()
@@ -451,6 +620,8 @@ def test_the_examples_are_valid_and_clearly_examples(project: Project):
 
 def test_an_image_over_the_pixel_limit_is_refused_by_its_header(tmp_path: Path):
     source = tmp_path / "large.png"
-    source.write_bytes(png_bytes((8_000, 6_000), mode="1"))  # 48 megapixels: under Pillow's own limit
+    source.write_bytes(
+        png_bytes((8_000, 6_000), mode="1")
+    )  # 48 megapixels: under Pillow's own limit
     with pytest.raises(LogoError, match="8000 × 6000 pixels; the limit is 40,000,000"):
         process_logo(source, tmp_path / "cache")

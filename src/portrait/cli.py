@@ -40,14 +40,16 @@ def parser() -> argparse.ArgumentParser:
     district.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
                           help="worker processes (default: every core)")
     district.add_argument("--shard", default=None, metavar="K/N",
-                          help="build only shard K of N: districts sorted by slug, number i (from 0) "
-                               "goes to shard i %% N + 1")
+                          help="build only shard K of N: districts sorted by slug, number i "
+                               "(from 0) goes to shard i %% N + 1")
 
-    new = sub.add_parser("new-district", help="create content/districts/<slug>/ with a valid district.yaml",
-                         description="Scaffold a district folder: copy the logo in, write district.yaml.")
-    new.add_argument("slug", metavar="SLUG", help="folder name: lower-case letters, digits, hyphens")
+    new = sub.add_parser("new-district", help="create content/districts/<slug>/ and district.yaml",
+                         description="Scaffold a district folder: copy the logo in, "
+                                     "write district.yaml.")
+    new.add_argument("slug", metavar="SLUG", help="folder name: lower-case letters, digits and -")
     new.add_argument("--name", required=True, help="the district's full name, as on the cover")
-    new.add_argument("--logo", required=True, type=Path, metavar="PATH", help="SVG, PNG or JPEG logo file")
+    new.add_argument("--logo", required=True, type=Path, metavar="PATH",
+                     help="SVG, PNG or JPEG logo file")
     return p
 
 
@@ -113,7 +115,8 @@ def _district(project: Project, args: argparse.Namespace, out: TextIO, err: Text
         os.environ["PORTRAIT_DEBUG"] = "1"  # workers then report internal errors with a traceback
     slugs = select_shard(district_slugs(project) if args.all else args.slugs, shard)
     if not slugs:
-        print("no districts to build" + (" in this shard" if shard else " (content/districts/ is empty)"), file=err)
+        where = " in this shard" if shard else " (content/districts/ is empty)"
+        print("no districts to build" + where, file=err)
         return 0
     with progress_bar(err, len(slugs)) as advance:
         batch = build_editions(project, slugs, jobs=args.jobs, on_result=advance)
@@ -126,6 +129,6 @@ def _new_district(project: Project, args: argparse.Namespace, out: TextIO) -> in
 
     folder, logo = new_district(project, args.slug, args.name, args.logo)
     print(f"created {project.relative(folder)}/ with district.yaml and {logo}", file=out)
-    print(f"edit district.yaml to add colours, a foreword and contact details, then build it with:\n"
+    print("edit district.yaml to add colours, a foreword and contact details, then build it with:\n"
           f"  python build.py district {args.slug}", file=out)
     return 0

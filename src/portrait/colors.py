@@ -44,7 +44,7 @@ def contrast(a: str, b: str) -> float:
 
 
 def darken_until(color: str, against: str, ratio: float = AA_TEXT) -> str:
-    """``color``, made darker (same hue and saturation) until it contrasts ``ratio`` with ``against``.
+    """Darken ``color`` (same hue and saturation) until it contrasts ``ratio`` with ``against``.
 
     Lightness is searched by bisection, so the result is the lightest shade that passes: as close
     to the district's colour as the rule allows. Black always passes against white.
@@ -84,8 +84,9 @@ def palette(color: str, *, ink: str = "#1b1f2a", label: str = "colour") -> Palet
     text = darken_until(color, WHITE)
     if text != color:
         notices.append(
-            f"{label} {color} has a contrast of {contrast(color, WHITE):.2f}:1 on white (4.5:1 needed "
-            f"for text); text uses the darker shade {text} ({contrast(text, WHITE):.2f}:1)"
+            f"{label} {color} has a contrast of {contrast(color, WHITE):.2f}:1 on white "
+            f"(4.5:1 needed for text); text uses the darker shade {text} "
+            f"({contrast(text, WHITE):.2f}:1)"
         )
     on = WHITE if contrast(WHITE, color) >= contrast(ink, color) else ink
     fill = color

@@ -16,9 +16,10 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
 
 from portrait.colors import HEX_COLOR, palette
-from portrait.content import Markdown, Model
+from portrait.content import Model
 from portrait.errors import InputError, Problem
 from portrait.logos import Logo, LogoError, logo_source, process_logo
+from portrait.markdown import RichText, to_html
 from portrait.project import Project
 from portrait.sources import YamlSource, problems_from, read_yaml
 
@@ -50,6 +51,19 @@ def _color(value: str) -> str:
     return value.lower()
 
 
+def _foreword_markdown(value: str) -> RichText:
+    text = to_html(value)
+    # District text comes from outside: links only to https: and mailto: (and #sections).
+    plain = re.search(r'href="(http:[^"]*)"', str(text.html))
+    if plain:
+        raise ValueError(
+            f"link `{plain.group(1)}` uses http:; links in a district's text must use "
+            "https: or mailto:"
+        )
+    return text
+
+
+ForewordMarkdown = Annotated[str, AfterValidator(_foreword_markdown)]
 Line = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_one_line)]
 Color = Annotated[str, AfterValidator(_color)]
 
@@ -68,8 +82,8 @@ class Colors(Model):
             empty = [key for key, value in data.items() if value is None]
             if empty:
                 raise ValueError(
-                    f"`{empty[0]}` is empty; write the colour in quotes, e.g. {empty[0]}: \"#1b4f9c\" "
-                    "(without quotes, # starts a comment)"
+                    f"`{empty[0]}` is empty; write the colour in quotes, e.g. "
+                    f'{empty[0]}: "#1b4f9c" (without quotes, # starts a comment)'
                 )
         return data
 
@@ -81,7 +95,7 @@ class Signer(Model):
 
 class Foreword(Model):
     title: Line
-    body: Markdown
+    body: ForewordMarkdown
     """Markdown paragraphs; emphasis, lists and https:/mailto: links. Raw HTML is shown as text."""
     signed: list[Signer] = Field(min_length=1, max_length=6)
 
@@ -128,7 +142,7 @@ class District(Model):
     state: Line | None = None
     """Printed after the name on the cover, e.g. "Colorado"."""
     cover_line: Line | None = None
-    """A line under the district's name on the cover, e.g. "For our principals and teacher leaders"."""
+    """A line under the district's name on the cover, e.g. "For our principals"."""
     colors: Colors = Colors()
     foreword: Foreword | None = None
     contact: Contact | None = None

@@ -70,7 +70,7 @@ DROPPED_ELEMENTS = {"metadata", "title", "desc"}
 REFUSED_ELEMENTS = {
     "script": "it contains a script",
     "foreignObject": "it embeds HTML (<foreignObject>)",
-    "image": "it embeds or links an image (<image>); export the logo as plain vector shapes or as PNG",
+    "image": "it embeds or links an image (<image>); export the logo as plain shapes or as PNG",
     "text": "it contains text (<text>), which needs fonts the edition does not ship; "
     "convert the text to outlines (paths) in your drawing program",
     "tspan": "it contains text (<tspan>); convert the text to outlines",
