@@ -625,3 +625,11 @@ def test_an_image_over_the_pixel_limit_is_refused_by_its_header(tmp_path: Path):
     )  # 48 megapixels: under Pillow's own limit
     with pytest.raises(LogoError, match="8000 × 6000 pixels; the limit is 40,000,000"):
         process_logo(source, tmp_path / "cache")
+
+
+def test_characters_the_brand_fonts_lack_are_reported_before_rendering(tmp_path: Path):
+    project = Project.at(tmp_path)
+    shutil.copytree(REPO / "assets", tmp_path / "assets")
+    write_district(project, 'name: "Example: Ñandú Ωmega Школа 学区"\nlogo: logo.svg\n')
+    found = "\n".join(problems(project))
+    assert "district.yaml:1: name: the brand fonts cannot print these characters: 区 (U+533A), 学 (U+5B66)" in found

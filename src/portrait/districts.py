@@ -8,6 +8,7 @@ of the sanitised logo, foreword, contact).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -245,10 +246,72 @@ def load_district(project: Project, slug: str, folder: Path | None = None) -> tu
             problems.append(_logo_problem(source, str(exc), exc.fix))
         except OSError as exc:
             problems.append(_logo_problem(source, f"cannot read the logo ({exc.strerror})", None))
+    if district is not None:
+        problems.extend(_unprintable(project, source, district))
     if problems:
         raise InputError(problems)
     assert district is not None and logo is not None
     return district, logo
+
+
+def _unprintable(project: Project, source: YamlSource, district: District) -> list[Problem]:
+    """Characters no brand font has would be set in a system font, which the build refuses
+    after rendering; say so now, naming the field."""
+    printable = _printable(project)
+    if printable is None:
+        return []  # no readable brand: the build reports that problem itself
+    fields: list[tuple[tuple[str | int, ...], str]] = [
+        (("name",), district.name),
+        (("short_name",), district.short_name or ""),
+        (("state",), district.state or ""),
+        (("cover_line",), district.cover_line or ""),
+    ]
+    if district.foreword:
+        fields.append((("foreword", "title"), district.foreword.title))
+        fields.append((("foreword", "body"), str(district.foreword.body)))
+        for i, signer in enumerate(district.foreword.signed):
+            fields.append((("foreword", "signed", i), f"{signer.name} {signer.role}"))
+    problems = []
+    for path, text in fields:
+        missing = sorted({c for c in text if ord(c) not in printable and not c.isspace()})
+        if missing:
+            shown = ", ".join(f"{c} (U+{ord(c):04X})" for c in missing[:8])
+            problems.append(
+                Problem(
+                    source.file,
+                    f"the brand fonts cannot print these characters: {shown}",
+                    line=source.line_of(path),
+                    key=".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in path).replace(
+                        ".[", "["
+                    ),
+                    fix="the fonts cover Latin, Greek and Cyrillic scripts; write the text in "
+                    "them, or add a font that covers these characters to assets/brand.yaml",
+                )
+            )
+    return problems
+
+
+def _printable(project: Project) -> frozenset[int] | None:
+    from portrait.brand import font_files, load_brand
+
+    try:
+        files = tuple(font_files(project, load_brand(project)))
+    except InputError:
+        return None
+    return _common_cmap(files)
+
+
+@functools.lru_cache(maxsize=4)
+def _common_cmap(files: tuple[Path, ...]) -> frozenset[int]:
+    """Code points that every brand font file has (a name may be set in any of them)."""
+    from fontTools.ttLib import TTFont
+
+    common: set[int] | None = None
+    for path in files:
+        with TTFont(path, lazy=True) as font:
+            cmap = set(font.getBestCmap() or {})
+        common = cmap if common is None else common & cmap
+    return frozenset(common or ())
 
 
 def _logo_problem(source: YamlSource, message: str, fix: str | None) -> Problem:
