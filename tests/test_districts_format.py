@@ -632,4 +632,17 @@ def test_characters_the_brand_fonts_lack_are_reported_before_rendering(tmp_path:
     shutil.copytree(REPO / "assets", tmp_path / "assets")
     write_district(project, 'name: "Example: Ñandú Ωmega Школа 学区"\nlogo: logo.svg\n')
     found = "\n".join(problems(project))
-    assert "district.yaml:1: name: the brand fonts cannot print these characters: 区 (U+533A), 学 (U+5B66)" in found
+    assert (
+        "district.yaml:1: name: the brand fonts cannot print these characters: 区 (U+533A), 学 (U+5B66)"
+        in found
+    )
+
+
+def test_a_symlinked_district_folder_is_refused(project: Project, tmp_path: Path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "district.yaml").write_text('name: "X"\nlogo: logo.svg\n')
+    (outside / "logo.svg").write_bytes(LOGO_SVG)
+    os.symlink(outside, project.content / "districts" / "linked")
+    with pytest.raises(InputError, match="the district folder is a symbolic link"):
+        load_district(project, "linked")

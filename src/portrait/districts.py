@@ -217,6 +217,16 @@ def load_district(project: Project, slug: str, folder: Path | None = None) -> tu
                 fix=f"did you mean `{hint}`?" if hint else _NEW_DISTRICT_HINT.format(slug=slug),
             )
         )
+    if folder.is_symlink() or not folder.resolve().is_relative_to(
+        districts_folder(project).resolve()
+    ):
+        raise InputError(
+            Problem(
+                project.relative(folder) + "/",
+                "the district folder is a symbolic link",
+                fix="make it a real folder inside content/districts/",
+            )
+        )
     if path.is_symlink() or (path.exists() and not path.resolve().is_relative_to(folder.resolve())):
         raise InputError(
             Problem(shown, "district.yaml is a symbolic link", fix="copy the file itself")
