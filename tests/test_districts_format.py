@@ -632,10 +632,8 @@ def test_characters_the_brand_fonts_lack_are_reported_before_rendering(tmp_path:
     shutil.copytree(REPO / "assets", tmp_path / "assets")
     write_district(project, 'name: "Example: Ñandú Ωmega Школа 学区"\nlogo: logo.svg\n')
     found = "\n".join(problems(project))
-    assert (
-        "district.yaml:1: name: the brand fonts cannot print these characters: 区 (U+533A), 学 (U+5B66)"
-        in found
-    )
+    expected = "district.yaml:1: name: the brand fonts cannot print these characters:"
+    assert f"{expected} 区 (U+533A), 学 (U+5B66)" in found
 
 
 def test_a_symlinked_district_folder_is_refused(project: Project, tmp_path: Path):
