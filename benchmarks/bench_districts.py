@@ -63,6 +63,37 @@ def full_build(project: Project) -> None:
     Renderer(project, load_inputs(project)).portrait()
 
 
+def edition_steps(
+    renderer: Renderer, edition, project: Project, runs: int
+) -> list[tuple[str, float]]:
+    """Where one edition's time goes: the same steps as Renderer.edition, timed one by one."""
+    from portrait.pdf import check_fonts, write_pdf
+    from portrait.pdffacts import read_facts
+    from portrait.render import EDITION_FOOTER, _margin_box, _with_margin_box
+
+    _, shared = renderer.shared()
+    roots = (*project.readable_roots, logo_cache(project))
+    own_html = renderer.html(edition, parts="edition")
+    own = renderer.layout(own_html, roots)
+    cover, *foreword, probe, back = own.pages
+    footer = _margin_box(probe, EDITION_FOOTER)
+
+    def combine():
+        body = [_with_margin_box(page, EDITION_FOOTER, footer) for page in shared.pages[1:-1]]
+        return own.copy([cover, *foreword, *body, back])
+
+    document = combine()
+    pdf = write_pdf(document, identifier=b"0" * 32)
+    steps = {
+        "HTML of the own pages": lambda: renderer.html(edition, parts="edition"),
+        "layout of the own pages": lambda: renderer.layout(own_html, roots),
+        "combining pages": combine,
+        "write_pdf (paint all pages)": lambda: write_pdf(document, identifier=b"0" * 32),
+        "font check (read back)": lambda: check_fonts(read_facts(pdf), renderer._allowed_fonts),
+    }
+    return [(name, timed(fn, runs)[0]) for name, fn in steps.items()]
+
+
 def naive_edition(args: tuple[Path, str]) -> int:
     """The edition without reuse: the whole publication laid out with the district in it."""
     root, slug = args
@@ -117,6 +148,9 @@ def main() -> None:
         marginal, _ = timed(lambda: [renderer.edition(e) for e in editions], args.runs)
         marginal /= len(editions)
         print(f"marginal edition (warm process)    {marginal:7.2f} s")
+
+        for step, seconds in edition_steps(renderer, editions[0], project, args.runs):
+            print(f"  of which {step:28s}{seconds:7.3f} s")
 
         start = time.perf_counter()
         batch = build_editions(project, slugs, jobs=args.jobs)
