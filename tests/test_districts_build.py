@@ -36,6 +36,8 @@ foreword:
   title: "<i>Not italic</i>"
   body: |
     <script>alert("x")</script> stays text. So does <img src="https://evil.example/x.png">.
+
+    A link to [the introduction](#introduction) of the shared pages.
   signed:
     - name: "A & B"
       role: "<u>Role</u>"
@@ -251,3 +253,12 @@ def test_rendering_the_same_edition_twice_gives_the_same_bytes(batch: Batch):
         mp.undo()
     assert code == 0, err.getvalue()
     assert batch.pdf("example-lakeshore").read_bytes() == first
+
+
+def test_a_foreword_link_to_a_section_reaches_the_shared_page(
+    batch: Batch, facts: dict[str, PdfFacts]
+):
+    f = facts["example-hostile"]
+    targets = [target for source, target in f.internal_links if source == 1]  # from the foreword
+    introduction = [page for _, title, page in f.outline if title == "Introduction"]
+    assert targets == introduction and len(targets) == 1
