@@ -644,3 +644,24 @@ def test_a_symlinked_district_folder_is_refused(project: Project, tmp_path: Path
     os.symlink(outside, project.content / "districts" / "linked")
     with pytest.raises(InputError, match="the district folder is a symbolic link"):
         load_district(project, "linked")
+
+
+def test_the_readme_documents_the_district_commands_and_fields():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## District editions") :]
+    for text in (
+        "python build.py district SLUG",
+        "--all",
+        "--jobs",
+        "--shard K/N",
+        "new-district SLUG",
+        "--name",
+        "--logo",
+        "output/districts/<slug>/portrait-of-a-leader-<slug>.pdf",
+    ):
+        assert text in section, text
+    from portrait.districts import Colors, Contact, District, Foreword, Signer
+
+    for model in (District, Colors, Foreword, Signer, Contact):
+        for name in model.model_fields:
+            assert f"{name}:" in section, f"README does not document `{name}`"

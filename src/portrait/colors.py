@@ -55,7 +55,8 @@ def darken_until(color: str, against: str, ratio: float = AA_TEXT) -> str:
     hue, lightness, saturation = colorsys.rgb_to_hls(r, g, b)
 
     def shade(light: float) -> str:
-        return to_hex(tuple(c * 255 for c in colorsys.hls_to_rgb(hue, light, saturation)))
+        red, green, blue = colorsys.hls_to_rgb(hue, light, saturation)
+        return to_hex((red * 255, green * 255, blue * 255))
 
     low, high = 0.0, lightness  # low always passes (black), high fails
     for _ in range(30):

@@ -240,9 +240,10 @@ def process_logo(source: Path, cache: Path) -> Logo:
             f"`{source.name}` is named as {expected.upper()} but its content is {actual.upper()}",
             fix=f"rename it to end in .{'jpg' if actual == 'jpeg' else actual}",
         )
+    notices: list[str] = []
     if actual == "svg":
         body, width, height = sanitize_svg(data)
-        suffix, notices = ".svg", ()
+        suffix = ".svg"
     else:
         body, width, height, notices = scale_raster(data, actual)
         suffix = ".png" if actual == "png" else ".jpg"
@@ -391,7 +392,7 @@ def scale_raster(data: bytes, kind: str) -> tuple[bytes, int, int, list[str]]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
+            image: Image.Image = Image.open(io.BytesIO(data))
             # Image.open reads only the header: the pixel count is known before decoding.
             width, height = image.size
             if width * height > MAX_LOGO_PIXELS:
