@@ -8,6 +8,7 @@ and a broken district.
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -262,3 +263,22 @@ def test_a_foreword_link_to_a_section_reaches_the_shared_page(
     targets = [target for source, target in f.internal_links if source == 1]  # from the foreword
     introduction = [page for _, title, page in f.outline if title == "Introduction"]
     assert targets == introduction and len(targets) == 1
+
+
+def _die(edition: object) -> None:
+    os._exit(9)  # as if the kernel had killed the worker
+
+
+def test_a_worker_that_dies_fails_its_edition_without_hanging(tmp_path: Path, monkeypatch):
+    from portrait import batch as batch_module
+    from portrait.batch import build_editions
+
+    root = tmp_path / "project"
+    for name in ("content", "templates", "assets"):
+        shutil.copytree(REPO / name, root / name)
+    project = Project.at(root)
+    monkeypatch.setattr(batch_module, "_render_one", _die)
+    result = build_editions(project, EXAMPLES[:2], jobs=2)
+    assert [r.failure for r in result.results] == ["internal", "internal"]
+    assert "a worker process stopped" in (result.results[0].message or "")
+    assert int(result.exit_code) == 4

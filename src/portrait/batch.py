@@ -18,6 +18,8 @@ import re
 import time
 import traceback
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -179,10 +181,25 @@ def build_editions(
         # fork shares the parsed inputs with every worker without pickling; spawn elsewhere.
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         context = multiprocessing.get_context(method)
-        with context.Pool(
-            workers, initializer=_init_worker, initargs=(project.root, inputs)
+        # A process pool that notices a dead worker (killed for memory, a crash in a native
+        # library): its editions fail with a message instead of the batch hanging.
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_init_worker, initargs=(project.root, inputs)
         ) as pool:
-            for result in pool.imap_unordered(_render_one, editions, chunksize=1):
+            futures = {pool.submit(_render_one, edition): edition for edition in editions}
+            for future in as_completed(futures):
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    edition = futures[future]
+                    result = EditionResult(
+                        edition.slug,
+                        edition.name,
+                        failure="internal",
+                        message="a worker process stopped (out of memory, or a crash in a "
+                        "native library) before this edition was written; build this district "
+                        "alone to see which one fails",
+                    )
                 report(result)
     order = {slug: i for i, slug in enumerate(slugs)}
     results.sort(key=lambda r: order.get(r.slug, len(order)))
