@@ -2,6 +2,9 @@
 
 Run: .venv/bin/python benchmarks/bench_districts.py [--editions 40] [--jobs N] [--runs 3]
 
+Every line gives wall time and CPU time (this process and its finished children): on a shared
+or busy machine, wall time grows with the load and CPU time does not.
+
 Works on a temporary copy of the project with ``--editions`` generated districts (the three
 examples repeated under new slugs), so the real content/ and output/ are untouched. Prints:
 
@@ -19,6 +22,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -105,6 +109,28 @@ def naive_edition(args: tuple[Path, str]) -> int:
     return renderer._write(document, html).pages
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (workers, subprocesses)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def measure(fn) -> tuple[float, float]:
+    """(wall, CPU) seconds of one call. CPU time is what a busy machine does not inflate."""
+    wall, cpu = time.perf_counter(), cpu_seconds()
+    fn()
+    return time.perf_counter() - wall, cpu_seconds() - cpu
+
+
+def medians(fn, runs: int) -> tuple[float, float]:
+    samples = [measure(fn) for _ in range(runs)]
+    return statistics.median(w for w, _ in samples), statistics.median(c for _, c in samples)
+
+
+def row(label: str, wall: float, cpu: float) -> None:
+    print(f"{label:42s}{wall:8.2f} s wall {cpu:8.2f} s CPU")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--editions", type=int, default=40)
@@ -116,13 +142,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-districts-") as tmp:
         project = make_project(Path(tmp) / "project", args.editions)
         slugs = district_slugs(project)
+        load = os.getloadavg()[0]
         print(
-            f"{args.editions} editions, {args.jobs} jobs, {os.cpu_count()} cores; "
-            f"medians of {args.runs} runs"
+            f"{len(slugs)} editions, {args.jobs} jobs, {os.cpu_count()} cores, load average "
+            f"{load:.1f} at the start; medians of {args.runs} runs"
         )
 
-        full, _ = timed(lambda: full_build(project), args.runs)
-        print(f"full build (in-process)            {full:7.2f} s")
+        full = medians(lambda: full_build(project), args.runs)
+        row("full build (in-process)", *full)
 
         cold_cmd = [
             sys.executable,
@@ -134,49 +161,55 @@ def main() -> None:
             "--jobs",
             "1",
         ]
-
-        def cold() -> None:
-            subprocess.run(cold_cmd, check=True, capture_output=True)
-
-        cold_time, _ = timed(cold, args.runs)
-        print(f"one edition, cold process          {cold_time:7.2f} s")
+        cold = medians(lambda: subprocess.run(cold_cmd, check=True, capture_output=True), args.runs)
+        row("one edition, cold process", *cold)
 
         renderer = Renderer(project, load_inputs(project))
         renderer.shared()
         editions = [load_edition(project, s) for s in slugs[: max(3, args.runs)]]
         renderer.edition(editions[0])  # warm caches (fonts, images)
-        marginal, _ = timed(lambda: [renderer.edition(e) for e in editions], args.runs)
-        marginal /= len(editions)
-        print(f"marginal edition (warm process)    {marginal:7.2f} s")
-
+        wall, cpu = medians(lambda: [renderer.edition(e) for e in editions], args.runs)
+        marginal = (wall / len(editions), cpu / len(editions))
+        row("marginal edition (warm process)", *marginal)
         for step, seconds in edition_steps(renderer, editions[0], project, args.runs):
-            print(f"  of which {step:28s}{seconds:7.3f} s")
+            print(f"  of which {step:32s}{seconds:8.3f} s wall")
 
-        start = time.perf_counter()
-        batch = build_editions(project, slugs, jobs=args.jobs)
-        batch_time = time.perf_counter() - start
-        assert not batch.failed, [r.message for r in batch.failed]
-        print(f"{len(slugs)} editions, batch                {batch_time:7.2f} s")
+        batch_result = []
+        batch = measure(lambda: batch_result.append(build_editions(project, slugs, jobs=args.jobs)))
+        assert not batch_result[0].failed, [r.message for r in batch_result[0].failed]
+        row(f"{len(slugs)} editions, batch", *batch)
 
-        start = time.perf_counter()
         context = multiprocessing.get_context(
             "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         )
-        with context.Pool(args.jobs) as pool:
-            pool.map(naive_edition, [(project.root, s) for s in slugs], chunksize=1)
-        naive_time = time.perf_counter() - start
-        print(f"{len(slugs)} editions, naive (full render each) {naive_time:7.2f} s")
 
-        per_edition_wall = (batch_time - cold_time) / max(1, len(slugs) - 1)
+        def naive_batch() -> None:
+            with context.Pool(args.jobs) as pool:
+                pool.map(naive_edition, [(project.root, s) for s in slugs], chunksize=1)
+                pool.close()
+                pool.join()
+
+        naive = measure(naive_batch)
+        row(f"{len(slugs)} editions, naive (full render each)", *naive)
+
+        extra = max(1, len(slugs) - 1)
         print()
-        print(f"marginal edition / full build (CPU, one core)      {marginal / full:6.1%}")
-        print(f"batch wall time per extra edition / full build     {per_edition_wall / full:6.1%}")
         print(
-            f"{len(slugs)} editions / one edition cold"
-            f"                  {batch_time / cold_time:6.1f} x"
+            f"marginal edition / full build, one core          "
+            f"{marginal[0] / full[0]:6.1%} wall {marginal[1] / full[1]:6.1%} CPU"
         )
         print(
-            f"naive / batch                                      {naive_time / batch_time:6.1f} x"
+            f"batch: per extra edition / full build            "
+            f"{(batch[0] - cold[0]) / extra / full[0]:6.1%} wall "
+            f"{(batch[1] - cold[1]) / extra / full[1]:6.1%} CPU"
+        )
+        print(
+            f"{len(slugs)} editions / one edition cold                  "
+            f"{batch[0] / cold[0]:6.1f} x wall {batch[1] / cold[1]:6.1f} x CPU"
+        )
+        print(
+            f"naive / batch                                    "
+            f"{naive[0] / batch[0]:6.1f} x wall {naive[1] / batch[1]:6.1f} x CPU"
         )
 
 
