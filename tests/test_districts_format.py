@@ -393,6 +393,16 @@ def svg(body: str, head: str = "") -> bytes:
         (svg("<foreignObject><p>hi</p></foreignObject>"), "embeds HTML"),
         (svg("<text>Hi</text>"), "convert the text to outlines"),
         (
+            svg(
+                '<g id="a"><rect width="1" height="1"/></g>'
+                '<g id="b"><use href="#a"/><use href="#a"/></g>'
+                '<g id="c"><use href="#b"/><use href="#b"/></g>'
+            ),
+            "<use> elements that repeat other <use> elements",
+        ),
+        (svg('<g id="a"><use href="#a"/></g>'), "repeat other <use>"),
+        (svg("<rect/>" * 20_001), "20,002 elements; a logo may have at most 20,000"),
+        (
             svg("<rect/>", head='<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaa">]>'),
             "DTD or entities",
         ),

@@ -33,6 +33,7 @@ MAX_LOGO_BYTES = 5 * 1024 * 1024
 MAX_LOGO_PIXELS = 40_000_000  # e.g. 8000 × 5000; larger files are refused before decoding
 # The logo's box on the cover (see templates/styles/cover.css .cover-district-logo), at 300 dpi.
 PLACED_WIDTH_IN, PLACED_HEIGHT_IN, DPI = 1.5, 1.5, 300
+MAX_SVG_ELEMENTS = 20_000
 SUFFIXES = {".svg": "svg", ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -277,10 +278,31 @@ def sanitize_svg(data: bytes) -> tuple[bytes, int, int]:
         raise LogoError("the file's root element is not <svg>", fix="export the logo as SVG")
     clean = _clean(root)
     assert clean is not None
+    _check_expansion(clean)
     width, height = _size(clean)
     ElementTree.register_namespace("", SVG_NS)
     ElementTree.register_namespace("xlink", XLINK_NS)
     return ElementTree.tostring(clean, encoding="utf-8", xml_declaration=True), width, height
+
+
+def _check_expansion(svg: ElementTree.Element) -> None:
+    """Refuse SVGs that would take the renderer forever: too many elements, or <use> elements
+    that point at groups holding more <use> elements (the SVG form of an entity bomb)."""
+    elements = list(svg.iter())
+    if len(elements) > MAX_SVG_ELEMENTS:
+        raise LogoError(
+            f"the SVG has {len(elements):,} elements; a logo may have at most {MAX_SVG_ELEMENTS:,}",
+            fix="simplify the drawing or export it as PNG",
+        )
+    ids = {el.get("id"): el for el in elements if el.get("id")}
+    for use in svg.iter(f"{{{SVG_NS}}}use"):
+        ref = (use.get("href") or use.get(f"{{{XLINK_NS}}}href") or "").strip()[1:]
+        target = ids.get(ref)
+        if target is not None and any(_local(el.tag) == "use" for el in target.iter()):
+            raise LogoError(
+                "the SVG has <use> elements that repeat other <use> elements",
+                fix="export a plain SVG (expand or 'unlink' clones in your drawing program)",
+            )
 
 
 def _local(tag: object) -> str:
