@@ -9,9 +9,7 @@ import io
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
-from types import SimpleNamespace
 
-from markupsafe import Markup
 from pypdf import PdfReader
 
 from portrait.pipeline import Inputs, load_inputs
@@ -45,21 +43,12 @@ def edition(variant_name: str) -> Built:
     return Built(renderer.portrait().pdf, renderer)
 
 
-def district() -> SimpleNamespace:
-    """A stand-in for a district edition (portrait.districts is built on another branch): the
-    attributes the templates read, with a foreword so that the edition has one page more."""
-    return SimpleNamespace(
-        name="Example District",
-        cover_line="Example District · 2025",
-        logo_uri=(ROOT / "assets" / "portraits" / "portrait-1.svg").as_uri(),
-        css="",
-        contact=None,
-        foreword=SimpleNamespace(
-            title="A word from our district",
-            body=Markup("<p>Placeholder foreword for tests.</p>"),
-            signed=[SimpleNamespace(name="A. Person", role="Superintendent")],
-        ),
-    )
+def district():
+    """A real example district with a foreword (so the edition has one page more)."""
+    from portrait.districts import load_edition
+
+    project, _ = project_inputs()
+    return load_edition(project, "example-cedar-ridge")
 
 
 @cache

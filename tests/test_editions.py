@@ -173,7 +173,7 @@ def test_district_screen_edition_keeps_tags_and_fields() -> None:
     assert len([n for n in reader.get_fields() if n.startswith("rating-")]) == 5
     report = check(district_edition("screen"), "district.pdf")
     assert report.passed, report.table()
-    assert reader.metadata.title == "Portrait of a Leader: Example District edition"
+    assert reader.metadata.title == "Portrait of a Leader: Example: Cedar Ridge Unified School District edition"
 
 
 def test_district_print_edition_is_padded_with_notes_pages() -> None:

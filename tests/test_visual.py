@@ -69,8 +69,17 @@ def test_watcher_pdf_key_pages_match_golden_too(watched, tmp_path: Path):
         assert_like_golden(name, image, tmp_path)
 
 
+def test_district_cover_matches_golden(tmp_path: Path):
+    from _editions import district_edition
+
+    from portrait.proof import GOLDEN_DPI
+
+    cover = render_pages(district_edition("screen"), GOLDEN_DPI)[0]
+    assert_like_golden("district-cover", cover, tmp_path)
+
+
 def test_every_reference_is_a_key_page(renders: dict[str, Image.Image]):
-    assert sorted(p.stem for p in (REPO / GOLDEN).glob("*.png")) == sorted(renders)
+    assert sorted(p.stem for p in (REPO / GOLDEN).glob("*.png")) == sorted([*renders, "district-cover"])
     assert sorted(renders) == sorted(KEY_PAGES)
 
 

@@ -77,7 +77,7 @@ def render_html(project: Project, page: Page, env: jinja2.Environment | None = N
         raise BuildError(f"template not found: templates/{exc.name}") from None
 
 
-STYLESHEETS = ("base.css", "cover.css", "sections.css")
+STYLESHEETS = ("base.css", "cover.css", "sections.css", "edition.css")
 
 
 def document_title(page: Page) -> str:

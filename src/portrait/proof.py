@@ -396,10 +396,31 @@ def golden_renders(project: Project, pdf: bytes) -> dict[str, Image.Image]:
     return {name: pages[index] for name, index in key_pages(project, pdf).items()}
 
 
+# The district edition whose cover is a reference too (one of the shipped examples).
+GOLDEN_DISTRICT = "example-cedar-ridge"
+
+
+def district_cover(project: Project) -> Image.Image | None:
+    """The cover of the example district's edition, rendered like the other references."""
+    if not (project.content / "districts" / GOLDEN_DISTRICT).is_dir():
+        return None
+    from portrait.districts import load_edition
+    from portrait.pipeline import load_inputs
+    from portrait.render import Renderer
+
+    edition = load_edition(project, GOLDEN_DISTRICT)
+    pdf = Renderer(project, load_inputs(project)).edition(edition).pdf
+    return render_pages(pdf, GOLDEN_DPI)[0]
+
+
 def write_golden(project: Project, pdf: bytes) -> list[Path]:
     folder = project.root / GOLDEN
     written = []
-    for name, image in golden_renders(project, pdf).items():
+    renders = golden_renders(project, pdf)
+    cover = district_cover(project)
+    if cover is not None:
+        renders["district-cover"] = cover
+    for name, image in renders.items():
         written.append(write_atomic(folder / f"{name}.png", png(image)))
     return written
 
@@ -420,7 +441,7 @@ def run_proof(
             Problem("--dpi", f"{dpi} is out of range", fix="use 10 to 600 (72 is good)")
         )
     if pdf is None:
-        built = build_if_changed(project)
+        (built,) = build_if_changed(project, variants=["screen"])
         print(
             f"{'up to date' if built.skipped else 'built'}: {project.relative(built.path)}",
             file=out,

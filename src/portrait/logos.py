@@ -1,0 +1,461 @@
+"""District logos: untrusted files made safe and small enough to place on the cover.
+
+A logo arrives from outside the project. Before the renderer sees it:
+
+- its path must name a file inside the district's folder (no ``..``, no absolute path, no
+  symlink), within ``MAX_LOGO_BYTES``;
+- its content must be what its name says (magic bytes, not the extension);
+- an SVG is parsed with DTDs and entities forbidden, then rebuilt from an allow-list of
+  elements and attributes: no script, no event handler, no ``<image>``, no ``<foreignObject>``,
+  and no reference (``href``, ``url()``) other than a ``#fragment`` inside the file;
+- a PNG or JPEG is checked for its pixel count *before* it is decoded (a decompression bomb is
+  refused), then scaled down to what the placed size needs at 300 dpi.
+
+The result is written to a cache folder (``output/.cache/logos/``) that the renderer may read
+for editions; the file in the district's folder is never given to WeasyPrint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import warnings
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from xml.etree import ElementTree
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+from PIL import Image, ImageFile, UnidentifiedImageError
+
+MAX_LOGO_BYTES = 5 * 1024 * 1024
+MAX_LOGO_PIXELS = 40_000_000  # e.g. 8000 × 5000; larger files are refused before decoding
+# The logo's box on the cover (see templates/styles/cover.css .cover-district-logo), at 300 dpi.
+PLACED_WIDTH_IN, PLACED_HEIGHT_IN, DPI = 1.5, 1.5, 300
+MAX_SVG_ELEMENTS = 20_000
+SUFFIXES = {".svg": "svg", ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}
+
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
+
+# Elements a logo may use. Anything else (script, foreignObject, image, iframe, animate, set,
+# a, text: text would need fonts we do not ship) is refused with a message saying why.
+ALLOWED_ELEMENTS = {
+    "svg",
+    "g",
+    "defs",
+    "symbol",
+    "use",
+    "title",
+    "desc",
+    "metadata",
+    "path",
+    "rect",
+    "circle",
+    "ellipse",
+    "line",
+    "polyline",
+    "polygon",
+    "linearGradient",
+    "radialGradient",
+    "stop",
+    "clipPath",
+    "mask",
+    "pattern",
+    "style",
+}
+# Elements dropped silently: harmless editor leftovers (Inkscape, Illustrator) whose content
+# we do not render.
+DROPPED_ELEMENTS = {"metadata", "title", "desc"}
+REFUSED_ELEMENTS = {
+    "script": "it contains a script",
+    "foreignObject": "it embeds HTML (<foreignObject>)",
+    "image": "it embeds or links an image (<image>); export the logo as plain shapes or as PNG",
+    "text": "it contains text (<text>), which needs fonts the edition does not ship; "
+    "convert the text to outlines (paths) in your drawing program",
+    "tspan": "it contains text (<tspan>); convert the text to outlines",
+    "a": "it contains a link (<a>)",
+    "iframe": "it embeds a page (<iframe>)",
+    "animate": "it contains animation",
+    "set": "it contains animation",
+    "animateTransform": "it contains animation",
+    "animateMotion": "it contains animation",
+    "feImage": "it loads an image in a filter (<feImage>)",
+}
+ALLOWED_ATTRIBUTES = {
+    "id",
+    "class",
+    "style",
+    "version",
+    "viewBox",
+    "preserveAspectRatio",
+    "x",
+    "y",
+    "width",
+    "height",
+    "x1",
+    "y1",
+    "x2",
+    "y2",
+    "cx",
+    "cy",
+    "r",
+    "rx",
+    "ry",
+    "fx",
+    "fy",
+    "d",
+    "points",
+    "transform",
+    "fill",
+    "fill-opacity",
+    "fill-rule",
+    "stroke",
+    "stroke-width",
+    "stroke-opacity",
+    "stroke-linecap",
+    "stroke-linejoin",
+    "stroke-miterlimit",
+    "stroke-dasharray",
+    "stroke-dashoffset",
+    "opacity",
+    "color",
+    "display",
+    "visibility",
+    "clip-path",
+    "clip-rule",
+    "mask",
+    "offset",
+    "stop-color",
+    "stop-opacity",
+    "gradientUnits",
+    "gradientTransform",
+    "spreadMethod",
+    "patternUnits",
+    "patternContentUnits",
+    "patternTransform",
+    "clipPathUnits",
+    "maskUnits",
+    "maskContentUnits",
+    "href",
+    "type",
+    "media",
+}
+_URL = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.IGNORECASE | re.DOTALL)
+_CSS_DANGER = re.compile(r"@import|expression\s*\(|javascript:|behavior\s*:", re.IGNORECASE)
+
+
+class LogoError(ValueError):
+    """What is wrong with a logo, in words for the person who supplied it."""
+
+    def __init__(self, message: str, fix: str | None = None):
+        super().__init__(message)
+        self.fix = fix
+
+
+@dataclass(frozen=True)
+class Logo:
+    path: Path  # the processed file, safe to hand to the renderer
+    kind: str  # "svg", "png" or "jpeg"
+    width: int  # pixels (for SVG: the viewBox width, rounded)
+    height: int
+    notices: tuple[str, ...] = ()
+
+
+def logo_source(folder: Path, name: str) -> Path:
+    """The file ``name`` in ``folder``; refuse names that could leave it."""
+    pure = PurePosixPath(name.replace("\\", "/"))
+    if not name or pure.is_absolute() or re.match(r"^[A-Za-z]:", name) or len(pure.parts) != 1:
+        raise LogoError(
+            f"`{name}` is not a file name in the district's folder",
+            fix="put the logo beside district.yaml and write just its name, e.g. logo.svg",
+        )
+    if pure.name in (".", ".."):
+        raise LogoError(
+            f"`{name}` is not a file name", fix="write the logo's file name, e.g. logo.svg"
+        )
+    suffix = pure.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise LogoError(
+            f"`{name}` is not an SVG, PNG or JPEG file name",
+            fix="use a logo ending in .svg, .png, .jpg or .jpeg",
+        )
+    path = folder / pure.name
+    if path.is_symlink():
+        raise LogoError(
+            f"`{name}` is a symbolic link", fix="copy the logo file itself into the folder"
+        )
+    if not path.is_file():
+        raise LogoError(
+            f"the logo file `{name}` is not in the district's folder",
+            fix=f"put {name} beside district.yaml, or fix the name",
+        )
+    if not path.resolve().is_relative_to(folder.resolve()):
+        raise LogoError(
+            f"`{name}` is outside the district's folder", fix="copy the logo into the folder"
+        )
+    return path
+
+
+def read_logo_bytes(path: Path) -> bytes:
+    size = path.stat().st_size
+    if size > MAX_LOGO_BYTES:
+        raise LogoError(
+            f"the logo is {size / 1024 / 1024:.1f} MB; the limit is "
+            f"{MAX_LOGO_BYTES // 1024 // 1024} MB",
+            fix="export a smaller file",
+        )
+    if size == 0:
+        raise LogoError("the logo file is empty", fix="export the logo again")
+    return path.read_bytes()
+
+
+def sniff(data: bytes) -> str | None:
+    """What the bytes are, by their content."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if (
+        head.startswith((b"<?xml", b"<svg", b"<!--", b"<!doctype"))
+        and b"<svg" in data[:65536].lower()
+    ):
+        return "svg"
+    return None
+
+
+def process_logo(source: Path, cache: Path) -> Logo:
+    """Check ``source`` and write the safe copy the renderer will use into ``cache``."""
+    data = read_logo_bytes(source)
+    expected = SUFFIXES[source.suffix.lower()]
+    actual = sniff(data)
+    if actual is None:
+        raise LogoError(
+            f"`{source.name}` is not an SVG, PNG or JPEG image (its content is not)",
+            fix="export the logo again as SVG, PNG or JPEG",
+        )
+    if actual != expected:
+        raise LogoError(
+            f"`{source.name}` is named as {expected.upper()} but its content is {actual.upper()}",
+            fix=f"rename it to end in .{'jpg' if actual == 'jpeg' else actual}",
+        )
+    notices: list[str] = []
+    if actual == "svg":
+        body, width, height = sanitize_svg(data)
+        suffix = ".svg"
+    else:
+        body, width, height, notices = scale_raster(data, actual)
+        suffix = ".png" if actual == "png" else ".jpg"
+    digest = hashlib.sha256(body).hexdigest()[:16]
+    cache.mkdir(parents=True, exist_ok=True)
+    out = cache / f"logo-{digest}{suffix}"
+    if not out.is_file():
+        from portrait.output import write_atomic
+
+        write_atomic(out, body)
+    return Logo(out, actual, width, height, tuple(notices))
+
+
+# SVG
+
+
+def sanitize_svg(data: bytes) -> tuple[bytes, int, int]:
+    """The SVG rebuilt from allowed elements and attributes; its viewBox size."""
+    try:
+        root = SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    except DefusedXmlException:
+        raise LogoError(
+            "the SVG declares a DTD or entities, which are not allowed in a logo",
+            fix="export the SVG again without a DOCTYPE",
+        ) from None
+    except ElementTree.ParseError as exc:
+        raise LogoError(
+            f"the SVG is not well-formed XML ({exc})", fix="export the SVG again"
+        ) from None
+    if _local(root.tag) != "svg":
+        raise LogoError("the file's root element is not <svg>", fix="export the logo as SVG")
+    clean = _clean(root)
+    assert clean is not None
+    _check_expansion(clean)
+    width, height = _size(clean)
+    ElementTree.register_namespace("", SVG_NS)
+    ElementTree.register_namespace("xlink", XLINK_NS)
+    return ElementTree.tostring(clean, encoding="utf-8", xml_declaration=True), width, height
+
+
+def _check_expansion(svg: ElementTree.Element) -> None:
+    """Refuse SVGs that would take the renderer forever: too many elements, or <use> elements
+    that point at groups holding more <use> elements (the SVG form of an entity bomb)."""
+    elements = list(svg.iter())
+    if len(elements) > MAX_SVG_ELEMENTS:
+        raise LogoError(
+            f"the SVG has {len(elements):,} elements; a logo may have at most {MAX_SVG_ELEMENTS:,}",
+            fix="simplify the drawing or export it as PNG",
+        )
+    ids = {el.get("id"): el for el in elements if el.get("id")}
+    for use in svg.iter(f"{{{SVG_NS}}}use"):
+        ref = (use.get("href") or use.get(f"{{{XLINK_NS}}}href") or "").strip()[1:]
+        target = ids.get(ref)
+        if target is not None and any(_local(el.tag) == "use" for el in target.iter()):
+            raise LogoError(
+                "the SVG has <use> elements that repeat other <use> elements",
+                fix="export a plain SVG (expand or 'unlink' clones in your drawing program)",
+            )
+
+
+def _local(tag: object) -> str:
+    text = str(tag)
+    return text.rsplit("}", 1)[-1] if text.startswith("{") else text
+
+
+def _namespace(tag: str) -> str | None:
+    return tag[1:].split("}", 1)[0] if tag.startswith("{") else None
+
+
+def _clean(element: ElementTree.Element) -> ElementTree.Element | None:
+    name = _local(element.tag)
+    namespace = _namespace(str(element.tag))
+    if namespace not in (None, SVG_NS):
+        return None  # editor data (Inkscape's sodipodi:namedview etc.): never rendered
+    if name in REFUSED_ELEMENTS:
+        raise LogoError(
+            f"the SVG cannot be used because {REFUSED_ELEMENTS[name]}",
+            fix="export a plain SVG (shapes and colours only)",
+        )
+    if name not in ALLOWED_ELEMENTS:
+        raise LogoError(
+            f"the SVG uses the element <{name}>, which a logo may not contain",
+            fix="export a plain SVG (shapes and colours only)",
+        )
+    if name in DROPPED_ELEMENTS:
+        return None
+    clean = ElementTree.Element(f"{{{SVG_NS}}}{name}")
+    for key, value in element.attrib.items():
+        attr = _local(key)
+        attr_ns = _namespace(key)
+        if attr.lower().startswith("on"):
+            raise LogoError(
+                f"the SVG has an event handler (`{attr}` on <{name}>), i.e. a script",
+                fix="export a plain SVG (shapes and colours only)",
+            )
+        if attr_ns not in (None, XLINK_NS) or attr not in ALLOWED_ATTRIBUTES:
+            continue  # editor attributes (inkscape:label, data-*): dropped
+        if attr == "href":
+            _check_reference(value, f"<{name} href>")
+            clean.set(f"{{{XLINK_NS}}}href" if attr_ns == XLINK_NS else "href", value)
+            continue
+        _check_css(value, f"`{attr}` on <{name}>")
+        clean.set(attr, value)
+    if name == "style":
+        _check_css(element.text or "", "<style>")
+        clean.text = element.text
+    for child in element:
+        kept = _clean(child)
+        if kept is not None:
+            clean.append(kept)
+    return clean
+
+
+def _check_reference(value: str, where: str) -> None:
+    if not re.fullmatch(r"#[A-Za-z_][\w.:-]*", value.strip()):
+        raise LogoError(
+            f"the SVG refers to `{value[:80]}` ({where}); a logo may only refer to "
+            "parts of itself (#id)",
+            fix="export the logo with everything embedded as shapes",
+        )
+
+
+def _check_css(value: str, where: str) -> None:
+    if _CSS_DANGER.search(value):
+        raise LogoError(
+            f"the SVG's {where} contains CSS that loads or runs something",
+            fix="export a plain SVG (shapes and colours only)",
+        )
+    for match in _URL.finditer(value):
+        _check_reference(match.group(2), where)
+
+
+def _size(svg: ElementTree.Element) -> tuple[int, int]:
+    box = svg.get("viewBox")
+    if box:
+        parts = re.split(r"[\s,]+", box.strip())
+        try:
+            w, h = float(parts[2]), float(parts[3])
+        except (IndexError, ValueError):
+            raise LogoError(
+                f"the SVG's viewBox `{box}` is not four numbers",
+                fix='write e.g. viewBox="0 0 200 100"',
+            ) from None
+    else:
+        try:
+            w = float(re.sub(r"(px|pt)?$", "", svg.get("width", "")))
+            h = float(re.sub(r"(px|pt)?$", "", svg.get("height", "")))
+        except ValueError:
+            raise LogoError(
+                "the SVG has no viewBox and no numeric width and height, so its shape is unknown",
+                fix='add viewBox="0 0 W H" to the <svg> element',
+            ) from None
+        svg.set("viewBox", f"0 0 {w:g} {h:g}")
+    if w <= 0 or h <= 0:
+        raise LogoError("the SVG's width or height is zero", fix="export the logo again")
+    # The placed box sets the size; the file's own width/height would fight it.
+    for attr in ("width", "height"):
+        svg.attrib.pop(attr, None)
+    return max(1, round(w)), max(1, round(h))
+
+
+# PNG and JPEG
+
+
+def scale_raster(data: bytes, kind: str) -> tuple[bytes, int, int, list[str]]:
+    """Decode safely, then scale down to the placed size at 300 dpi."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image: Image.Image = Image.open(io.BytesIO(data))
+            # Image.open reads only the header: the pixel count is known before decoding.
+            width, height = image.size
+            if width * height > MAX_LOGO_PIXELS:
+                raise LogoError(
+                    f"the logo is {width} × {height} pixels; the limit is "
+                    f"{MAX_LOGO_PIXELS:,} pixels",
+                    fix="export a smaller image",
+                )
+            # WeasyPrint sets LOAD_TRUNCATED_IMAGES for the whole process when it is imported;
+            # a truncated logo must be refused, not printed with a grey band.
+            truncated_ok, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
+            try:
+                image.load()
+            finally:
+                ImageFile.LOAD_TRUNCATED_IMAGES = truncated_ok
+    except LogoError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise LogoError(
+            "the logo has too many pixels to decode safely", fix="export a smaller image"
+        ) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise LogoError(
+            f"the {kind.upper()} file cannot be read ({exc})", fix="export the logo again"
+        ) from None
+    notices = []
+    need_w, need_h = round(PLACED_WIDTH_IN * DPI), round(PLACED_HEIGHT_IN * DPI)
+    smallest_useful = min(need_w, need_h) // 3
+    if max(width, height) < smallest_useful:
+        notices.append(
+            f"the logo is only {width} × {height} pixels and may print blurred; "
+            f"{need_w} pixels across is ideal"
+        )
+    image.thumbnail((need_w, need_h), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    if kind == "png":
+        if image.mode not in ("RGB", "RGBA", "L", "LA", "P"):
+            image = image.convert("RGBA")
+        image.save(out, "PNG", optimize=True)
+    else:
+        if image.mode not in ("RGB", "L"):
+            image = image.convert("RGB")
+        image.save(out, "JPEG", quality=90)
+    return out.getvalue(), image.width, image.height, notices
