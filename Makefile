@@ -17,10 +17,10 @@ build: $(STAMP)
 	$(PY) build.py build
 
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -m "not slow"
+	$(PY) -m pytest -n auto -m "not slow"
 
 lint: $(STAMP)
 	$(PY) -m ruff check src tests benchmarks build.py

@@ -56,3 +56,13 @@ def test_rendering_stops_with_a_clear_error_on_an_outside_resource(project, snip
     html = f"<html><body>{snippet}</body></html>"
     with pytest.raises(UnsafeResourceError, match="refused to"):
         render_document(html, project.templates, project.readable_roots)
+
+
+def test_data_urls_are_served_without_reading_anything(project):
+    response = ProjectFetcher(project.readable_roots).fetch("data:image/svg+xml;base64,PHN2Zy8+")
+    assert response.read() == b"<svg/>" and response.content_type == "image/svg+xml"
+
+
+def test_malformed_data_urls_are_refused(project):
+    with pytest.raises(RefusedResource, match="malformed data: URL"):
+        ProjectFetcher(project.readable_roots).fetch("data:image/png;base64,@@@")

@@ -12,7 +12,7 @@ import pytest
 
 from portrait import release
 from portrait.errors import BuildError, InputError
-from portrait.release import Shard
+from portrait.batch import parse_shard, select_shard
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +31,17 @@ def released(tmp_path_factory):
         return results
     finally:
         mp.undo()
+
+
+def test_every_edition_is_in_the_release(released):
+    _, _, artifacts = released[0]
+    kinds = {(a.edition, a.variant, a.district) for a in artifacts}
+    assert ("portrait", "screen", None) in kinds and ("portrait", "print", None) in kinds
+    districts = {a.district for a in artifacts if a.district}
+    assert districts == {"example-cedar-ridge", "example-lakeshore", "example-north-harbor-valley"}
+    for a in artifacts:
+        assert a.conformance == {"screen": "PDF/UA-1", "print": "PDF/X-4"}[a.variant]
+        assert a.preflight["passed"] and a.preflight["profile"] == a.variant
 
 
 def test_manifest_and_checksums_agree_with_the_files(released):
@@ -86,15 +97,34 @@ def test_verify_catches_a_tampered_file(released, tmp_path):
 @pytest.mark.parametrize("n", [1, 2, 3, 7])
 def test_shards_cover_every_name_exactly_once(n):
     names = [f"district-{i:02d}" for i in range(20)]
-    chosen = [name for k in range(1, n + 1) for name in Shard(k, n).select(names)]
+    chosen = [name for k in range(1, n + 1) for name in select_shard(names, (k, n))]
     assert sorted(chosen) == sorted(names)
-    assert sum(Shard(k, n).first for k in range(1, n + 1)) == 1
 
 
 @pytest.mark.parametrize("text", ["0/2", "3/2", "2", "a/b", "1/0"])
 def test_bad_shard_specs_are_refused(text):
-    with pytest.raises(ValueError, match="--shard must look like K/N"):
-        Shard.parse(text)
+    with pytest.raises(ValueError, match="--shard"):
+        parse_shard(text)
+
+
+def test_a_sharded_release_gathers_into_the_same_files_as_a_whole_one(released, tmp_path):
+    """Three shards, each on its own "machine" (folder), gathered: the same SHA256SUMS."""
+    from conftest import copy_project
+
+    project, whole, _ = released[0]
+    parts = copy_project(tmp_path / "sharded")
+    shutil.copy(project.root / "CHANGELOG.md", parts.root)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SOURCE_DATE_EPOCH", "1740000000")
+    try:
+        built = [release.make_release(parts, (k, 3))[1] for k in (1, 2, 3)]
+    finally:
+        mp.undo()
+    districts = [a.district for shard in built for a in shard if a.variant == "screen" and a.district]
+    assert sorted(districts) == sorted(set(districts)) and len(districts) == 3
+    folder = release.release_dir(parts, "1.0.0")
+    release.gather(folder)
+    assert (folder / release.SUMS).read_bytes() == (whole / release.SUMS).read_bytes()
 
 
 def test_gather_refuses_missing_shards(tmp_path):

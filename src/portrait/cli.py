@@ -202,17 +202,23 @@ def _release(project: Project, args: argparse.Namespace, out: TextIO, err: TextI
         artifacts = release.gather(folder)
         print(f"gathered {len(artifacts)} files into {project.relative(folder / release.MANIFEST)}", file=out)
         return 0
+    from portrait.batch import parse_shard
+
     try:
-        shard = release.Shard.parse(args.shard) if args.shard else None
+        shard = parse_shard(args.shard) if args.shard else None
     except ValueError as exc:
         print(f"error: {exc}", file=err)
         return int(ExitCode.USAGE_ERROR)
 
     def done(artifact: release.Artifact) -> None:
-        print(f"  {artifact.file}: {artifact.pages} pages, {artifact.bytes / 1024:.0f} KiB", file=out)
+        print(
+            f"  {artifact.file}: {artifact.pages} pages, {artifact.bytes / 1024:.0f} KiB, "
+            f"{artifact.conformance}, preflight passed",
+            file=out,
+        )
 
     folder, artifacts = release.make_release(project, shard, on_done=done)
-    what = f"shard {shard.k}/{shard.n}" if shard else "release"
+    what = f"shard {shard[0]}/{shard[1]}" if shard else "release"
     print(f"{what}: {len(artifacts)} files in {project.relative(folder)}", file=out)
     return 0
 

@@ -355,7 +355,7 @@ def make_edition(slug: str, district: District, logo: Logo) -> Edition:
         state=district.state,
         cover_line=district.cover_line,
         css=css,
-        logo_uri=logo.path.as_uri(),
+        logo_uri=logo.data_uri(),
         logo_kind=logo.kind,
         logo_wide=logo.width > logo.height * 1.15,
         foreword=district.foreword,

@@ -7,6 +7,7 @@ stops the build with a message naming the URL.
 
 from __future__ import annotations
 
+import base64
 import mimetypes
 from collections.abc import Iterable
 from pathlib import Path
@@ -28,6 +29,8 @@ class ProjectFetcher(URLFetcher):
         self.fetched: list[Path] = []
 
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        if url.startswith("data:"):
+            return _data_response(url)  # bytes carried in the URL itself: nothing is read
         path = self.resolve(url)
         try:
             body = path.read_bytes()
@@ -51,6 +54,18 @@ class ProjectFetcher(URLFetcher):
         if not path.is_file():
             raise RefusedResource(f"file not found: {path}")
         return path
+
+
+def _data_response(url: str) -> URLFetcherResponse:
+    header, comma, payload = url[len("data:"):].partition(",")
+    if not comma:
+        raise RefusedResource(f"malformed data: URL ({url[:40]}...)")
+    mime = header.split(";")[0] or "text/plain"
+    try:
+        body = base64.b64decode(payload, validate=True) if header.endswith(";base64") else unquote(payload).encode()
+    except ValueError:
+        raise RefusedResource(f"malformed data: URL ({url[:40]}...)") from None
+    return URLFetcherResponse(url, body, {"Content-Type": mime})
 
 
 def as_build_error(exc: FatalURLFetchingError) -> UnsafeResourceError:

@@ -17,6 +17,8 @@ for editions; the file in the district's folder is never given to WeasyPrint.
 
 from __future__ import annotations
 
+import base64
+
 import hashlib
 import io
 import re
@@ -161,6 +163,13 @@ class Logo:
     width: int  # pixels (for SVG: the viewBox width, rounded)
     height: int
     notices: tuple[str, ...] = ()
+
+    def data_uri(self) -> str:
+        """The processed logo as a ``data:`` URI. WeasyPrint names images after their URL; a file
+        URL would carry the checkout's path into the PDF, and the same commit built in two
+        folders would give different bytes."""
+        mime = {"svg": "image/svg+xml", "png": "image/png", "jpeg": "image/jpeg"}[self.kind]
+        return f"data:{mime};base64,{base64.b64encode(self.path.read_bytes()).decode()}"
 
 
 def logo_source(folder: Path, name: str) -> Path:

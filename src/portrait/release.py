@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 import subprocess
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,29 +26,6 @@ MANIFEST = "manifest.json"
 SUMS = "SHA256SUMS"
 NOTES = "RELEASE-NOTES.md"
 PART = "manifest-part-{k}-of-{n}.json"
-
-
-@dataclass(frozen=True)
-class Shard:
-    """Shard K of N: every N-th district, counting from the K-th, in slug order."""
-
-    k: int
-    n: int
-
-    @classmethod
-    def parse(cls, text: str) -> Shard:
-        match = re.fullmatch(r"(\d+)/(\d+)", text.strip())
-        if not match or not 1 <= int(match[1]) <= int(match[2]):
-            raise ValueError(f"--shard must look like K/N with 1 ≤ K ≤ N, e.g. 2/4 (got {text!r})")
-        return cls(int(match[1]), int(match[2]))
-
-    def select(self, names: Iterable[str]) -> list[str]:
-        return [name for i, name in enumerate(sorted(names)) if i % self.n == self.k - 1]
-
-    @property
-    def first(self) -> bool:
-        """The shard that also builds the main Portrait."""
-        return self.k == 1
 
 
 @dataclass(frozen=True)
@@ -139,9 +116,10 @@ def run_jobs(jobs: list[Job], folder: Path, on_done: Callable[[Artifact], None] 
     return artifacts
 
 
-def write_part(folder: Path, shard: Shard, header: dict[str, Any], artifacts: list[Artifact]) -> Path:
-    payload = {**header, "shard": f"{shard.k}/{shard.n}", "files": [asdict(a) for a in artifacts]}
-    return write_atomic(folder / PART.format(k=shard.k, n=shard.n), _json(payload))
+def write_part(folder: Path, shard: tuple[int, int], header: dict[str, Any], artifacts: list[Artifact]) -> Path:
+    k, n = shard
+    payload = {**header, "shard": f"{k}/{n}", "files": [asdict(a) for a in artifacts]}
+    return write_atomic(folder / PART.format(k=k, n=n), _json(payload))
 
 
 def gather(folder: Path) -> list[Artifact]:
@@ -221,27 +199,73 @@ def portrait_file(variant: str) -> str:
     return PORTRAIT_PDF if variant == "screen" else PORTRAIT_PDF.replace(".pdf", f"-{variant}.pdf")
 
 
-def plan(project: Project, renderer: Any, shard: Shard) -> list[Job]:
-    """Every file of the release that ``shard`` builds, in a stable order."""
+CONFORMANCE = {"screen": "PDF/UA-1", "print": "PDF/X-4"}
+
+
+def plan(project: Project, inputs: Any, shard: tuple[int, int]) -> list[Job]:
+    """Every file of the release that ``shard`` builds, in a stable order: the main Portrait
+    (in shard 1), then each of the shard's districts, each in screen and print."""
+    from portrait.batch import edition_pdf, select_shard
+    from portrait.districts import district_slugs, load_edition
+    from portrait.render import Renderer
+    from portrait.variants import VARIANTS
+
+    renderers: dict[str, Renderer] = {}
+
+    def renderer(variant: str) -> Renderer:
+        # One per variant: the shared pages are laid out once for every edition of the release.
+        if variant not in renderers:
+            renderers[variant] = Renderer(project, inputs, VARIANTS[variant])
+        return renderers[variant]
+
+    def rendered(render: Callable[[], Any]) -> Callable[[], tuple[bytes, int]]:
+        def make() -> tuple[bytes, int]:
+            result = render()
+            return result.pdf, result.pages
+
+        return make
+
     jobs: list[Job] = []
-    if shard.first:
-
-        def portrait_screen() -> tuple[bytes, int]:
-            rendered = renderer.portrait()
-            return rendered.pdf, rendered.pages
-
-        jobs.append(Job(portrait_file("screen"), "portrait", "screen", portrait_screen))
+    if shard[0] == 1:
+        for variant in ("screen", "print"):
+            jobs.append(
+                Job(portrait_file(variant), "portrait", variant,
+                    rendered(lambda v=variant: renderer(v).portrait()), conformance=CONFORMANCE[variant])
+            )
+    for slug in select_shard(district_slugs(project), shard):
+        edition = load_edition(project, slug)
+        for variant in ("screen", "print"):
+            file = str(edition_pdf(project, slug, variant).relative_to(project.output))
+            jobs.append(
+                Job(file, "district", variant, rendered(lambda v=variant, e=edition: renderer(v).edition(e)),
+                    district=slug, district_name=edition.name, conformance=CONFORMANCE[variant])
+            )
     return jobs
+
+
+def preflight(file: str, variant: str) -> Callable[[bytes], dict[str, Any]]:
+    """The preflight of one file, for the manifest; a file that fails it stops the release."""
+
+    def run(pdf: bytes) -> dict[str, Any]:
+        from portrait.preflight import check, require
+
+        report = check(pdf, file, variant)
+        require(report)
+        return {"profile": report.profile, "passed": report.passed,
+                "rules": {r.rule: r.detail for r in report.results}}
+
+    return run
 
 
 def make_release(
     project: Project,
-    shard: Shard | None = None,
+    shard: tuple[int, int] | None = None,
     on_done: Callable[[Artifact], None] | None = None,
 ) -> tuple[Path, list[Artifact]]:
     """Build the release (or one shard of it) into output/release/<version>/."""
+    from dataclasses import replace
+
     from portrait.pipeline import load_inputs
-    from portrait.render import Renderer
 
     inputs = load_inputs(project)
     version = inputs.content.publication.version
@@ -253,11 +277,11 @@ def make_release(
         "commit": commit_of(project),
         "source_date": inputs.built.isoformat(),
     }
-    renderer = Renderer(project, inputs)
     whole = shard is None
-    shard = shard or Shard(1, 1)
-    artifacts = run_jobs(plan(project, renderer, shard), folder, on_done)
-    if shard.first:
+    shard = shard or (1, 1)
+    jobs = [replace(job, check=preflight(job.file, job.variant)) for job in plan(project, inputs, shard)]
+    artifacts = run_jobs(jobs, folder, on_done)
+    if shard[0] == 1:
         write_atomic(folder / NOTES, notes.encode())
     if whole:
         finish(folder, header, artifacts)

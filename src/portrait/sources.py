@@ -59,7 +59,14 @@ def read_yaml(path: Path, shown_as: str) -> YamlSource:
         raise InputError(
             Problem(shown_as, f"not UTF-8 text (bad byte at offset {exc.start})", fix="save the file as UTF-8")
         ) from None
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise InputError(
+            Problem(shown_as, f"invalid character U+{exc.character:04X} in the file", line=line,
+                    fix="remove it (control characters are not allowed in YAML)")
+        ) from None
     try:
         _refuse_aliases(text, shown_as)
         node = loader.get_single_node()
