@@ -169,9 +169,7 @@ def main() -> int:
     print(f"median of {runs} runs; first watcher build (cold, part by part): {first.seconds:.2f} s")
     for name, median, every in rows:
         runs_text = " ".join(f"{t:.2f}" for t in every)
-        print(
-            f"  {name:42s} {median:6.2f} s  ({cold / median:5.1f}x faster than cold)  [{runs_text}]"
-        )
+        print(f"  {name:42s} {median:6.2f} s  ({cold / median:5.1f}x faster than cold)  [{runs_text}]")
     print(f"  edit-to-PDF vs full in-process rebuild: {full_in / edit_in:.1f}x faster")
     return 0
 

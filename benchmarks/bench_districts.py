@@ -67,9 +67,7 @@ def full_build(project: Project) -> None:
     Renderer(project, load_inputs(project)).portrait()
 
 
-def edition_steps(
-    renderer: Renderer, edition, project: Project, runs: int
-) -> list[tuple[str, float]]:
+def edition_steps(renderer: Renderer, edition, project: Project, runs: int) -> list[tuple[str, float]]:
     """Where one edition's time goes: the same steps as Renderer.edition, timed one by one."""
     from portrait.pdf import check_fonts, write_pdf
     from portrait.pdffacts import read_facts
@@ -179,9 +177,7 @@ def main() -> None:
         assert not batch_result[0].failed, [r.message for r in batch_result[0].failed]
         row(f"{len(slugs)} editions, batch", *batch)
 
-        context = multiprocessing.get_context(
-            "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        )
+        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
 
         def naive_batch() -> None:
             with context.Pool(args.jobs) as pool:

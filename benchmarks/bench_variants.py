@@ -44,9 +44,7 @@ def main(runs: int) -> None:
     screen_pdf, print_pdf = screen.portrait().pdf, printed.portrait().pdf
 
     results = {
-        "plain write (baseline)": median_seconds(
-            lambda: write_pdf(screen_doc, identifier=identifier_for("x")), runs
-        ),
+        "plain write (baseline)": median_seconds(lambda: write_pdf(screen_doc, identifier=identifier_for("x")), runs),
         "screen write (UA-1, tags, forms)": median_seconds(lambda: screen.portrait(), runs),
         "print write (X-4, finisher)": median_seconds(lambda: printed.portrait(), runs),
         "preflight screen": median_seconds(lambda: check(screen_pdf, "s", "screen"), runs),

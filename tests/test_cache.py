@@ -16,7 +16,6 @@ from portrait.cache import Record, input_key, remember, up_to_date
 from portrait.cli import main
 from portrait.project import Project
 
-
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -69,9 +68,7 @@ def test_editor_droppings_do_not_change_the_key(project: Project):
     assert input_key(project) == before
 
 
-def test_build_date_and_tool_versions_are_part_of_the_key(
-    project: Project, monkeypatch: pytest.MonkeyPatch
-):
+def test_build_date_and_tool_versions_are_part_of_the_key(project: Project, monkeypatch: pytest.MonkeyPatch):
     before = input_key(project)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1740000001")
     assert input_key(project) != before
@@ -107,9 +104,7 @@ def test_record_matches_only_the_same_key_and_bytes(tmp_path: Path):
     assert up_to_date(out, "k1") is None
 
 
-def test_unchanged_build_renders_nothing_and_a_change_rebuilds(
-    project: Project, monkeypatch: pytest.MonkeyPatch
-):
+def test_unchanged_build_renders_nothing_and_a_change_rebuilds(project: Project, monkeypatch: pytest.MonkeyPatch):
     import portrait.pipeline
 
     root = ["--root", str(project.root)]
@@ -119,9 +114,7 @@ def test_unchanged_build_renders_nothing_and_a_change_rebuilds(
 
     calls = []
     real_build = portrait.pipeline.build_portraits
-    monkeypatch.setattr(
-        portrait.pipeline, "build_portraits", lambda *a, **k: calls.append(a) or real_build(*a, **k)
-    )
+    monkeypatch.setattr(portrait.pipeline, "build_portraits", lambda *a, **k: calls.append(a) or real_build(*a, **k))
     second = io.StringIO()
     assert main([*root, "build", "--screen-only"], stdout=second) == 0
     assert re.match(r"up to date: output/portrait-of-a-leader.pdf \(\d+ pages\)", second.getvalue())

@@ -80,9 +80,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Batch:
 
 @pytest.fixture(scope="session")
 def facts(batch: Batch) -> dict[str, PdfFacts]:
-    return {
-        slug: read_facts(batch.pdf(slug).read_bytes()) for slug in [*EXAMPLES, "example-hostile"]
-    }
+    return {slug: read_facts(batch.pdf(slug).read_bytes()) for slug in [*EXAMPLES, "example-hostile"]}
 
 
 def page_texts(path: Path) -> list[str]:
@@ -115,15 +113,11 @@ def test_one_broken_district_does_not_stop_the_others(batch: Batch):
 
 
 def test_the_batch_reports_the_derived_shade(batch: Batch):
-    assert re.search(
-        r"example-lakeshore: colors.primary #f6c445 .* darker shade #[0-9a-f]{6}", batch.out
-    )
+    assert re.search(r"example-lakeshore: colors.primary #f6c445 .* darker shade #[0-9a-f]{6}", batch.out)
 
 
 def test_no_temporary_files_are_left_behind(batch: Batch):
-    leftovers = [
-        p for p in (batch.project.output / "districts").rglob("*") if p.name.startswith(".")
-    ]
+    leftovers = [p for p in (batch.project.output / "districts").rglob("*") if p.name.startswith(".")]
     assert leftovers == []
 
 
@@ -165,16 +159,12 @@ def test_the_foreword_is_signed_and_in_the_outline(batch: Batch, facts: dict[str
     ):
         assert squash(words) in squash(text), words
     assert (1, "A message from our superintendent", 1) in facts["example-cedar-ridge"].outline
-    assert (
-        "https://www.example.org/lead-for-learners" in facts["example-cedar-ridge"].external_links
-    )
+    assert "https://www.example.org/lead-for-learners" in facts["example-cedar-ridge"].external_links
 
 
 def test_an_edition_without_a_foreword_has_none(batch: Batch, facts: dict[str, PdfFacts]):
     assert facts["example-north-harbor-valley"].pages == facts["example-cedar-ridge"].pages - 1
-    assert (
-        "superintendent" not in page_texts(batch.pdf("example-north-harbor-valley"))[1].casefold()
-    )
+    assert "superintendent" not in page_texts(batch.pdf("example-north-harbor-valley"))[1].casefold()
 
 
 def test_contact_details_are_on_the_back_cover(batch: Batch, facts: dict[str, PdfFacts]):
@@ -182,9 +172,7 @@ def test_contact_details_are_on_the_back_cover(batch: Batch, facts: dict[str, Pd
     assert squash("https://www.example.org/cedar-ridge") in back
     assert squash("leadership@example.org") in back
     links = facts["example-cedar-ridge"].external_links
-    assert (
-        "https://www.example.org/cedar-ridge" in links and "mailto:leadership@example.org" in links
-    )
+    assert "https://www.example.org/cedar-ridge" in links and "mailto:leadership@example.org" in links
 
 
 @pytest.mark.parametrize("slug", EXAMPLES)
@@ -228,9 +216,7 @@ def test_the_cover_shows_the_district_colour_and_logo(batch: Batch):
             pdf.close()
         target = parse_hex(color)
         pixels = pixels_of(image)
-        close = sum(
-            1 for p in pixels if sum(abs(a - b) for a, b in zip(p, target, strict=True)) < 30
-        )
+        close = sum(1 for p in pixels if sum(abs(a - b) for a, b in zip(p, target, strict=True)) < 30)
         assert close > 0.01 * len(pixels), f"{slug}: only {close} pixels of {color} on the cover"
         # The band at the foot of the cover is white paper, where the district's name is set.
         band = image.crop((0, int(image.height * 0.92), int(image.width * 0.6), image.height))
@@ -256,9 +242,7 @@ def test_rendering_the_same_edition_twice_gives_the_same_bytes(batch: Batch):
     assert batch.pdf("example-lakeshore").read_bytes() == first
 
 
-def test_a_foreword_link_to_a_section_reaches_the_shared_page(
-    batch: Batch, facts: dict[str, PdfFacts]
-):
+def test_a_foreword_link_to_a_section_reaches_the_shared_page(batch: Batch, facts: dict[str, PdfFacts]):
     f = facts["example-hostile"]
     targets = [target for source, target in f.internal_links if source == 1]  # from the foreword
     introduction = [page for _, title, page in f.outline if title == "Introduction"]

@@ -6,7 +6,6 @@ Fast: nothing here lays out a PDF.
 from __future__ import annotations
 
 import base64
-
 import io
 import os
 import shutil
@@ -105,9 +104,7 @@ def test_every_field_is_read(project: Project):
     assert edition.foreword.title == "A message from our superintendent"
     assert "<em>emphasis</em>" in edition.foreword.body.html
     assert '<a href="https://www.example.org">' in edition.foreword.body.html
-    assert [(s.name, s.role) for s in edition.foreword.signed] == [
-        ("Name of the Superintendent", "Superintendent")
-    ]
+    assert [(s.name, s.role) for s in edition.foreword.signed] == [("Name of the Superintendent", "Superintendent")]
     assert edition.contact is not None
     assert edition.contact.website == "https://www.example.org/test-valley"
     assert edition.contact.email == "office@example.org"
@@ -136,9 +133,7 @@ def test_names_keep_any_unicode_ampersands_and_quotes(project: Project):
 
 
 def test_raw_html_in_the_foreword_is_shown_as_text(project: Project):
-    write_district(
-        project, VALID.replace("Second paragraph.", "<script>alert(1)</script> <b>bold?</b>")
-    )
+    write_district(project, VALID.replace("Second paragraph.", "<script>alert(1)</script> <b>bold?</b>"))
     html = load_edition(project, "test-valley").foreword.body.html
     assert "<script>" not in html and "<b>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
@@ -146,9 +141,7 @@ def test_raw_html_in_the_foreword_is_shown_as_text(project: Project):
 
 # Every error: (what the file says, what the message must contain)
 
-FOREWORD = (
-    "name: X\nlogo: logo.svg\nforeword:\n  title: T\n  signed:\n    - {name: N, role: R}\n  body: "
-)
+FOREWORD = "name: X\nlogo: logo.svg\nforeword:\n  title: T\n  signed:\n    - {name: N, role: R}\n  body: "
 
 BAD_INPUTS = [
     (
@@ -244,9 +237,7 @@ BAD_INPUTS = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"), BAD_INPUTS, ids=[str(i) for i in range(len(BAD_INPUTS))]
-)
+@pytest.mark.parametrize(("text", "expected"), BAD_INPUTS, ids=[str(i) for i in range(len(BAD_INPUTS))])
 def test_bad_input_gets_a_clear_message(project: Project, text: str, expected: list[str]):
     write_district(project, text)
     found = "\n".join(problems(project))
@@ -256,9 +247,7 @@ def test_bad_input_gets_a_clear_message(project: Project, text: str, expected: l
 
 
 def test_several_errors_in_one_file_are_reported_together(project: Project):
-    write_district(
-        project, 'nmae: "X"\nlogo: missing.png\ncolors:\n  primary: "red"\ncontact:\n  email: "x"\n'
-    )
+    write_district(project, 'nmae: "X"\nlogo: missing.png\ncolors:\n  primary: "red"\ncontact:\n  email: "x"\n')
     found = problems(project)
     assert len(found) == 5, found
     joined = "\n".join(found)
@@ -304,9 +293,7 @@ def test_a_png_disguised_as_svg_is_refused(project: Project):
 
 
 def test_a_text_file_named_png_is_refused(project: Project):
-    write_district(
-        project, 'name: "X"\nlogo: logo.png\n', logo=b"hello, not an image", logo_name="logo.png"
-    )
+    write_district(project, 'name: "X"\nlogo: logo.png\n', logo=b"hello, not an image", logo_name="logo.png")
     assert "`logo.png` is not an SVG, PNG or JPEG image" in "\n".join(problems(project))
 
 
@@ -511,12 +498,7 @@ def test_bad_shards_are_usage_errors(text: str, project: Project):
     with pytest.raises(ValueError, match="--shard"):
         parse_shard(text)
     err = io.StringIO()
-    assert (
-        main(
-            ["--root", str(project.root), "district", "--all", "--shard", text], io.StringIO(), err
-        )
-        == 2
-    )
+    assert main(["--root", str(project.root), "district", "--all", "--shard", text], io.StringIO(), err) == 2
     assert "--shard" in err.getvalue()
 
 
@@ -617,9 +599,7 @@ def test_new_district_refuses_bad_input_and_leaves_nothing(project: Project, tmp
 
 
 def test_the_examples_are_valid_and_clearly_examples(project: Project):
-    shutil.copytree(
-        REPO / "content" / "districts", project.content / "districts", dirs_exist_ok=True
-    )
+    shutil.copytree(REPO / "content" / "districts", project.content / "districts", dirs_exist_ok=True)
     slugs = district_slugs(project)
     assert len(slugs) >= 3
     kinds = set()
@@ -632,9 +612,7 @@ def test_the_examples_are_valid_and_clearly_examples(project: Project):
 
 def test_an_image_over_the_pixel_limit_is_refused_by_its_header(tmp_path: Path):
     source = tmp_path / "large.png"
-    source.write_bytes(
-        png_bytes((8_000, 6_000), mode="1")
-    )  # 48 megapixels: under Pillow's own limit
+    source.write_bytes(png_bytes((8_000, 6_000), mode="1"))  # 48 megapixels: under Pillow's own limit
     with pytest.raises(LogoError, match="8000 × 6000 pixels; the limit is 40,000,000"):
         process_logo(source, tmp_path / "cache")
 

@@ -3,6 +3,7 @@ error (exit code 1); never with another exception, never with a traceback."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from pathlib import Path
 
@@ -95,10 +96,8 @@ def test_any_bytes_as_district_yaml_fail_with_an_input_error(workspace, raw):
     project, folder = workspace
     path = folder / "district.yaml"
     path.write_bytes(raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw)
-    try:
+    with contextlib.suppress(InputError):  # anything else fails the test
         load_edition(project, SLUG)
-    except InputError:
-        pass
 
 
 # Mostly valid districts, with hostile text where text goes: these reach the renderer.

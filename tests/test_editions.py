@@ -63,9 +63,7 @@ def test_cover_portraits_are_artifacts_not_figures(screen: PdfReader) -> None:
 
 def test_links_are_described_by_their_text(screen: PdfReader) -> None:
     contents = {
-        str(a.get_object()["/Contents"])
-        for a in screen.pages[1]["/Annots"]
-        if a.get_object()["/Subtype"] == "/Link"
+        str(a.get_object()["/Contents"]) for a in screen.pages[1]["/Annots"] if a.get_object()["/Subtype"] == "/Link"
     }
     assert "Why we created the Portrait of a Leader" in contents
     assert "why" not in contents  # not the bare target
@@ -212,9 +210,7 @@ def _textless_screen_edition() -> bytes:
     The same HTML laid out with every glyph transparent (colour does not change the layout).
     """
     renderer = edition("screen").renderer
-    html = renderer.html().replace(
-        "</head>", "<style>* { color: transparent !important; }</style></head>", 1
-    )
+    html = renderer.html().replace("</head>", "<style>* { color: transparent !important; }</style></head>", 1)
     return renderer.layout(html).write_pdf()
 
 
@@ -223,9 +219,7 @@ def _backdrop(index: int, scale: float) -> Image.Image:
     return page.render(scale=scale).to_pil().convert("RGB")
 
 
-def white_text_contrast(
-    pdf: bytes, index: int, scale: float = 2.0
-) -> list[tuple[float, float, str]]:
+def white_text_contrast(pdf: bytes, index: int, scale: float = 2.0) -> list[tuple[float, float, str]]:
     """(contrast, font size in pt, character) for every white character on page ``index``.
 
     The contrast is against the lightest backdrop pixel inside the character's box: the worst
@@ -267,9 +261,7 @@ def test_white_text_on_the_gradient_meets_wcag_aa(page_of: str) -> None:
         index = next(i for i, p in enumerate(reader.pages) if "Now forming the" in p.extract_text())
     measured = white_text_contrast(pdf, index)
     assert len(measured) > 40
-    failing = [
-        (round(c, 2), size, ch) for c, size, ch in measured if c < (3.0 if size >= 18 else 4.5)
-    ]
+    failing = [(round(c, 2), size, ch) for c, size, ch in measured if c < (3.0 if size >= 18 else 4.5)]
     assert not failing, failing[:10]
 
 

@@ -12,7 +12,6 @@ from pypdf import PdfReader
 from portrait.incremental import page_number_rules, split_html
 from portrait.pdffacts import read_facts
 
-
 FOOTER_NUMBER = re.compile(r"LEAD FOR LEARNERS · KNOWLEDGEWORKS (\d+)$")
 
 
@@ -70,9 +69,7 @@ def test_page_number_rules_copy_target_counter_rules_with_written_numbers(tmp_pa
     )
     head = f'<head><link rel="stylesheet" href="{sheet.as_uri()}"></head><body>'
     rules = page_number_rules(head, lambda p: p.read_text())
-    assert (
-        rules == ".toc a::after { content: leader(dotted) ' ' attr(data-page-number); color: red; }"
-    )
+    assert rules == ".toc a::after { content: leader(dotted) ' ' attr(data-page-number); color: red; }"
 
 
 def test_watcher_pdf_is_the_same_publication_as_a_full_build(watched):
@@ -121,8 +118,7 @@ def test_a_section_that_grows_renumbers_everything_after_it(watched):
     original = why.read_text(encoding="utf-8")
     before = watched.pdf.read_bytes()
     extra = "".join(
-        f"  - type: text\n    text: Added paragraph {n} to push the section onto another page.\n"
-        for n in range(70)
+        f"  - type: text\n    text: Added paragraph {n} to push the section onto another page.\n" for n in range(70)
     )
     try:
         why.write_text(original.rstrip("\n") + "\n" + extra, encoding="utf-8")
@@ -133,9 +129,7 @@ def test_a_section_that_grows_renumbers_everything_after_it(watched):
         assert added > 0
         old_numbers, new_numbers = contents_numbers(before), contents_numbers(grown)
         assert new_numbers["Introduction"] == old_numbers["Introduction"]
-        assert (
-            new_numbers["About this publication"] == old_numbers["About this publication"] + added
-        )
+        assert new_numbers["About this publication"] == old_numbers["About this publication"] + added
         full = Renderer(watched.project, load_inputs(watched.project)).portrait().pdf
         assert_same_publication(full, grown)
         assert grown == full
@@ -174,9 +168,7 @@ def test_elements_that_do_not_start_a_page_are_laid_out_with_the_part_before(wat
     css = watched.project.templates / "styles" / "sections.css"
     original = css.read_text(encoding="utf-8")
     try:
-        changed = original.replace(
-            ".attribute { break-before: page; }", ".attribute { margin-top: 2em; }"
-        )
+        changed = original.replace(".attribute { break-before: page; }", ".attribute { margin-top: 2em; }")
         assert changed != original
         css.write_text(changed, encoding="utf-8")
         outcome = watched.rebuild()

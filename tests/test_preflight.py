@@ -204,9 +204,7 @@ PRINT_FAULTS: dict[str, Edit] = {
 
 def test_every_rule_has_a_fault() -> None:
     """Image resolution is tested on small rendered files below; every other rule here."""
-    assert set(SCREEN_FAULTS) | {"image resolution", "page count"} == {
-        n for n, _ in RULES["screen"]
-    }
+    assert set(SCREEN_FAULTS) | {"image resolution", "page count"} == {n for n, _ in RULES["screen"]}
     missing = {n for n, _ in RULES["print"]} - set(PRINT_FAULTS)
     assert missing == {"image resolution", "page count", "internal links"}
 
@@ -259,9 +257,7 @@ def _image_pdf(tmp_path: Path, pixels: int, inches: float) -> bytes:
         (60, 2.0, "screen", False),  # 30 dpi
     ],
 )
-def test_effective_image_resolution(
-    tmp_path: Path, pixels: int, inches: float, profile: str, passes: bool
-) -> None:
+def test_effective_image_resolution(tmp_path: Path, pixels: int, inches: float, profile: str, passes: bool) -> None:
     report = check(_image_pdf(tmp_path, pixels, inches), "img.pdf", profile)
     (result,) = [r for r in report.results if r.rule == "image resolution"]
     assert result.passed is passes, result.detail
@@ -307,9 +303,7 @@ def test_build_print_only_writes_the_print_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_a_build_that_fails_the_preflight_writes_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_build_that_fails_the_preflight_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("portrait.preflight.BOOKLET_MULTIPLE", 3)  # 20 pages: not a multiple
     err = io.StringIO()
     target = tmp_path / "portrait.pdf"

@@ -145,9 +145,7 @@ def test_proof_against_a_git_ref_builds_that_commit_and_shows_the_change(
     subprocess.run([*git, "commit", "-qam", "two"], check=True)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1740000000")
     out = io.StringIO()
-    assert (
-        main(["--root", str(repo), "proof", "--against", "HEAD~1", "--dpi", "40"], stdout=out) == 0
-    )
+    assert main(["--root", str(repo), "proof", "--against", "HEAD~1", "--dpi", "40"], stdout=out) == 0
     summary = json.loads((repo / "output" / "proofs" / "diff" / "summary.json").read_text())
     assert [(c["page"], c["status"]) for c in summary["changes"]] == [(4, "changed")]
     assert "page 4: changed" in out.getvalue()

@@ -11,8 +11,8 @@ import subprocess
 import pytest
 
 from portrait import release
-from portrait.errors import BuildError, InputError
 from portrait.batch import parse_shard, select_shard
+from portrait.errors import BuildError, InputError
 
 
 @pytest.fixture(scope="module")

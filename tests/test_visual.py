@@ -27,7 +27,6 @@ from portrait.proof import (
     render_pages,
 )
 
-
 REPO = Path(__file__).resolve().parents[1]
 KEY_PAGES = ("cover", "contents", "attribute", "worksheet")
 UPDATE = "python build.py proof --update-golden"
@@ -49,9 +48,7 @@ def assert_like_golden(name: str, actual: Image.Image, artefacts: Path) -> None:
     if fraction > GOLDEN_MAX_CHANGED:
         artefacts.mkdir(parents=True, exist_ok=True)
         (artefacts / f"{name}-actual.png").write_bytes(png(actual))
-        (artefacts / f"{name}-diff.png").write_bytes(
-            png(diff_image(actual, diff_pages(golden, actual)))
-        )
+        (artefacts / f"{name}-diff.png").write_bytes(png(diff_image(actual, diff_pages(golden, actual))))
         pytest.fail(
             f"{name}: {fraction:.2%} of the page changed (tolerance {GOLDEN_MAX_CHANGED:.2%}); "
             f"see {artefacts}; if the change is intended, run `{UPDATE}`"
@@ -88,9 +85,7 @@ def test_renders_are_deterministic(full_pdf: bytes):
     assert [png(p) for p in first] == [png(p) for p in second]
 
 
-def test_the_comparison_catches_a_small_real_change(
-    renders: dict[str, Image.Image], tmp_path: Path
-):
+def test_the_comparison_catches_a_small_real_change(renders: dict[str, Image.Image], tmp_path: Path):
     """The tolerance is tight enough to see a changed word or colour block."""
     changed = renders["contents"].copy()
     changed.paste((200, 30, 120), (40, 120, 120, 140))  # about a word's worth of pixels

@@ -17,7 +17,6 @@ from portrait.preview import PreviewServer, PreviewState, preview_page
 from portrait.project import Project
 from portrait.watch import changed_inputs
 
-
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -70,10 +70,7 @@ def resources_digest(project: Project) -> str:
     """A hash of what a layout reads besides its HTML: stylesheets, fonts and images in
     templates/ and assets/ (the Jinja templates only matter through the HTML they make)."""
     files = sorted(
-        f
-        for root in (project.templates, project.assets)
-        for f in _walk(root)
-        if f.suffix != TEMPLATE_SUFFIX
+        f for root in (project.templates, project.assets) for f in _walk(root) if f.suffix != TEMPLATE_SUFFIX
     )
     return files_digest(files, project.root)
 

@@ -34,32 +34,38 @@ def parser() -> argparse.ArgumentParser:
         "release",
         help="build every edition into output/release/<version>/ with manifest.json and SHA256SUMS",
     )
-    release.add_argument("--shard", metavar="K/N", default=None,
-                         help="build only shard K of N (CI's job matrix); finish with --gather")
-    release.add_argument("--gather", action="store_true",
-                         help="join the shards' manifest parts into manifest.json and SHA256SUMS")
-    release.add_argument("--verify", action="store_true",
-                         help="re-hash the files of the current version's release against SHA256SUMS")
+    release.add_argument(
+        "--shard", metavar="K/N", default=None, help="build only shard K of N (CI's job matrix); finish with --gather"
+    )
+    release.add_argument(
+        "--gather", action="store_true", help="join the shards' manifest parts into manifest.json and SHA256SUMS"
+    )
+    release.add_argument(
+        "--verify", action="store_true", help="re-hash the files of the current version's release against SHA256SUMS"
+    )
     only = build.add_mutually_exclusive_group()
     only.add_argument(
-        "--screen-only", action="store_true",
+        "--screen-only",
+        action="store_true",
         help="build only the screen edition (tagged PDF/UA-1 with a fillable worksheet)",
     )
-    only.add_argument("--print-only", action="store_true",
-                      help="build only the print edition (PDF/X-4, bleed and crop marks)")
+    only.add_argument(
+        "--print-only", action="store_true", help="build only the print edition (PDF/X-4, bleed and crop marks)"
+    )
 
     chk = sub.add_parser("check", help="preflight PDF files: print a table of rules per file")
     chk.add_argument("files", nargs="+", type=Path, metavar="FILE", help="PDF files to check")
-    chk.add_argument("--as", dest="profile", choices=("auto", "screen", "print"), default="auto",
-                     help="rules to apply (default: auto: print for PDF/X files, screen otherwise)")
+    chk.add_argument(
+        "--as",
+        dest="profile",
+        choices=("auto", "screen", "print"),
+        default="auto",
+        help="rules to apply (default: auto: print for PDF/X files, screen otherwise)",
+    )
     chk.add_argument("-q", "--quiet", action="store_true", help="print only the files that fail")
-    build.add_argument(
-        "--force", action="store_true", help="rebuild even if no input changed since the last build"
-    )
+    build.add_argument("--force", action="store_true", help="rebuild even if no input changed since the last build")
 
-    watch = sub.add_parser(
-        "watch", help="rebuild on every change and serve a live preview (the designer's loop)"
-    )
+    watch = sub.add_parser("watch", help="rebuild on every change and serve a live preview (the designer's loop)")
     watch.add_argument("--port", type=int, default=8000, help="preview port on 127.0.0.1 (8000)")
 
     proof = sub.add_parser("proof", help="PNG proofs of every page, a contact sheet, a visual diff")
@@ -88,22 +94,30 @@ def parser() -> argparse.ArgumentParser:
     )
     district.add_argument("slugs", nargs="*", metavar="SLUG", help="district folder names")
     district.add_argument("--all", action="store_true", help="every folder in content/districts/")
-    district.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
-                          help="worker processes (default: every core)")
-    district.add_argument("--shard", default=None, metavar="K/N",
-                          help="build only shard K of N: districts sorted by slug, number i "
-                               "(from 0) goes to shard i %% N + 1")
-    district.add_argument("--print", dest="with_print", action="store_true",
-                          help="also build the print edition (PDF/X-4): "
-                               "portrait-of-a-leader-<slug>-print.pdf")
+    district.add_argument(
+        "--jobs", "-j", type=int, default=None, metavar="N", help="worker processes (default: every core)"
+    )
+    district.add_argument(
+        "--shard",
+        default=None,
+        metavar="K/N",
+        help="build only shard K of N: districts sorted by slug, number i (from 0) goes to shard i %% N + 1",
+    )
+    district.add_argument(
+        "--print",
+        dest="with_print",
+        action="store_true",
+        help="also build the print edition (PDF/X-4): portrait-of-a-leader-<slug>-print.pdf",
+    )
 
-    new = sub.add_parser("new-district", help="create content/districts/<slug>/ and district.yaml",
-                         description="Scaffold a district folder: copy the logo in, "
-                                     "write district.yaml.")
+    new = sub.add_parser(
+        "new-district",
+        help="create content/districts/<slug>/ and district.yaml",
+        description="Scaffold a district folder: copy the logo in, write district.yaml.",
+    )
     new.add_argument("slug", metavar="SLUG", help="folder name: lower-case letters, digits and -")
     new.add_argument("--name", required=True, help="the district's full name, as on the cover")
-    new.add_argument("--logo", required=True, type=Path, metavar="PATH",
-                     help="SVG, PNG or JPEG logo file")
+    new.add_argument("--logo", required=True, type=Path, metavar="PATH", help="SVG, PNG or JPEG logo file")
     return p
 
 
@@ -222,6 +236,7 @@ def _release(project: Project, args: argparse.Namespace, out: TextIO, err: TextI
     print(f"{what}: {len(artifacts)} files in {project.relative(folder)}", file=out)
     return 0
 
+
 def _watch(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from portrait.watch import watch
 
@@ -239,6 +254,8 @@ def _proof(project: Project, args: argparse.Namespace, out: TextIO) -> int:
         update_golden=args.update_golden,
         out=out,
     )
+
+
 def _district(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from portrait.batch import build_editions, parse_shard, select_shard
     from portrait.batch_view import print_summary, progress_bar
@@ -274,6 +291,9 @@ def _new_district(project: Project, args: argparse.Namespace, out: TextIO) -> in
 
     folder, logo = new_district(project, args.slug, args.name, args.logo)
     print(f"created {project.relative(folder)}/ with district.yaml and {logo}", file=out)
-    print("edit district.yaml to add colours, a foreword and contact details, then build it with:\n"
-          f"  python build.py district {args.slug}", file=out)
+    print(
+        "edit district.yaml to add colours, a foreword and contact details, then build it with:\n"
+        f"  python build.py district {args.slug}",
+        file=out,
+    )
     return 0

@@ -94,8 +94,5 @@ def palette(color: str, *, ink: str = "#1b1f2a", label: str = "colour") -> Palet
     if contrast(on, color) < AA_TEXT:
         # Mid-tones (a bright red, say) carry neither white nor black text at 4.5:1.
         fill, on = text, WHITE
-        notices.append(
-            f"{label} {color} cannot carry white or dark text at 4.5:1; labels set on it "
-            f"use {text} instead"
-        )
+        notices.append(f"{label} {color} cannot carry white or dark text at 4.5:1; labels set on it use {text} instead")
     return Palette(color, text, fill, on, tuple(notices))

@@ -57,10 +57,7 @@ def _foreword_markdown(value: str) -> RichText:
     # District text comes from outside: links only to https: and mailto: (and #sections).
     plain = re.search(r'href="(http:[^"]*)"', str(text.html))
     if plain:
-        raise ValueError(
-            f"link `{plain.group(1)}` uses http:; links in a district's text must use "
-            "https: or mailto:"
-        )
+        raise ValueError(f"link `{plain.group(1)}` uses http:; links in a district's text must use https: or mailto:")
     return text
 
 
@@ -109,10 +106,7 @@ class Contact(Model):
     @classmethod
     def _website(cls, value: str | None) -> str | None:
         if value is not None and not _WEBSITE.fullmatch(value):
-            raise ValueError(
-                f"`{value}` is not a web address starting with https:// "
-                "(e.g. https://www.example.org)"
-            )
+            raise ValueError(f"`{value}` is not a web address starting with https:// (e.g. https://www.example.org)")
         return value
 
     @field_validator("email")
@@ -136,9 +130,7 @@ class District(Model):
     """The district's full name, as printed on the cover (any Unicode, &, quotes)."""
     logo: Annotated[str, Field(min_length=1, max_length=120)]
     """File name of the logo beside district.yaml: SVG, PNG or JPEG."""
-    short_name: (
-        Annotated[str, Field(min_length=1, max_length=40), AfterValidator(_one_line)] | None
-    ) = None
+    short_name: Annotated[str, Field(min_length=1, max_length=40), AfterValidator(_one_line)] | None = None
     """A shorter name for the running footer of every page (default: `name`)."""
     state: Line | None = None
     """Printed after the name on the cover, e.g. "Colorado"."""
@@ -181,9 +173,7 @@ def district_slugs(project: Project) -> list[str]:
     folder = districts_folder(project)
     if not folder.is_dir():
         return []
-    return sorted(
-        p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
-    )
+    return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
 
 
 def check_slug(slug: str) -> Problem | None:
@@ -217,9 +207,7 @@ def load_district(project: Project, slug: str, folder: Path | None = None) -> tu
                 fix=f"did you mean `{hint}`?" if hint else _NEW_DISTRICT_HINT.format(slug=slug),
             )
         )
-    if folder.is_symlink() or not folder.resolve().is_relative_to(
-        districts_folder(project).resolve()
-    ):
+    if folder.is_symlink() or not folder.resolve().is_relative_to(districts_folder(project).resolve()):
         raise InputError(
             Problem(
                 project.relative(folder) + "/",
@@ -228,9 +216,7 @@ def load_district(project: Project, slug: str, folder: Path | None = None) -> tu
             )
         )
     if path.is_symlink() or (path.exists() and not path.resolve().is_relative_to(folder.resolve())):
-        raise InputError(
-            Problem(shown, "district.yaml is a symbolic link", fix="copy the file itself")
-        )
+        raise InputError(Problem(shown, "district.yaml is a symbolic link", fix="copy the file itself"))
     source = read_yaml(path, shown)
     problems: list[Problem] = []
     district: District | None = None
@@ -291,9 +277,7 @@ def _unprintable(project: Project, source: YamlSource, district: District) -> li
                     source.file,
                     f"the brand fonts cannot print these characters: {shown}",
                     line=source.line_of(path),
-                    key=".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in path).replace(
-                        ".[", "["
-                    ),
+                    key=".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in path).replace(".[", "["),
                     fix="the fonts cover Latin, Greek and Cyrillic scripts; write the text in "
                     "them, or add a font that covers these characters to assets/brand.yaml",
                 )

@@ -57,7 +57,7 @@ class ProjectFetcher(URLFetcher):
 
 
 def _data_response(url: str) -> URLFetcherResponse:
-    header, comma, payload = url[len("data:"):].partition(",")
+    header, comma, payload = url[len("data:") :].partition(",")
     if not comma:
         raise RefusedResource(f"malformed data: URL ({url[:40]}...)")
     mime = header.split(";")[0] or "text/plain"

@@ -62,8 +62,7 @@ def render_html(project: Project, page: Page, env: jinja2.Environment | None = N
             document_title=document_title(page),
             parts=page.parts,
             stylesheets=[
-                (project.templates / "styles" / n).as_uri()
-                for n in (*STYLESHEETS, *page.variant_stylesheets)
+                (project.templates / "styles" / n).as_uri() for n in (*STYLESHEETS, *page.variant_stylesheets)
             ],
             variant=page.variant,
             **page.extra,

@@ -226,9 +226,7 @@ def page_number_rules(head: str, read: Callable[[Path], str]) -> str:
     for sheet in sheets:
         sheet = re.sub(r"/\*.*?\*/", "", sheet, flags=re.S)
         for selector, body in TARGET_COUNTER_RULE.findall(sheet):
-            rules.append(
-                f"{selector.strip()} {{{TARGET_COUNTER.sub('attr(data-page-number)', body)}}}"
-            )
+            rules.append(f"{selector.strip()} {{{TARGET_COUNTER.sub('attr(data-page-number)', body)}}}")
     return "\n".join(rules)
 
 
@@ -327,20 +325,14 @@ class IncrementalRenderer:
             number += len(document.pages)
         return documents, found
 
-    def _part_html(
-        self, split: SplitHtml, part: str, first_page: int, rules: str, anchor_pages: dict[str, int]
-    ) -> str:
+    def _part_html(self, split: SplitHtml, part: str, first_page: int, rules: str, anchor_pages: dict[str, int]) -> str:
         style = f"@page :first {{ counter-reset: page {first_page} }}"
         if rules and INTERNAL_LINK.search(part):
             style += "\n" + rules
 
             def numbered(match: re.Match[str]) -> str:
                 page = anchor_pages.get(match.group(1))
-                return (
-                    match.group(0)
-                    if page is None
-                    else f'{match.group(0)} data-page-number="{page}"'
-                )
+                return match.group(0) if page is None else f'{match.group(0)} data-page-number="{page}"'
 
             part = INTERNAL_LINK.sub(numbered, part)
         head = split.head.replace("</head>", f"<style>{style}</style>\n</head>", 1)

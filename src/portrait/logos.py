@@ -18,7 +18,6 @@ for editions; the file in the district's folder is never given to WeasyPrint.
 from __future__ import annotations
 
 import base64
-
 import hashlib
 import io
 import re
@@ -181,9 +180,7 @@ def logo_source(folder: Path, name: str) -> Path:
             fix="put the logo beside district.yaml and write just its name, e.g. logo.svg",
         )
     if pure.name in (".", ".."):
-        raise LogoError(
-            f"`{name}` is not a file name", fix="write the logo's file name, e.g. logo.svg"
-        )
+        raise LogoError(f"`{name}` is not a file name", fix="write the logo's file name, e.g. logo.svg")
     suffix = pure.suffix.lower()
     if suffix not in SUFFIXES:
         raise LogoError(
@@ -192,18 +189,14 @@ def logo_source(folder: Path, name: str) -> Path:
         )
     path = folder / pure.name
     if path.is_symlink():
-        raise LogoError(
-            f"`{name}` is a symbolic link", fix="copy the logo file itself into the folder"
-        )
+        raise LogoError(f"`{name}` is a symbolic link", fix="copy the logo file itself into the folder")
     if not path.is_file():
         raise LogoError(
             f"the logo file `{name}` is not in the district's folder",
             fix=f"put {name} beside district.yaml, or fix the name",
         )
     if not path.resolve().is_relative_to(folder.resolve()):
-        raise LogoError(
-            f"`{name}` is outside the district's folder", fix="copy the logo into the folder"
-        )
+        raise LogoError(f"`{name}` is outside the district's folder", fix="copy the logo into the folder")
     return path
 
 
@@ -211,8 +204,7 @@ def read_logo_bytes(path: Path) -> bytes:
     size = path.stat().st_size
     if size > MAX_LOGO_BYTES:
         raise LogoError(
-            f"the logo is {size / 1024 / 1024:.1f} MB; the limit is "
-            f"{MAX_LOGO_BYTES // 1024 // 1024} MB",
+            f"the logo is {size / 1024 / 1024:.1f} MB; the limit is {MAX_LOGO_BYTES // 1024 // 1024} MB",
             fix="export a smaller file",
         )
     if size == 0:
@@ -227,10 +219,7 @@ def sniff(data: bytes) -> str | None:
     if data.startswith(b"\xff\xd8\xff"):
         return "jpeg"
     head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if (
-        head.startswith((b"<?xml", b"<svg", b"<!--", b"<!doctype"))
-        and b"<svg" in data[:65536].lower()
-    ):
+    if head.startswith((b"<?xml", b"<svg", b"<!--", b"<!doctype")) and b"<svg" in data[:65536].lower():
         return "svg"
     return None
 
@@ -280,9 +269,7 @@ def sanitize_svg(data: bytes) -> tuple[bytes, int, int]:
             fix="export the SVG again without a DOCTYPE",
         ) from None
     except ElementTree.ParseError as exc:
-        raise LogoError(
-            f"the SVG is not well-formed XML ({exc})", fix="export the SVG again"
-        ) from None
+        raise LogoError(f"the SVG is not well-formed XML ({exc})", fix="export the SVG again") from None
     if _local(root.tag) != "svg":
         raise LogoError("the file's root element is not <svg>", fix="export the logo as SVG")
     clean = _clean(root)
@@ -370,8 +357,7 @@ def _clean(element: ElementTree.Element) -> ElementTree.Element | None:
 def _check_reference(value: str, where: str) -> None:
     if not re.fullmatch(r"#[A-Za-z_][\w.:-]*", value.strip()):
         raise LogoError(
-            f"the SVG refers to `{value[:80]}` ({where}); a logo may only refer to "
-            "parts of itself (#id)",
+            f"the SVG refers to `{value[:80]}` ({where}); a logo may only refer to parts of itself (#id)",
             fix="export the logo with everything embedded as shapes",
         )
 
@@ -428,8 +414,7 @@ def scale_raster(data: bytes, kind: str) -> tuple[bytes, int, int, list[str]]:
             width, height = image.size
             if width * height > MAX_LOGO_PIXELS:
                 raise LogoError(
-                    f"the logo is {width} × {height} pixels; the limit is "
-                    f"{MAX_LOGO_PIXELS:,} pixels",
+                    f"the logo is {width} × {height} pixels; the limit is {MAX_LOGO_PIXELS:,} pixels",
                     fix="export a smaller image",
                 )
             # WeasyPrint sets LOAD_TRUNCATED_IMAGES for the whole process when it is imported;
@@ -442,20 +427,15 @@ def scale_raster(data: bytes, kind: str) -> tuple[bytes, int, int, list[str]]:
     except LogoError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise LogoError(
-            "the logo has too many pixels to decode safely", fix="export a smaller image"
-        ) from None
+        raise LogoError("the logo has too many pixels to decode safely", fix="export a smaller image") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise LogoError(
-            f"the {kind.upper()} file cannot be read ({exc})", fix="export the logo again"
-        ) from None
+        raise LogoError(f"the {kind.upper()} file cannot be read ({exc})", fix="export the logo again") from None
     notices = []
     need_w, need_h = round(PLACED_WIDTH_IN * DPI), round(PLACED_HEIGHT_IN * DPI)
     smallest_useful = min(need_w, need_h) // 3
     if max(width, height) < smallest_useful:
         notices.append(
-            f"the logo is only {width} × {height} pixels and may print blurred; "
-            f"{need_w} pixels across is ideal"
+            f"the logo is only {width} × {height} pixels and may print blurred; {need_w} pixels across is ideal"
         )
     image.thumbnail((need_w, need_h), Image.Resampling.LANCZOS)
     out = io.BytesIO()

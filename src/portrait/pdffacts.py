@@ -103,8 +103,7 @@ def read_facts(pdf: bytes | PdfReader) -> PdfFacts:
     _read_tags(root, facts)
     _read_print(reader, facts)
     facts.form_fields = {
-        name: str(f.get("/TU", "")) for name, f in (reader.get_fields() or {}).items()
-        if f.get("/FT") is not None
+        name: str(f.get("/TU", "")) for name, f in (reader.get_fields() or {}).items() if f.get("/FT") is not None
     }
     facts.fonts = _fonts(reader)
     facts.outline = _outline(reader)
@@ -273,10 +272,7 @@ def _orphaned_content(parent_tree: Any, reachable: set[int]) -> int:
             value = value.get_object()
             if not isinstance(value, list):
                 continue  # an annotation's entry
-            count += sum(
-                1 for ref in value
-                if isinstance(ref, IndirectObject) and ref.idnum not in reachable
-            )
+            count += sum(1 for ref in value if isinstance(ref, IndirectObject) and ref.idnum not in reachable)
     return count
 
 
@@ -356,8 +352,12 @@ def _device_rgb_without_default(reader: PdfReader) -> int:
 
 
 def _inside(inner: list[float], outer: list[float], slack: float = 0.01) -> bool:
-    return (inner[0] >= outer[0] - slack and inner[1] >= outer[1] - slack
-            and inner[2] <= outer[2] + slack and inner[3] <= outer[3] + slack)
+    return (
+        inner[0] >= outer[0] - slack
+        and inner[1] >= outer[1] - slack
+        and inner[2] <= outer[2] + slack
+        and inner[3] <= outer[3] + slack
+    )
 
 
 def _has_raster(resources: Any, depth: int = 0) -> bool:
@@ -416,5 +416,11 @@ def _image_uses(reader: PdfReader) -> list[ImageUse]:
 def _multiply(m: list[float], n: list[float]) -> list[float]:
     a, b, c, d, e, f = m
     a2, b2, c2, d2, e2, f2 = n
-    return [a * a2 + b * c2, a * b2 + b * d2, c * a2 + d * c2, c * b2 + d * d2,
-            e * a2 + f * c2 + e2, e * b2 + f * d2 + f2]
+    return [
+        a * a2 + b * c2,
+        a * b2 + b * d2,
+        c * a2 + d * c2,
+        c * b2 + d * d2,
+        e * a2 + f * c2 + e2,
+        e * b2 + f * d2 + f2,
+    ]

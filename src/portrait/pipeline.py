@@ -100,9 +100,7 @@ def build_portrait(project: Project, out: Path | None = None, variant: Variant =
     return build_portraits(project, [variant], out)[0]
 
 
-def build_portraits(
-    project: Project, variants: list[Variant], out: Path | None = None
-) -> list[Built]:
+def build_portraits(project: Project, variants: list[Variant], out: Path | None = None) -> list[Built]:
     """Build the Portrait in each variant; ``out`` names the first, the others go beside it.
 
     Each PDF passes the preflight for its variant before it is written: a file that fails is

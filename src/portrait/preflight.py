@@ -161,8 +161,7 @@ def alt_text(f: PdfFacts) -> tuple[bool, str]:
     if f.figures_without_alt:
         return (
             False,
-            f"{f.figures_without_alt} of {figures} figures have no alternate text"
-            " (Matterhorn checkpoint 13)",
+            f"{f.figures_without_alt} of {figures} figures have no alternate text (Matterhorn checkpoint 13)",
         )
     return True, f"{figures} figures, all with alternate text"
 
@@ -171,8 +170,7 @@ def table_headers(f: PdfFacts) -> tuple[bool, str]:
     tables = f.structure.get("Table", 0)
     if f.tables_without_headers:
         return False, (
-            f"{f.tables_without_headers} of {tables} tables have no header cells (TH)"
-            " (Matterhorn checkpoint 15)"
+            f"{f.tables_without_headers} of {tables} tables have no header cells (TH) (Matterhorn checkpoint 15)"
         )
     return True, f"{tables} tables, all with header cells"
 
@@ -181,8 +179,7 @@ def tagged_annotations(f: PdfFacts) -> tuple[bool, str]:
     if f.untagged_annotations:
         return (
             False,
-            f"{f.untagged_annotations} link or widget annotations are not tagged"
-            " (Matterhorn checkpoint 28)",
+            f"{f.untagged_annotations} link or widget annotations are not tagged (Matterhorn checkpoint 28)",
         )
     links, widgets = f.annotations.get("Link", 0), f.annotations.get("Widget", 0)
     return True, f"{links} links and {widgets} widgets, all tagged"
@@ -191,8 +188,7 @@ def tagged_annotations(f: PdfFacts) -> tuple[bool, str]:
 def link_descriptions(f: PdfFacts) -> tuple[bool, str]:
     if f.undescribed_links:
         return False, (
-            f"{f.undescribed_links} link annotations have no description (/Contents)"
-            " (Matterhorn checkpoint 28)"
+            f"{f.undescribed_links} link annotations have no description (/Contents) (Matterhorn checkpoint 28)"
         )
     return True, f"{f.annotations.get('Link', 0)} links, all described"
 
@@ -200,9 +196,7 @@ def link_descriptions(f: PdfFacts) -> tuple[bool, str]:
 def field_tooltips(f: PdfFacts) -> tuple[bool, str]:
     unnamed = sorted(name for name, tooltip in f.form_fields.items() if not tooltip.strip())
     if unnamed:
-        return False, "form fields without a tooltip (/TU): " + ", ".join(
-            unnamed
-        ) + " (Matterhorn checkpoint 28)"
+        return False, "form fields without a tooltip (/TU): " + ", ".join(unnamed) + " (Matterhorn checkpoint 28)"
     return True, f"{len(f.form_fields)} form fields, all with tooltips"
 
 
@@ -260,10 +254,7 @@ def page_boxes(f: PdfFacts) -> tuple[bool, str]:
 def no_interactive(f: PdfFacts) -> tuple[bool, str]:
     found = {k: v for k, v in f.annotations.items() if k in ("Link", "Widget")}
     if found or f.form_fields:
-        what = (
-            ", ".join(f"{n} {k}" for k, n in sorted(found.items()))
-            or f"{len(f.form_fields)} fields"
-        )
+        what = ", ".join(f"{n} {k}" for k, n in sorted(found.items())) or f"{len(f.form_fields)} fields"
         return False, f"a print file has no links or form fields; found {what}"
     return True, "no links or form fields"
 
@@ -328,11 +319,7 @@ RULES: dict[str, list[tuple[str, Rule]]] = {
 
 def profile_of(f: PdfFacts) -> str:
     """What the file claims to be: PDF/X → print, otherwise screen."""
-    return (
-        "print"
-        if f.pdfx_version or any(i.subtype == "/GTS_PDFX" for i in f.output_intents)
-        else "screen"
-    )
+    return "print" if f.pdfx_version or any(i.subtype == "/GTS_PDFX" for i in f.output_intents) else "screen"
 
 
 def check(pdf: bytes, name: str, profile: str = "auto") -> Report:

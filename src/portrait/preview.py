@@ -88,9 +88,7 @@ class PreviewState:
         self._lock = threading.Lock()
         self._snapshot = Snapshot(0, None, None)
 
-    def succeeded(
-        self, html: str, seconds: float, anchor_pages: Mapping[str, int] | None = None
-    ) -> None:
+    def succeeded(self, html: str, seconds: float, anchor_pages: Mapping[str, int] | None = None) -> None:
         with self._lock:
             build = self._snapshot.build + 1
             self._snapshot = Snapshot(build, html, None, seconds, dict(anchor_pages or {}))
@@ -114,19 +112,13 @@ def preview_page(project: Project, snapshot: Snapshot) -> str:
         f'<a href="{PDF_PATH}">PDF</a></div><div style="height:24px"></div>'
     )
     if snapshot.error:
-        kept = (
-            "the PDF and this page show the last good build"
-            if snapshot.html
-            else "there is no good build yet"
-        )
+        kept = "the PDF and this page show the last good build" if snapshot.html else "there is no good build yet"
         body_start += (
             f'<pre id="portrait-preview-error">The last build failed; {kept}.\n\n'
             + html_escape.escape(snapshot.error)
             + "</pre>"
         )
-    html = snapshot.html or (
-        "<!DOCTYPE html><html><head><title>Portrait preview</title></head><body></body></html>"
-    )
+    html = snapshot.html or ("<!DOCTYPE html><html><head><title>Portrait preview</title></head><body></body></html>")
     html = local_urls(project, html)
     # Browsers know no target-counter(): write the PDF's page numbers into internal links.
     html = number_links(html, snapshot.anchor_pages)
@@ -166,8 +158,7 @@ class PreviewServer:
             self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
         except OSError as exc:
             raise BuildError(
-                f"cannot serve the preview on 127.0.0.1:{port}: {exc.strerror}; "
-                "choose another port with --port N"
+                f"cannot serve the preview on 127.0.0.1:{port}: {exc.strerror}; choose another port with --port N"
             ) from None
         self.httpd.daemon_threads = True
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)

@@ -76,9 +76,7 @@ def contact_sheet(pages: Sequence[Image.Image], columns: int = CONTACT_COLUMNS) 
     cell_w = CONTACT_WIDTH + 24
     cell_h = max(t.height for t in thumbs) + 40
     rows = (len(thumbs) + columns - 1) // columns
-    sheet = Image.new(
-        "RGB", (cell_w * min(columns, len(thumbs)) + 24, cell_h * rows + 16), "#8a919b"
-    )
+    sheet = Image.new("RGB", (cell_w * min(columns, len(thumbs)) + 24, cell_h * rows + 16), "#8a919b")
     draw = ImageDraw.Draw(sheet)
     for index, thumb in enumerate(thumbs):
         x = 24 + (index % columns) * cell_w
@@ -104,9 +102,7 @@ class PageDiff:
         return bool(self.boxes)
 
 
-def changed_mask(
-    old: Image.Image, new: Image.Image, threshold: int = PIXEL_THRESHOLD
-) -> Image.Image:
+def changed_mask(old: Image.Image, new: Image.Image, threshold: int = PIXEL_THRESHOLD) -> Image.Image:
     """A 1-bit image of the pixels that differ by more than ``threshold`` in any channel.
 
     Pages of different sizes are compared over the larger size (what one lacks counts as changed).
@@ -159,12 +155,7 @@ def _regions(mask: Image.Image) -> list[tuple[int, int, int, int]]:
                 for dx in (-1, 0, 1):
                     for dy in (-1, 0, 1):
                         nx, ny = cx + dx, cy + dy
-                        if (
-                            0 <= nx < cols
-                            and 0 <= ny < rows
-                            and (nx, ny) not in seen
-                            and data[nx, ny]
-                        ):
+                        if 0 <= nx < cols and 0 <= ny < rows and (nx, ny) not in seen and data[nx, ny]:
                             seen.add((nx, ny))
                             stack.append((nx, ny))
             xs = [c[0] for c in cluster]
@@ -188,9 +179,7 @@ def diff_image(new: Image.Image, diff: PageDiff) -> Image.Image:
         region = new.crop((left, top, right, bottom))
         faded.paste(region, (left, top))  # the changed region itself at full strength
         pad = 3
-        draw.rectangle(
-            (left - pad, top - pad, right + pad, bottom + pad), outline="#e00000", width=3
-        )
+        draw.rectangle((left - pad, top - pad, right + pad, bottom + pad), outline="#e00000", width=3)
     return faded
 
 
@@ -230,9 +219,7 @@ class ProofReport:
         return "\n".join(lines)
 
 
-def compare(
-    old: Sequence[Image.Image], new: Sequence[Image.Image]
-) -> tuple[list[PageChange], dict[int, Image.Image]]:
+def compare(old: Sequence[Image.Image], new: Sequence[Image.Image]) -> tuple[list[PageChange], dict[int, Image.Image]]:
     """Page-by-page changes from ``old`` to ``new``, and a diff image for each changed page."""
     changes, images = [], {}
     for index in range(max(len(old), len(new))):
@@ -242,22 +229,16 @@ def compare(
             images[number] = new[index]
         elif index >= len(new):
             changes.append(PageChange(number, "removed"))
-            images[number] = Image.blend(
-                old[index], Image.new("RGB", old[index].size, "white"), 0.6
-            )
+            images[number] = Image.blend(old[index], Image.new("RGB", old[index].size, "white"), 0.6)
         else:
             diff = diff_pages(old[index], new[index])
             if diff.changed:
-                changes.append(
-                    PageChange(number, "changed", diff.changed_fraction, len(diff.boxes))
-                )
+                changes.append(PageChange(number, "changed", diff.changed_fraction, len(diff.boxes)))
                 images[number] = diff_image(new[index], diff)
     return changes, images
 
 
-def write_proofs(
-    pdf: bytes, folder: Path, dpi: int, against: tuple[str, bytes] | None = None
-) -> ProofReport:
+def write_proofs(pdf: bytes, folder: Path, dpi: int, against: tuple[str, bytes] | None = None) -> ProofReport:
     """PNGs of every page, a contact sheet and, with ``against``, the visual diff."""
     pages = render_pages(pdf, dpi)
     _clear_pngs(folder)
@@ -304,9 +285,7 @@ def other_version(project: Project, ref: str, build_epoch: str | None) -> tuple[
         try:
             return str(path), path.read_bytes()
         except OSError as exc:
-            raise InputError(
-                Problem(ref, f"cannot read the PDF to compare with ({exc.strerror})")
-            ) from None
+            raise InputError(Problem(ref, f"cannot read the PDF to compare with ({exc.strerror})")) from None
     return f"git {ref}", build_git_ref(project, ref, build_epoch)
 
 
@@ -380,11 +359,7 @@ def key_pages(project: Project, pdf: bytes) -> dict[str, int]:
     destinations = reader.named_destinations
     pages: dict[str, int] = {}
     for name, anchor in anchors.items():
-        page = (
-            reader.get_destination_page_number(destinations[anchor])
-            if anchor in destinations
-            else None
-        )
+        page = reader.get_destination_page_number(destinations[anchor]) if anchor in destinations else None
         if page is None:
             raise BuildError(f"key page {name!r}: no #{anchor} in the PDF")
         pages[name] = page
@@ -437,9 +412,7 @@ def run_proof(
     from portrait.cache import build_epoch, build_if_changed
 
     if not 10 <= dpi <= 600:
-        raise InputError(
-            Problem("--dpi", f"{dpi} is out of range", fix="use 10 to 600 (72 is good)")
-        )
+        raise InputError(Problem("--dpi", f"{dpi} is out of range", fix="use 10 to 600 (72 is good)"))
     if pdf is None:
         (built,) = build_if_changed(project, variants=["screen"])
         print(

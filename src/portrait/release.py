@@ -218,9 +218,16 @@ def plan(project: Project, inputs: Any, shard: tuple[int, int]) -> list[Job]:
             renderers[variant] = Renderer(project, inputs, VARIANTS[variant])
         return renderers[variant]
 
-    def rendered(render: Callable[[], Any]) -> Callable[[], tuple[bytes, int]]:
+    def portrait_maker(variant: str) -> Callable[[], tuple[bytes, int]]:
         def make() -> tuple[bytes, int]:
-            result = render()
+            result = renderer(variant).portrait()
+            return result.pdf, result.pages
+
+        return make
+
+    def edition_maker(variant: str, edition: Any) -> Callable[[], tuple[bytes, int]]:
+        def make() -> tuple[bytes, int]:
+            result = renderer(variant).edition(edition)
             return result.pdf, result.pages
 
         return make
@@ -229,16 +236,28 @@ def plan(project: Project, inputs: Any, shard: tuple[int, int]) -> list[Job]:
     if shard[0] == 1:
         for variant in ("screen", "print"):
             jobs.append(
-                Job(portrait_file(variant), "portrait", variant,
-                    rendered(lambda v=variant: renderer(v).portrait()), conformance=CONFORMANCE[variant])
+                Job(
+                    portrait_file(variant),
+                    "portrait",
+                    variant,
+                    portrait_maker(variant),
+                    conformance=CONFORMANCE[variant],
+                )
             )
     for slug in select_shard(district_slugs(project), shard):
         edition = load_edition(project, slug)
         for variant in ("screen", "print"):
             file = str(edition_pdf(project, slug, variant).relative_to(project.output))
             jobs.append(
-                Job(file, "district", variant, rendered(lambda v=variant, e=edition: renderer(v).edition(e)),
-                    district=slug, district_name=edition.name, conformance=CONFORMANCE[variant])
+                Job(
+                    file,
+                    "district",
+                    variant,
+                    edition_maker(variant, edition),
+                    district=slug,
+                    district_name=edition.name,
+                    conformance=CONFORMANCE[variant],
+                )
             )
     return jobs
 
@@ -251,8 +270,7 @@ def preflight(file: str, variant: str) -> Callable[[bytes], dict[str, Any]]:
 
         report = check(pdf, file, variant)
         require(report)
-        return {"profile": report.profile, "passed": report.passed,
-                "rules": {r.rule: r.detail for r in report.results}}
+        return {"profile": report.profile, "passed": report.passed, "rules": {r.rule: r.detail for r in report.results}}
 
     return run
 

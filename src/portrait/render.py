@@ -57,16 +57,25 @@ class Renderer:
     def html(self, edition: Any = None, parts: str = "all") -> str:
         i = self.inputs
         page = Page(
-            i.content, i.brand, i.cover, i.built, edition=edition, parts=parts,
-            variant=self.variant.name, variant_stylesheets=self.variant.stylesheets,
+            i.content,
+            i.brand,
+            i.cover,
+            i.built,
+            edition=edition,
+            parts=parts,
+            variant=self.variant.name,
+            variant_stylesheets=self.variant.stylesheets,
             extra={"notes_pages": max(self.variant.page_multiple - 1, 0)},
         )
         return render_html(self.project, page, self.env)
 
     def layout(self, html: str, roots: tuple[Path, ...] | None = None) -> Document:
         return render_document(
-            html, self.project.templates, roots or self.project.readable_roots,
-            font_config=self.font_config, cache=self.image_cache,
+            html,
+            self.project.templates,
+            roots or self.project.readable_roots,
+            font_config=self.font_config,
+            cache=self.image_cache,
             options=self.variant.render_options,
         )
 
@@ -121,12 +130,13 @@ class Renderer:
         # The /ID depends on the inputs, not on where the checkout is (the HTML holds file URIs).
         key = html_key.replace(self.project.root.as_uri(), "")
         pdf = write_pdf(
-            document, identifier=identifier_for(key, self.variant.name),
-            options=self.variant.write_options, finisher=self.variant.finish,
+            document,
+            identifier=identifier_for(key, self.variant.name),
+            options=self.variant.write_options,
+            finisher=self.variant.finish,
         )
         check_fonts(read_facts(pdf), self._allowed_fonts)
         return Rendered(pdf, len(document.pages))
-
 
     def _unpaint_marks(self, document: Document) -> None:
         """Undo what an earlier write left on the shared pages.

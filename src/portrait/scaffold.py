@@ -58,9 +58,7 @@ def new_district(project: Project, slug: str, name: str, logo: Path) -> tuple[Pa
         data = read_logo_bytes(logo)
     except FileNotFoundError:
         raise InputError(
-            Problem(
-                str(logo), "logo file not found", fix="give the path of an SVG, PNG or JPEG file"
-            )
+            Problem(str(logo), "logo file not found", fix="give the path of an SVG, PNG or JPEG file")
         ) from None
     except LogoError as exc:
         raise InputError(Problem(str(logo), str(exc), fix=exc.fix)) from None
@@ -91,10 +89,7 @@ def new_district(project: Project, slug: str, name: str, logo: Path) -> tuple[Pa
             load_district(project, slug, staging)
         except InputError as exc:
             raise InputError(
-                [
-                    Problem(str(logo) if p.key == "logo" else "--name", p.message, fix=p.fix)
-                    for p in exc.problems
-                ]
+                [Problem(str(logo) if p.key == "logo" else "--name", p.message, fix=p.fix) for p in exc.problems]
             ) from None
         shutil.move(str(staging), folder)
     return folder, logo_name
@@ -102,9 +97,4 @@ def new_district(project: Project, slug: str, name: str, logo: Path) -> tuple[Pa
 
 def _quoted(text: str) -> str:
     # yaml.safe_dump quotes and escapes whatever the name holds (quotes, &, :, Unicode).
-    return (
-        yaml.safe_dump(text, allow_unicode=True, default_style='"', width=10_000)
-        .strip()
-        .removesuffix("...")
-        .strip()
-    )
+    return yaml.safe_dump(text, allow_unicode=True, default_style='"', width=10_000).strip().removesuffix("...").strip()

@@ -62,10 +62,14 @@ def read_yaml(path: Path, shown_as: str) -> YamlSource:
     try:
         loader = yaml.SafeLoader(text)
     except yaml.reader.ReaderError as exc:
-        line = text.count("\n", 0, exc.position) + 1
+        at = text.count("\n", 0, exc.position) + 1
         raise InputError(
-            Problem(shown_as, f"invalid character U+{exc.character:04X} in the file", line=line,
-                    fix="remove it (control characters are not allowed in YAML)")
+            Problem(
+                shown_as,
+                f"invalid character U+{exc.character:04X} in the file",
+                line=at,
+                fix="remove it (control characters are not allowed in YAML)",
+            )
         ) from None
     try:
         _refuse_aliases(text, shown_as)

@@ -60,9 +60,7 @@ def _finish_print(document: Any, pdf: pydyf.PDF) -> None:
         if obj.get("Type") == "/Page":
             obj.pop("Annots", None)
             left, top, right, bottom = obj["TrimBox"]
-            obj["BleedBox"] = pydyf.Array(
-                [left - BLEED_PT, top - BLEED_PT, right + BLEED_PT, bottom + BLEED_PT]
-            )
+            obj["BleedBox"] = pydyf.Array([left - BLEED_PT, top - BLEED_PT, right + BLEED_PT, bottom + BLEED_PT])
         elif "lab-d50" in obj and "lab-d65" in obj:  # WeasyPrint's shared ColorSpace resource
             obj["DefaultRGB"] = pydyf.Array(("/ICCBased", srgb.reference))
         elif "ShadingType" in obj and _outputs(obj.get("Function")) == 3:
@@ -106,9 +104,7 @@ def _stable_document_id(pdf: pydyf.PDF) -> None:
     metadata itself, so that the same inputs give the same bytes (reproducible builds)."""
     metadata = pdf.objects[int(pdf.catalog["Metadata"].split()[0])]
     data = b"".join(metadata.stream)
-    stable = uuid.uuid5(
-        uuid.NAMESPACE_URL, hashlib.sha256(_RANDOM_DOCUMENT_ID.sub(b"", data)).hexdigest()
-    )
+    stable = uuid.uuid5(uuid.NAMESPACE_URL, hashlib.sha256(_RANDOM_DOCUMENT_ID.sub(b"", data)).hexdigest())
     metadata.stream = [_RANDOM_DOCUMENT_ID.sub(f"xmp.did:{stable}".encode(), data)]
 
 
@@ -188,7 +184,8 @@ def _artifact_margin_content(pdf: pydyf.PDF) -> None:
             continue
         for mcid in orphans:
             value[mcid] = "null"
-        ops, kept = page_streams[key].stream, []
+        ops = page_streams[key].stream
+        kept: list[Any] = []
         for op in ops:  # "/Tag", <</MCID n>>, b"BDC" → "/Artifact", b"BMC"
             properties = kept[-1] if op == b"BDC" and len(kept) >= 2 else None
             if isinstance(properties, pydyf.Dictionary) and properties.get("MCID") in orphans:

@@ -40,9 +40,7 @@ class Outcome:
 class Watcher:
     """Rebuilds ``project``'s PDF into ``pdf`` and tells ``state`` (the preview) about it."""
 
-    def __init__(
-        self, project: Project, pdf: Path | None = None, state: PreviewState | None = None
-    ):
+    def __init__(self, project: Project, pdf: Path | None = None, state: PreviewState | None = None):
         self.project = project
         self.pdf = pdf or project.output / PORTRAIT_PDF
         self.state = state or PreviewState()
@@ -75,18 +73,14 @@ class Watcher:
 def is_input(path: str) -> bool:
     """Whether a changed path can affect the build (not an editor's swap or backup file)."""
     p = Path(path)
-    return not (
-        p.name in IGNORED_NAMES or p.name.endswith(IGNORED_SUFFIXES) or p.name.startswith(".#")
-    )
+    return not (p.name in IGNORED_NAMES or p.name.endswith(IGNORED_SUFFIXES) or p.name.startswith(".#"))
 
 
 def changed_inputs(project: Project, changes: Iterable[tuple[object, str]]) -> list[str]:
     return sorted({project.relative(Path(path)) for _, path in changes if is_input(path)})
 
 
-def watch(
-    project: Project, port: int = 8000, out: TextIO | None = None, err: TextIO | None = None
-) -> int:
+def watch(project: Project, port: int = 8000, out: TextIO | None = None, err: TextIO | None = None) -> int:
     import watchfiles
 
     out = out or sys.stdout
@@ -101,9 +95,7 @@ def watch(
     )
     _report(watcher.rebuild(), out, err)
     try:
-        for changes in watchfiles.watch(
-            *project.readable_roots, step=SETTLE_MS, debounce=1600, raise_interrupt=False
-        ):
+        for changes in watchfiles.watch(*project.readable_roots, step=SETTLE_MS, debounce=1600, raise_interrupt=False):
             names = changed_inputs(project, changes)
             if not names:
                 continue
