@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from weasyprint import Document
@@ -21,7 +20,6 @@ from weasyprint.formatting_structure.boxes import MarginBox
 from weasyprint.text.fonts import FontConfiguration
 
 from portrait.brand import font_files
-from portrait.districts import logo_cache
 from portrait.errors import BuildError
 from portrait.html import Page, environment, render_html
 from portrait.pdf import check_fonts, identifier_for, postscript_names, render_document, write_pdf
@@ -69,11 +67,11 @@ class Renderer:
         )
         return render_html(self.project, page, self.env)
 
-    def layout(self, html: str, roots: tuple[Path, ...] | None = None) -> Document:
+    def layout(self, html: str) -> Document:
         return render_document(
             html,
             self.project.templates,
-            roots or self.project.readable_roots,
+            self.project.readable_roots,
             font_config=self.font_config,
             cache=self.image_cache,
             options=self.variant.render_options,
@@ -94,8 +92,9 @@ class Renderer:
         """The Portrait with ``edition``'s cover, foreword, footer and back cover."""
         shared_html, shared = self.shared()
         own_html = self.html(edition, parts="edition")
-        # An edition may also read its sanitised logo (never the district's own file).
-        own = self.layout(own_html, (*self.project.readable_roots, logo_cache(self.project)))
+        # The edition's logo is inlined (a data: URI of the sanitised copy): it reads no more
+        # files than the Portrait itself.
+        own = self.layout(own_html)
         # own pages: cover, foreword pages..., footer probe, back cover.
         cover, *foreword, probe, back = own.pages
         footer = _margin_box(probe, EDITION_FOOTER)
