@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from portrait.batch import build_editions  # noqa: E402
-from portrait.districts import district_slugs, load_edition, logo_cache  # noqa: E402
+from portrait.districts import district_slugs, load_edition  # noqa: E402
 from portrait.pipeline import load_inputs  # noqa: E402
 from portrait.project import Project  # noqa: E402
 from portrait.render import Renderer  # noqa: E402
@@ -74,9 +74,8 @@ def edition_steps(renderer: Renderer, edition, project: Project, runs: int) -> l
     from portrait.render import EDITION_FOOTER, _margin_box, _with_margin_box
 
     _, shared = renderer.shared()
-    roots = (*project.readable_roots, logo_cache(project))
     own_html = renderer.html(edition, parts="edition")
-    own = renderer.layout(own_html, roots)
+    own = renderer.layout(own_html)
     cover, *foreword, probe, back = own.pages
     footer = _margin_box(probe, EDITION_FOOTER)
 
@@ -85,13 +84,14 @@ def edition_steps(renderer: Renderer, edition, project: Project, runs: int) -> l
         return own.copy([cover, *foreword, *body, back])
 
     document = combine()
-    pdf = write_pdf(document, identifier=b"0" * 32)
+    pdf = renderer._write(document, own_html).pdf  # the screen edition as the batch writes it
     steps = {
         "HTML of the own pages": lambda: renderer.html(edition, parts="edition"),
-        "layout of the own pages": lambda: renderer.layout(own_html, roots),
+        "layout of the own pages": lambda: renderer.layout(own_html),
         "combining pages": combine,
-        "write_pdf (paint all pages)": lambda: write_pdf(document, identifier=b"0" * 32),
-        "font check (read back)": lambda: check_fonts(read_facts(pdf), renderer._allowed_fonts),
+        "plain write_pdf (paint all pages)": lambda: write_pdf(document, identifier=b"0" * 32),
+        "screen write (tags, forms, finisher) + font check": lambda: renderer._write(document, own_html),
+        "font check alone (read back)": lambda: check_fonts(read_facts(pdf), renderer._allowed_fonts),
     }
     return [(name, timed(fn, runs)[0]) for name, fn in steps.items()]
 
@@ -103,7 +103,7 @@ def naive_edition(args: tuple[Path, str]) -> int:
     renderer = Renderer(project, load_inputs(project))
     edition = load_edition(project, slug)
     html = renderer.html(edition, parts="all")
-    document = renderer.layout(html, (*project.readable_roots, logo_cache(project)))
+    document = renderer.layout(html)
     return renderer._write(document, html).pages
 
 

@@ -1,6 +1,6 @@
 """What the screen and print variants and the preflight cost, against a plain write.
 
-    .venv/bin/python benchmarks/bench_variants.py [RUNS]
+    .venv/bin/python benchmarks/bench_variants.py [--runs N]
 
 Lays out each variant once (layout is shared by every edition), then times, RUNS times each:
 writing the plain PDF (no tags, no forms: the baseline), the screen variant (PDF/UA-1, tags,
@@ -10,6 +10,7 @@ Prints medians and ratios against the baseline.
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import sys
 import time
@@ -57,4 +58,6 @@ def main(runs: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs of each measurement (5)")
+    main(parser.parse_args().runs)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Iterable
@@ -24,7 +23,7 @@ from importlib import metadata
 from pathlib import Path
 
 from portrait.output import write_atomic
-from portrait.project import PORTRAIT_PDF, Project
+from portrait.project import PORTRAIT_PDF, Project, source_epoch
 
 PACKAGE = Path(__file__).resolve().parent
 CACHE_FOLDER = ".cache"
@@ -76,23 +75,9 @@ def resources_digest(project: Project) -> str:
 
 
 def build_epoch(project: Project) -> str | None:
-    """What pipeline.build_time reads: SOURCE_DATE_EPOCH, else the last commit's time; None when
-    the build date is 'now' (its output then differs every time: nothing to reuse)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        return epoch
-    try:
-        out = subprocess.run(
-            ["git", "log", "-1", "--format=%ct"],
-            cwd=project.root,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out or None
+    """What pipeline.build_time reads; None when the build date is 'now' (its output then
+    differs every time: nothing to reuse)."""
+    return source_epoch(project)
 
 
 def input_key(project: Project) -> str | None:

@@ -6,8 +6,6 @@ reported at once.
 
 from __future__ import annotations
 
-import os
-import subprocess
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,7 +18,7 @@ from portrait.errors import InputError, Problem
 from portrait.output import write_atomic
 from portrait.pdffacts import PdfFacts, read_facts
 from portrait.preflight import check, require
-from portrait.project import PORTRAIT_PDF, Project
+from portrait.project import PORTRAIT_PDF, Project, source_epoch
 from portrait.render import Renderer
 from portrait.variants import SCREEN, Variant
 
@@ -68,8 +66,8 @@ def build_time(project: Project) -> datetime:
     SOURCE_DATE_EPOCH when set (reproducible builds); otherwise the time of the last commit, so
     that rebuilding the same commit gives the same bytes; otherwise now.
     """
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
+    epoch = source_epoch(project)
+    if epoch is not None:
         try:
             return datetime.fromtimestamp(int(epoch), UTC)
         except (ValueError, OverflowError):
@@ -80,19 +78,6 @@ def build_time(project: Project) -> datetime:
                     fix="unset it or set it to e.g. 1735689600",
                 )
             ) from None
-    try:
-        out = subprocess.run(
-            ["git", "log", "-1", "--format=%ct"],
-            cwd=project.root,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        ).stdout.strip()
-        if out:
-            return datetime.fromtimestamp(int(out), UTC)
-    except (OSError, subprocess.SubprocessError, ValueError):
-        pass
     return datetime.now(UTC).replace(microsecond=0)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,3 +50,23 @@ class Project:
             return str(path.resolve().relative_to(self.root))
         except ValueError:
             return str(path)
+
+
+def source_epoch(project: Project) -> str | None:
+    """The build date, in seconds since 1970, as given: SOURCE_DATE_EPOCH when set, else the last
+    commit's time (so that building one commit twice gives the same bytes); None outside git."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return epoch
+    try:
+        out = subprocess.run(
+            ["git", "log", "-1", "--format=%ct"],
+            cwd=project.root,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out or None
