@@ -10,7 +10,6 @@ PDF from pages of several documents, keeping links, bookmarks and tags.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -176,10 +175,6 @@ def _with_margin_box(page: LaidOutPage, at_keyword: str, box: MarginBox | None) 
     new_box = page_box.copy()
     new_box.children = children
     return LaidOutPage(new_box)
-
-
-def html_digest(html: str) -> str:
-    return hashlib.sha256(html.encode()).hexdigest()
 
 
 __all__ = ["BuildError", "Renderer", "Rendered"]
