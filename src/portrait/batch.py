@@ -106,7 +106,7 @@ def _init_worker(root: Path, inputs: Any, variants: tuple[str, ...] = ("screen",
 
 
 def _render_one(edition: Edition) -> EditionResult:
-    from portrait.preflight import check, require
+    from portrait.preflight import check_facts, require
     from portrait.render import Renderer
     from portrait.variants import VARIANTS
 
@@ -122,7 +122,7 @@ def _render_one(edition: Edition) -> EditionResult:
                 renderer = _worker["renderers"][name] = Renderer(project, _worker["inputs"], VARIANTS[name])
             rendered = renderer.edition(edition)
             target = edition_pdf(project, edition.slug, name)
-            require(check(rendered.pdf, project.relative(target), name))
+            require(check_facts(rendered.facts, project.relative(target), name))
             made.append((target, rendered))
         paths = tuple(write_atomic(target, r.pdf) for target, r in made)
         path, rendered = paths[0], made[0][1]

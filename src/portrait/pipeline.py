@@ -16,8 +16,8 @@ from portrait.content import Content, load_content
 from portrait.cover import PlacedCircle, load_cover
 from portrait.errors import InputError, Problem
 from portrait.output import write_atomic
-from portrait.pdffacts import PdfFacts, read_facts
-from portrait.preflight import check, require
+from portrait.pdffacts import PdfFacts
+from portrait.preflight import check_facts, require
 from portrait.project import PORTRAIT_PDF, Project, source_epoch
 from portrait.render import Renderer
 from portrait.variants import SCREEN, Variant
@@ -97,10 +97,10 @@ def build_portraits(project: Project, variants: list[Variant], out: Path | None 
     for variant in variants:
         start = time.perf_counter()
         path = output_path(first, variant) if variant is not variants[0] else first
-        pdf = Renderer(project, inputs, variant).portrait().pdf
-        require(check(pdf, project.relative(path), variant.name))
-        write_atomic(path, pdf)
-        built.append(Built(path, pdf, read_facts(pdf), time.perf_counter() - start))
+        rendered = Renderer(project, inputs, variant).portrait()
+        require(check_facts(rendered.facts, project.relative(path), variant.name))
+        write_atomic(path, rendered.pdf)
+        built.append(Built(path, rendered.pdf, rendered.facts, time.perf_counter() - start))
     return built
 
 

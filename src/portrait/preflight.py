@@ -331,6 +331,11 @@ def check(pdf: bytes, name: str, profile: str = "auto") -> Report:
         return Report(name, profile, [Result("readable", False, f"not a readable PDF: {exc}")])
     finally:
         pypdf_log.setLevel(level)
+    return check_facts(facts, name, profile)
+
+
+def check_facts(facts: PdfFacts, name: str, profile: str = "auto") -> Report:
+    """The preflight of a PDF whose facts were already read (the build reads them once)."""
     chosen = profile_of(facts) if profile == "auto" else profile
     results = []
     for rule, test in RULES[chosen]:

@@ -51,11 +51,11 @@ class Job:
     file: str
     edition: str
     variant: str
-    make: Callable[[], tuple[bytes, int]]  # → (pdf bytes, pages)
+    make: Callable[[], Any]  # → a portrait.render.Rendered
     district: str | None = None
     district_name: str | None = None
     conformance: str | None = None
-    check: Callable[[bytes], dict[str, Any]] | None = None
+    check: Callable[[Any], dict[str, Any]] | None = None  # Rendered → preflight summary
 
 
 def release_dir(project: Project, version: str) -> Path:
@@ -96,7 +96,9 @@ def commit_of(project: Project) -> str | None:
 def run_jobs(jobs: list[Job], folder: Path, on_done: Callable[[Artifact], None] | None = None) -> list[Artifact]:
     artifacts = []
     for job in jobs:
-        pdf, pages = job.make()
+        rendered = job.make()
+        pdf, pages = rendered.pdf, rendered.pages
+        found = job.check(rendered) if job.check else {}  # before writing: a failing file is not left
         write_atomic(folder / job.file, pdf)
         artifact = Artifact(
             file=job.file,
@@ -108,7 +110,7 @@ def run_jobs(jobs: list[Job], folder: Path, on_done: Callable[[Artifact], None] 
             bytes=len(pdf),
             sha256=hashlib.sha256(pdf).hexdigest(),
             conformance=job.conformance,
-            preflight=job.check(pdf) if job.check else {},
+            preflight=found,
         )
         artifacts.append(artifact)
         if on_done:
@@ -218,17 +220,15 @@ def plan(project: Project, inputs: Any, shard: tuple[int, int]) -> list[Job]:
             renderers[variant] = Renderer(project, inputs, VARIANTS[variant])
         return renderers[variant]
 
-    def portrait_maker(variant: str) -> Callable[[], tuple[bytes, int]]:
-        def make() -> tuple[bytes, int]:
-            result = renderer(variant).portrait()
-            return result.pdf, result.pages
+    def portrait_maker(variant: str) -> Callable[[], Any]:
+        def make() -> Any:
+            return renderer(variant).portrait()
 
         return make
 
-    def edition_maker(variant: str, edition: Any) -> Callable[[], tuple[bytes, int]]:
-        def make() -> tuple[bytes, int]:
-            result = renderer(variant).edition(edition)
-            return result.pdf, result.pages
+    def edition_maker(variant: str, edition: Any) -> Callable[[], Any]:
+        def make() -> Any:
+            return renderer(variant).edition(edition)
 
         return make
 
@@ -262,15 +262,19 @@ def plan(project: Project, inputs: Any, shard: tuple[int, int]) -> list[Job]:
     return jobs
 
 
-def preflight(file: str, variant: str) -> Callable[[bytes], dict[str, Any]]:
+def preflight(file: str, variant: str) -> Callable[[Any], dict[str, Any]]:
     """The preflight of one file, for the manifest; a file that fails it stops the release."""
 
-    def run(pdf: bytes) -> dict[str, Any]:
-        from portrait.preflight import check, require
+    def run(rendered: Any) -> dict[str, Any]:
+        from portrait.preflight import check_facts, require
 
-        report = check(pdf, file, variant)
+        report = check_facts(rendered.facts, file, variant)
         require(report)
-        return {"profile": report.profile, "passed": report.passed, "rules": {r.rule: r.detail for r in report.results}}
+        return {
+            "profile": report.profile,
+            "passed": report.passed,
+            "rules": {r.rule: r.detail for r in report.results},
+        }
 
     return run
 

@@ -22,7 +22,7 @@ from portrait.brand import font_files
 from portrait.errors import BuildError
 from portrait.html import Page, environment, render_html
 from portrait.pdf import check_fonts, identifier_for, postscript_names, render_document, write_pdf
-from portrait.pdffacts import read_facts
+from portrait.pdffacts import PdfFacts, read_facts
 from portrait.project import Project
 from portrait.variants import SCREEN, Variant
 
@@ -34,6 +34,7 @@ EDITION_FOOTER = "@bottom-left"
 class Rendered:
     pdf: bytes
     pages: int
+    facts: PdfFacts  # read back once, for the font check and the preflight
 
 
 class Renderer:
@@ -133,8 +134,9 @@ class Renderer:
             options=self.variant.write_options,
             finisher=self.variant.finish,
         )
-        check_fonts(read_facts(pdf), self._allowed_fonts)
-        return Rendered(pdf, len(document.pages))
+        facts = read_facts(pdf)
+        check_fonts(facts, self._allowed_fonts)
+        return Rendered(pdf, len(document.pages), facts)
 
     def _unpaint_marks(self, document: Document) -> None:
         """Undo what an earlier write left on the shared pages.
