@@ -27,21 +27,13 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(output=None, force=False, screen_only=False, print_only=False)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    build = sub.add_parser("build", help="build output/portrait-of-a-leader.pdf (the default command)")
-    build.add_argument("-o", "--output", type=Path, default=None, help="write the PDF here instead")
-
-    release = sub.add_parser(
-        "release",
-        help="build every edition into output/release/<version>/ with manifest.json and SHA256SUMS",
-    )
-    release.add_argument(
-        "--shard", metavar="K/N", default=None, help="build only shard K of N (CI's job matrix); finish with --gather"
-    )
-    release.add_argument(
-        "--gather", action="store_true", help="join the shards' manifest parts into manifest.json and SHA256SUMS"
-    )
-    release.add_argument(
-        "--verify", action="store_true", help="re-hash the files of the current version's release against SHA256SUMS"
+    build = sub.add_parser("build", help="build the screen and print editions of the Portrait (the default command)")
+    build.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        help="write the first edition built here instead (the print edition goes beside it as FILE-print.pdf)",
     )
     only = build.add_mutually_exclusive_group()
     only.add_argument(
@@ -52,6 +44,7 @@ def parser() -> argparse.ArgumentParser:
     only.add_argument(
         "--print-only", action="store_true", help="build only the print edition (PDF/X-4, bleed and crop marks)"
     )
+    build.add_argument("--force", action="store_true", help="rebuild even if no input changed since the last build")
 
     chk = sub.add_parser("check", help="preflight PDF files: print a table of rules per file")
     chk.add_argument("files", nargs="+", type=Path, metavar="FILE", help="PDF files to check")
@@ -63,7 +56,6 @@ def parser() -> argparse.ArgumentParser:
         help="rules to apply (default: auto: print for PDF/X files, screen otherwise)",
     )
     chk.add_argument("-q", "--quiet", action="store_true", help="print only the files that fail")
-    build.add_argument("--force", action="store_true", help="rebuild even if no input changed since the last build")
 
     watch = sub.add_parser("watch", help="rebuild on every change and serve a live preview (the designer's loop)")
     watch.add_argument("--port", type=int, default=8000, help="preview port on 127.0.0.1 (8000)")
@@ -118,6 +110,20 @@ def parser() -> argparse.ArgumentParser:
     new.add_argument("slug", metavar="SLUG", help="folder name: lower-case letters, digits and -")
     new.add_argument("--name", required=True, help="the district's full name, as on the cover")
     new.add_argument("--logo", required=True, type=Path, metavar="PATH", help="SVG, PNG or JPEG logo file")
+
+    release = sub.add_parser(
+        "release",
+        help="build every edition into output/release/<version>/ with manifest.json and SHA256SUMS",
+    )
+    release.add_argument(
+        "--shard", metavar="K/N", default=None, help="build only shard K of N (CI's job matrix); finish with --gather"
+    )
+    release.add_argument(
+        "--gather", action="store_true", help="join the shards' manifest parts into manifest.json and SHA256SUMS"
+    )
+    release.add_argument(
+        "--verify", action="store_true", help="re-hash the files of the current version's release against SHA256SUMS"
+    )
     return p
 
 
