@@ -84,13 +84,13 @@ def edition_steps(renderer: Renderer, edition, project: Project, runs: int) -> l
         return own.copy([cover, *foreword, *body, back])
 
     document = combine()
-    pdf = renderer._write(document, own_html).pdf  # the screen edition as the batch writes it
+    pdf = renderer.write(document, own_html).pdf  # the screen edition as the batch writes it
     steps = {
         "HTML of the own pages": lambda: renderer.html(edition, parts="edition"),
         "layout of the own pages": lambda: renderer.layout(own_html),
         "combining pages": combine,
         "plain write_pdf (paint all pages)": lambda: write_pdf(document, identifier=b"0" * 32),
-        "screen write (tags, forms, finisher) + font check": lambda: renderer._write(document, own_html),
+        "screen write (tags, forms, finisher) + font check": lambda: renderer.write(document, own_html),
         "font check alone (read back)": lambda: check_fonts(read_facts(pdf), renderer._allowed_fonts),
     }
     return [(name, timed(fn, runs)[0]) for name, fn in steps.items()]
@@ -104,7 +104,7 @@ def naive_edition(args: tuple[Path, str]) -> int:
     edition = load_edition(project, slug)
     html = renderer.html(edition, parts="all")
     document = renderer.layout(html)
-    return renderer._write(document, html).pages
+    return renderer.write(document, html).pages
 
 
 def cpu_seconds() -> float:

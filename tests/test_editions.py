@@ -16,6 +16,7 @@ from pypdf import PdfReader, PdfWriter
 sys.path.insert(0, str(Path(__file__).parent))
 from _editions import ROOT, district, district_edition, edition  # noqa: E402
 
+from portrait.colors import WHITE, contrast, relative_luminance, to_hex  # noqa: E402
 from portrait.preflight import check  # noqa: E402
 
 BLEED_PT = 9.0
@@ -194,15 +195,6 @@ def test_district_print_edition_is_padded_with_notes_pages() -> None:
 # Contrast (WCAG 2.1 AA) where white text sits on the gradient
 
 
-def _luminance(rgb: tuple[int, int, int]) -> float:
-    def channel(c: int) -> float:
-        s = c / 255
-        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(c) for c in rgb)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
 @lru_cache(maxsize=1)
 def _textless_screen_edition() -> bytes:
     """The screen edition without its text: what the text sits on.
@@ -245,10 +237,11 @@ def white_text_contrast(pdf: bytes, index: int, scale: float = 2.0) -> list[tupl
             int(right * scale) + 1,
             int((height - bottom) * scale) + 1,
         )
-        lightest = max(_luminance(p) for p in backdrop.crop(box).get_flattened_data())
+        pixels = backdrop.crop(box).get_flattened_data()
+        lightest = max(pixels, key=lambda rgb: relative_luminance(to_hex(rgb)))
         # WeasyPrint draws at 0.75 pt per CSS px; pdfium reports the size in the text matrix.
         size_pt = pdfium_c.FPDFText_GetFontSize(text, i) * 0.75
-        found.append((1.05 / (lightest + 0.05), size_pt, char))
+        found.append((contrast(WHITE, to_hex(lightest)), size_pt, char))
     return found
 
 

@@ -6,7 +6,6 @@ CSS custom properties; fonts become ``@font-face`` rules for the files shipped i
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -137,9 +136,3 @@ def css_family(role: str) -> str:
     """The family name stylesheets use. It is ours alone: were it "Inter", Fontconfig could pick
     an Inter installed on the machine instead of the shipped file."""
     return f"portrait-{role}"
-
-
-def hex_to_rgb(color: str) -> tuple[int, int, int]:
-    if not re.fullmatch(HEX_COLOR, color):
-        raise ValueError(f"not a #rrggbb colour: {color}")
-    return (int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16))

@@ -290,7 +290,7 @@ class IncrementalRenderer:
             documents = self._settle(split, rules)
         pages = [page for document in documents for page in document.pages]
         combined = documents[0].copy(pages)
-        pdf = writer._write(combined, html).pdf
+        pdf = writer.write(combined, html).pdf
         return Assembled(html, pdf, len(pages), self._layout_count, len(documents))
 
     def _settle(self, split: SplitHtml, rules: str) -> list[Document]:

@@ -86,7 +86,7 @@ class Renderer:
 
     def portrait(self) -> Rendered:
         html, document = self.shared()
-        return self._write(document, html)
+        return self.write(document, html)
 
     def edition(self, edition: Any) -> Rendered:
         """The Portrait with ``edition``'s cover, foreword, footer and back cover."""
@@ -100,7 +100,7 @@ class Renderer:
         footer = _margin_box(probe, EDITION_FOOTER)
         body = [_with_margin_box(page, EDITION_FOOTER, footer) for page in shared.pages[1:-1]]
         combined = own.copy([cover, *foreword, *body, back])
-        return self._write(combined, shared_html + own_html)
+        return self.write(combined, shared_html + own_html)
 
     def notes(self) -> Document:
         """Designed notes pages, laid out once, that make up a booklet's page count."""
@@ -123,7 +123,12 @@ class Renderer:
         *body, back = document.pages
         return document.copy([*body, *notes[:missing], back])
 
-    def _write(self, document: Document, html_key: str) -> Rendered:
+    def write(self, document: Document, html_key: str) -> Rendered:
+        """Write laid-out pages as this variant's PDF (padded, finished, font-checked).
+
+        ``html_key`` is the HTML the pages came from: the PDF's /ID is derived from it. Callers
+        that lay out pages themselves (portrait.incremental) write through here too, so that
+        every PDF gets the same options and checks."""
         document = self.padded(document)
         self._unpaint_marks(document)
         # The /ID depends on the inputs, not on where the checkout is (the HTML holds file URIs).
