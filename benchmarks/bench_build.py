@@ -27,10 +27,10 @@ sys.path.insert(0, str(ROOT / "src"))
 from weasyprint import HTML  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 
-from portrait.fetcher import ProjectFetcher  # noqa: E402
-from portrait.pipeline import build_portrait, load_inputs  # noqa: E402
+from portrait.build.produce import build_portrait, load_inputs  # noqa: E402
 from portrait.project import Project  # noqa: E402
-from portrait.render import Renderer  # noqa: E402
+from portrait.render.fetcher import ProjectFetcher  # noqa: E402
+from portrait.render.renderer import Renderer  # noqa: E402
 
 
 def timed(fn, runs: int) -> list[float]:
@@ -49,7 +49,7 @@ def main() -> None:
 
     project = Project.at(ROOT)
     html = Renderer(project, load_inputs(project)).html()
-    out = Path(tempfile.mkdtemp()) / "portrait.pdf"
+    out = Path(tempfile.mkdtemp()) / "portrait.render.layout"
 
     def plain_weasyprint() -> bytes:
         fetcher = ProjectFetcher(project.readable_roots)

@@ -120,11 +120,11 @@ def main() -> int:
     runs = parser.parse_args().runs
     os.environ["SOURCE_DATE_EPOCH"] = EPOCH
 
-    from portrait.output import write_atomic
-    from portrait.pipeline import load_inputs
+    from portrait.build.atomic import write_atomic
+    from portrait.build.produce import load_inputs
+    from portrait.designer.watch import Watcher
     from portrait.project import Project
-    from portrait.render import Renderer
-    from portrait.watch import Watcher
+    from portrait.render.renderer import Renderer
 
     with tempfile.TemporaryDirectory(prefix="bench-designer-") as tmp:
         root = copy_project(Path(tmp) / "project")

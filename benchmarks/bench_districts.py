@@ -34,11 +34,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from portrait.batch import build_editions  # noqa: E402
-from portrait.districts import district_slugs, load_edition  # noqa: E402
-from portrait.pipeline import load_inputs  # noqa: E402
+from portrait.build.batch import build_editions  # noqa: E402
+from portrait.build.produce import load_inputs  # noqa: E402
+from portrait.inputs.district import district_slugs, load_edition  # noqa: E402
 from portrait.project import Project  # noqa: E402
-from portrait.render import Renderer  # noqa: E402
+from portrait.render.renderer import Renderer  # noqa: E402
 
 
 def make_project(dest: Path, editions: int) -> Project:
@@ -69,9 +69,9 @@ def full_build(project: Project) -> None:
 
 def edition_steps(renderer: Renderer, edition, project: Project, runs: int) -> list[tuple[str, float]]:
     """Where one edition's time goes: the same steps as Renderer.edition, timed one by one."""
-    from portrait.pdf import check_fonts, write_pdf
-    from portrait.pdffacts import read_facts
-    from portrait.render import EDITION_FOOTER, _margin_box, _with_margin_box
+    from portrait.check.facts import read_facts
+    from portrait.render.layout import check_fonts, write_pdf
+    from portrait.render.renderer import EDITION_FOOTER, _margin_box, _with_margin_box
 
     _, shared = renderer.shared()
     own_html = renderer.html(edition, parts="edition")

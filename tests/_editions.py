@@ -12,10 +12,10 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from portrait.pipeline import Inputs, load_inputs
+from portrait.build.produce import Inputs, load_inputs
+from portrait.finish.variants import PRINT, SCREEN
 from portrait.project import Project
-from portrait.render import Renderer
-from portrait.variants import PRINT, SCREEN
+from portrait.render.renderer import Renderer
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,7 +45,7 @@ def edition(variant_name: str) -> Built:
 
 def district():
     """A real example district with a foreword (so the edition has one page more)."""
-    from portrait.districts import load_edition
+    from portrait.inputs.district import load_edition
 
     project, _ = project_inputs()
     return load_edition(project, "example-cedar-ridge")

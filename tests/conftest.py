@@ -37,7 +37,7 @@ def tmp_project(tmp_path: Path) -> Project:
 @pytest.fixture(scope="session")
 def portrait_build(tmp_path_factory: pytest.TempPathFactory, project: Project):
     """The main Portrait, built once per session with a fixed SOURCE_DATE_EPOCH."""
-    from portrait.pipeline import build_portrait
+    from portrait.build.produce import build_portrait
 
     mp = pytest.MonkeyPatch()
     mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
@@ -76,7 +76,7 @@ def full_pdf(portrait_build) -> bytes:
 @pytest.fixture(scope="session")
 def watched(tmp_path_factory: pytest.TempPathFactory, fixed_epoch: str):
     """A watcher over a copy of the project, after its first (cold) build."""
-    from portrait.watch import Watcher
+    from portrait.designer.watch import Watcher
 
     project = copy_inputs(tmp_path_factory.mktemp("watched"))
     watcher = Watcher(project)

@@ -2,8 +2,8 @@
 
 import pytest
 
-from portrait.brand import brand_css, load_brand
 from portrait.errors import InputError
+from portrait.inputs.brand import brand_css, load_brand
 
 
 def test_tokens_become_custom_properties(project):

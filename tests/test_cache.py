@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from portrait import cache
-from portrait.cache import Record, input_key, remember, up_to_date
+from portrait.build import cache
+from portrait.build.cache import Record, input_key, remember, up_to_date
 from portrait.cli import main
 from portrait.project import Project
 
@@ -41,7 +41,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
         "assets/brand.yaml",
         "assets/portraits/portrait-1.svg",
         "assets/fonts/Inter-Regular.otf",
-        "package/render.py",
+        "package/render/renderer.py",
     ],
 )
 def test_a_change_to_any_input_file_changes_the_key(project: Project, relative: str):
@@ -105,7 +105,7 @@ def test_record_matches_only_the_same_key_and_bytes(tmp_path: Path):
 
 
 def test_unchanged_build_renders_nothing_and_a_change_rebuilds(project: Project, monkeypatch: pytest.MonkeyPatch):
-    import portrait.pipeline
+    import portrait.build.produce
 
     root = ["--root", str(project.root)]
     first = io.StringIO()
@@ -113,8 +113,10 @@ def test_unchanged_build_renders_nothing_and_a_change_rebuilds(project: Project,
     assert first.getvalue().startswith("built output/portrait-of-a-leader.pdf")
 
     calls = []
-    real_build = portrait.pipeline.build_portraits
-    monkeypatch.setattr(portrait.pipeline, "build_portraits", lambda *a, **k: calls.append(a) or real_build(*a, **k))
+    real_build = portrait.build.produce.build_portraits
+    monkeypatch.setattr(
+        portrait.build.produce, "build_portraits", lambda *a, **k: calls.append(a) or real_build(*a, **k)
+    )
     second = io.StringIO()
     assert main([*root, "build", "--screen-only"], stdout=second) == 0
     assert re.match(r"up to date: output/portrait-of-a-leader.pdf \(\d+ pages\)", second.getvalue())
@@ -135,7 +137,7 @@ def test_the_no_op_build_never_imports_weasyprint(project: Project):
     pdf.write_bytes(b"%PDF-stand-in")
     remember(pdf, input_key(project), pdf.read_bytes(), 20)
     script = (
-        "import sys; from portrait import cache; cache.PACKAGE = cache.Path(sys.argv[2]);"
+        "import sys; from portrait.build import cache; cache.PACKAGE = cache.Path(sys.argv[2]);"
         "from portrait.cli import main; code = main(['--root', sys.argv[1], 'build', '--screen-only']);"
         "print('weasyprint' in sys.modules, 'pydantic' in sys.modules, code)"
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from portrait.content import AttributesSection, load_content
 from portrait.errors import InputError
+from portrait.inputs.content import AttributesSection, load_content
 
 
 def test_real_content_loads_in_order(project):

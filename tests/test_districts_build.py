@@ -18,11 +18,11 @@ import pypdfium2
 import pytest
 from pypdf import PdfReader
 
+from portrait.check.facts import PdfFacts, read_facts
 from portrait.cli import main
-from portrait.colors import parse_hex
-from portrait.content import load_content
-from portrait.districts import load_district
-from portrait.pdffacts import PdfFacts, read_facts
+from portrait.inputs.colors import parse_hex
+from portrait.inputs.content import load_content
+from portrait.inputs.district import load_district
 from portrait.project import Project
 
 REPO = Path(__file__).resolve().parents[1]
@@ -254,8 +254,8 @@ def _die(edition: object) -> None:
 
 
 def test_a_worker_that_dies_fails_its_edition_without_hanging(tmp_path: Path, monkeypatch):
-    from portrait import batch as batch_module
-    from portrait.batch import build_editions
+    from portrait.build import batch as batch_module
+    from portrait.build.batch import build_editions
 
     root = tmp_path / "project"
     for name in ("content", "templates", "assets"):

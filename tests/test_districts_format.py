@@ -17,12 +17,12 @@ import pytest
 import yaml
 from PIL import Image
 
-from portrait.batch import parse_shard, select_shard
+from portrait.build.batch import parse_shard, select_shard
 from portrait.cli import main
-from portrait.colors import WHITE, contrast, darken_until, palette, relative_luminance
-from portrait.districts import district_slugs, load_district, load_edition
 from portrait.errors import InputError
-from portrait.logos import (
+from portrait.inputs.colors import WHITE, contrast, darken_until, palette, relative_luminance
+from portrait.inputs.district import district_slugs, load_district, load_edition
+from portrait.inputs.logo import (
     ALLOWED_ATTRIBUTES,
     ALLOWED_ELEMENTS,
     MAX_LOGO_BYTES,
@@ -650,7 +650,7 @@ def test_the_readme_documents_the_district_commands_and_fields():
         "output/districts/<slug>/portrait-of-a-leader-<slug>.pdf",
     ):
         assert text in section, text
-    from portrait.districts import Colors, Contact, District, Foreword, Signer
+    from portrait.inputs.district import Colors, Contact, District, Foreword, Signer
 
     for model in (District, Colors, Foreword, Signer, Contact):
         for name in model.model_fields:

@@ -12,8 +12,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portrait.districts import load_edition
 from portrait.errors import BuildError, InputError
+from portrait.inputs.district import load_edition
 
 REPO = Path(__file__).resolve().parents[1]
 LOGO = REPO / "content" / "districts" / "example-cedar-ridge" / "logo.svg"
@@ -143,8 +143,8 @@ def edition_renderer():
 
     def get(project):
         if "r" not in made:
-            from portrait.pipeline import load_inputs
-            from portrait.render import Renderer
+            from portrait.build.produce import load_inputs
+            from portrait.render.renderer import Renderer
 
             made["r"] = Renderer(project, load_inputs(project))
         return made["r"]

@@ -16,8 +16,8 @@ from pypdf import PdfReader, PdfWriter
 sys.path.insert(0, str(Path(__file__).parent))
 from _editions import ROOT, district, district_edition, edition  # noqa: E402
 
-from portrait.colors import WHITE, contrast, relative_luminance, to_hex  # noqa: E402
-from portrait.preflight import check  # noqa: E402
+from portrait.check.preflight import check  # noqa: E402
+from portrait.inputs.colors import WHITE, contrast, relative_luminance, to_hex  # noqa: E402
 
 BLEED_PT = 9.0
 PRINT_MARGIN_PT = 18.0  # WeasyPrint's bleed area, holding the crop marks in its outer half
@@ -54,7 +54,7 @@ def test_screen_passes_preflight() -> None:
 
 
 def test_cover_portraits_are_artifacts_not_figures(screen: PdfReader) -> None:
-    from portrait.pdffacts import read_facts
+    from portrait.check.facts import read_facts
 
     facts = read_facts(screen)
     assert facts.structure.get("Figure", 0) == 0  # decorative art is not announced

@@ -5,8 +5,8 @@ import os
 import pytest
 
 from portrait.errors import UnsafeResourceError
-from portrait.fetcher import ProjectFetcher, RefusedResource
-from portrait.pdf import render_document
+from portrait.render.fetcher import ProjectFetcher, RefusedResource
+from portrait.render.layout import render_document
 
 
 def test_serves_a_file_inside_the_roots(project):

@@ -3,9 +3,9 @@
 import pytest
 from PIL import Image
 
+from portrait.build.produce import load_inputs
 from portrait.errors import BuildError
-from portrait.html import Page, render_html
-from portrait.pipeline import load_inputs
+from portrait.render.html import Page, render_html
 
 
 def html_of(project) -> str:

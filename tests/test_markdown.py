@@ -2,7 +2,7 @@
 
 import pytest
 
-from portrait.markdown import to_html
+from portrait.inputs.markdown import to_html
 
 
 def test_emphasis_links_and_lists_render():

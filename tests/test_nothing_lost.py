@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from portrait.output import write_atomic
+from portrait.build.atomic import write_atomic
 
 BUILD_PY = Path(__file__).resolve().parents[1] / "build.py"
 
@@ -42,8 +42,8 @@ def test_write_atomic_leaves_the_old_file_when_writing_fails(tmp_path, monkeypat
 
 
 def test_rendering_opens_no_socket(project, monkeypatch):
-    from portrait.pipeline import load_inputs
-    from portrait.render import Renderer
+    from portrait.build.produce import load_inputs
+    from portrait.render.renderer import Renderer
 
     opened: list[tuple] = []
 

@@ -11,7 +11,7 @@ import pypdfium2
 import pytest
 from pypdf import PdfReader
 
-from portrait.content import load_content
+from portrait.inputs.content import load_content
 
 LETTER = (612.0, 792.0)
 

@@ -23,8 +23,8 @@ from weasyprint import HTML
 sys.path.insert(0, str(Path(__file__).parent))
 from _editions import edition  # noqa: E402
 
+from portrait.check.preflight import RULES, check  # noqa: E402
 from portrait.cli import main  # noqa: E402
-from portrait.preflight import RULES, check  # noqa: E402
 
 Edit = Callable[[PdfWriter], None]
 
@@ -295,7 +295,7 @@ def test_check_command_on_a_missing_file_is_an_input_error(tmp_path: Path) -> No
 @pytest.mark.slow
 def test_build_print_only_writes_the_print_file(tmp_path: Path) -> None:
     out = io.StringIO()
-    target = tmp_path / "portrait.pdf"
+    target = tmp_path / "portrait.render.layout"
     assert main(["build", "--print-only", "-o", str(target)], stdout=out, stderr=io.StringIO()) == 0
     assert target.exists() and not (tmp_path / "portrait-print.pdf").exists()
     assert "preflight passed" in out.getvalue()
@@ -304,9 +304,9 @@ def test_build_print_only_writes_the_print_file(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_build_that_fails_the_preflight_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("portrait.preflight.BOOKLET_MULTIPLE", 3)  # 20 pages: not a multiple
+    monkeypatch.setattr("portrait.check.preflight.BOOKLET_MULTIPLE", 3)  # 20 pages: not a multiple
     err = io.StringIO()
-    target = tmp_path / "portrait.pdf"
+    target = tmp_path / "portrait.render.layout"
     assert main(["build", "--print-only", "-o", str(target)], stdout=io.StringIO(), stderr=err) == 3
     assert "fails the print preflight" in err.getvalue() and "booklet pages" in err.getvalue()
     assert list(tmp_path.iterdir()) == []

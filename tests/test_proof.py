@@ -14,7 +14,7 @@ from reportlab.lib.pagesizes import letter
 from reportlab.pdfgen import canvas
 
 from portrait.cli import main
-from portrait.proof import compare, diff_pages, render_pages, write_proofs
+from portrait.designer.proof import compare, diff_pages, render_pages, write_proofs
 
 REPO = Path(__file__).resolve().parents[1]
 

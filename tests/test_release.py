@@ -10,8 +10,8 @@ import subprocess
 
 import pytest
 
-from portrait import release
-from portrait.batch import parse_shard, select_shard
+from portrait.build import release
+from portrait.build.batch import parse_shard, select_shard
 from portrait.errors import BuildError, InputError
 
 

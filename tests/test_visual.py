@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from portrait.project import Project
-from portrait.proof import (
+from portrait.designer.proof import (
     GOLDEN,
     GOLDEN_MAX_CHANGED,
     changed_mask,
@@ -26,6 +25,7 @@ from portrait.proof import (
     png,
     render_pages,
 )
+from portrait.project import Project
 
 REPO = Path(__file__).resolve().parents[1]
 KEY_PAGES = ("cover", "contents", "attribute", "worksheet")
@@ -69,7 +69,7 @@ def test_watcher_pdf_key_pages_match_golden_too(watched, tmp_path: Path):
 def test_district_cover_matches_golden(tmp_path: Path):
     from _editions import district_edition
 
-    from portrait.proof import GOLDEN_DPI
+    from portrait.designer.proof import GOLDEN_DPI
 
     cover = render_pages(district_edition("screen"), GOLDEN_DPI)[0]
     assert_like_golden("district-cover", cover, tmp_path)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from portrait.preview import PreviewServer, PreviewState, preview_page
+from portrait.designer.preview import PreviewServer, PreviewState, preview_page
+from portrait.designer.watch import changed_inputs
 from portrait.project import Project
-from portrait.watch import changed_inputs
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -198,7 +198,7 @@ def test_a_busy_port_is_a_clear_error(server: PreviewServer):
 
 
 def test_preview_before_any_good_build_shows_the_error_escaped():
-    from portrait.preview import Snapshot
+    from portrait.designer.preview import Snapshot
 
     page = preview_page(Project.at(REPO), Snapshot(1, None, "content/x.yaml:3: bad <b>"))
     assert "there is no good build yet" in page

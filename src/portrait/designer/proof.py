@@ -26,8 +26,8 @@ from typing import TextIO
 
 from PIL import Image, ImageChops, ImageDraw
 
+from portrait.build.atomic import write_atomic
 from portrait.errors import BuildError, InputError, Problem
-from portrait.output import write_atomic
 from portrait.project import Project
 
 PROOFS = "proofs"
@@ -346,7 +346,7 @@ def key_pages(project: Project, pdf: bytes) -> dict[str, int]:
     """
     from pypdf import PdfReader
 
-    from portrait.content import load_content
+    from portrait.inputs.content import load_content
 
     content = load_content(project)
     anchors = {"cover": "cover", "contents": "contents"}
@@ -379,9 +379,9 @@ def district_cover(project: Project) -> Image.Image | None:
     """The cover of the example district's edition, rendered like the other references."""
     if not (project.content / "districts" / GOLDEN_DISTRICT).is_dir():
         return None
-    from portrait.districts import load_edition
-    from portrait.pipeline import load_inputs
-    from portrait.render import Renderer
+    from portrait.build.produce import load_inputs
+    from portrait.inputs.district import load_edition
+    from portrait.render.renderer import Renderer
 
     edition = load_edition(project, GOLDEN_DISTRICT)
     pdf = Renderer(project, load_inputs(project)).edition(edition).pdf
@@ -409,7 +409,7 @@ def run_proof(
     update_golden: bool,
     out: TextIO,
 ) -> int:
-    from portrait.cache import build_epoch, build_if_changed
+    from portrait.build.cache import build_epoch, build_if_changed
 
     if not 10 <= dpi <= 600:
         raise InputError(Problem("--dpi", f"{dpi} is out of range", fix="use 10 to 600 (72 is good)"))

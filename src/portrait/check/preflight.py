@@ -7,7 +7,7 @@ Two profiles, picked from what the file says about itself (or forced with ``--as
 - ``print``: a PDF/X-4 file for a press: output intent, page boxes, no interactive elements,
   effective image resolution, booklet page count.
 
-Every rule reads facts from portrait.pdffacts; a rule is a function from facts to a list of
+Every rule reads facts from portrait.check.facts; a rule is a function from facts to a list of
 reasons it fails (empty: it passes). The build runs this on everything it writes.
 """
 
@@ -22,8 +22,8 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
+from portrait.check.facts import PdfFacts, read_facts
 from portrait.errors import BuildError, InputError, Problem
-from portrait.pdffacts import PdfFacts, read_facts
 
 PROFILES = ("screen", "print")
 MIN_PRINT_DPI = 300.0

@@ -18,13 +18,13 @@ from weasyprint.document import Page as LaidOutPage
 from weasyprint.formatting_structure.boxes import MarginBox
 from weasyprint.text.fonts import FontConfiguration
 
-from portrait.brand import font_files
+from portrait.check.facts import PdfFacts, read_facts
 from portrait.errors import BuildError
-from portrait.html import Page, environment, render_html
-from portrait.pdf import check_fonts, identifier_for, postscript_names, render_document, write_pdf
-from portrait.pdffacts import PdfFacts, read_facts
+from portrait.finish.variants import SCREEN, Variant
+from portrait.inputs.brand import font_files
 from portrait.project import Project
-from portrait.variants import SCREEN, Variant
+from portrait.render.html import Page, environment, render_html
+from portrait.render.layout import check_fonts, identifier_for, postscript_names, render_document, write_pdf
 
 # The margin box that carries the edition's name on shared pages (see templates/styles/base.css).
 EDITION_FOOTER = "@bottom-left"
@@ -127,7 +127,7 @@ class Renderer:
         """Write laid-out pages as this variant's PDF (padded, finished, font-checked).
 
         ``html_key`` is the HTML the pages came from: the PDF's /ID is derived from it. Callers
-        that lay out pages themselves (portrait.incremental) write through here too, so that
+        that lay out pages themselves (portrait.render.incremental) write through here too, so that
         every PDF gets the same options and checks."""
         document = self.padded(document)
         self._unpaint_marks(document)

@@ -250,7 +250,7 @@ def process_logo(source: Path, cache: Path) -> Logo:
     cache.mkdir(parents=True, exist_ok=True)
     out = cache / f"logo-{digest}{suffix}"
     if not out.is_file():
-        from portrait.output import write_atomic
+        from portrait.build.atomic import write_atomic
 
         write_atomic(out, body)
     return Logo(out, actual, width, height, tuple(notices))

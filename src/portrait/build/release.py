@@ -18,8 +18,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from portrait.build.atomic import write_atomic
 from portrait.errors import BuildError, InputError, Problem
-from portrait.output import write_atomic
 from portrait.project import PORTRAIT_PDF, Project
 
 MANIFEST = "manifest.json"
@@ -51,7 +51,7 @@ class Job:
     file: str
     edition: str
     variant: str
-    make: Callable[[], Any]  # → a portrait.render.Rendered
+    make: Callable[[], Any]  # → a portrait.render.renderer.Rendered
     district: str | None = None
     district_name: str | None = None
     conformance: str | None = None
@@ -207,10 +207,10 @@ CONFORMANCE = {"screen": "PDF/UA-1", "print": "PDF/X-4"}
 def plan(project: Project, inputs: Any, shard: tuple[int, int]) -> list[Job]:
     """Every file of the release that ``shard`` builds, in a stable order: the main Portrait
     (in shard 1), then each of the shard's districts, each in screen and print."""
-    from portrait.batch import edition_pdf, select_shard
-    from portrait.districts import district_slugs, load_edition
-    from portrait.render import Renderer
-    from portrait.variants import VARIANTS
+    from portrait.build.batch import edition_pdf, select_shard
+    from portrait.finish.variants import VARIANTS
+    from portrait.inputs.district import district_slugs, load_edition
+    from portrait.render.renderer import Renderer
 
     renderers: dict[str, Renderer] = {}
 
@@ -266,7 +266,7 @@ def preflight(file: str, variant: str) -> Callable[[Any], dict[str, Any]]:
     """The preflight of one file, for the manifest; a file that fails it stops the release."""
 
     def run(rendered: Any) -> dict[str, Any]:
-        from portrait.preflight import check_facts, require
+        from portrait.check.preflight import check_facts, require
 
         report = check_facts(rendered.facts, file, variant)
         require(report)
@@ -287,7 +287,7 @@ def make_release(
     """Build the release (or one shard of it) into output/release/<version>/."""
     from dataclasses import replace
 
-    from portrait.pipeline import load_inputs
+    from portrait.build.produce import load_inputs
 
     inputs = load_inputs(project)
     version = inputs.content.publication.version

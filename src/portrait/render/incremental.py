@@ -42,10 +42,10 @@ from urllib.parse import unquote, urlsplit
 from weasyprint import Document
 from weasyprint.text.fonts import FontConfiguration
 
-from portrait.html import environment
-from portrait.pdf import render_document
 from portrait.project import Project
-from portrait.render import Renderer
+from portrait.render.html import environment
+from portrait.render.layout import render_document
+from portrait.render.renderer import Renderer
 
 RUNNING_CLASS_PREFIX = "running-"
 VOID_ELEMENTS = frozenset(

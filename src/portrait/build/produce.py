@@ -11,16 +11,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from portrait.brand import Brand, load_brand
-from portrait.content import Content, load_content
-from portrait.cover import PlacedCircle, load_cover
+from portrait.build.atomic import write_atomic
+from portrait.check.facts import PdfFacts
+from portrait.check.preflight import check_facts, require
 from portrait.errors import InputError, Problem
-from portrait.output import write_atomic
-from portrait.pdffacts import PdfFacts
-from portrait.preflight import check_facts, require
+from portrait.finish.variants import SCREEN, Variant
+from portrait.inputs.brand import Brand, load_brand
+from portrait.inputs.content import Content, load_content
+from portrait.inputs.cover import PlacedCircle, load_cover
 from portrait.project import PORTRAIT_PDF, Project, source_epoch
-from portrait.render import Renderer
-from portrait.variants import SCREEN, Variant
+from portrait.render.renderer import Renderer
 
 
 @dataclass(frozen=True)

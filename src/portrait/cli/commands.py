@@ -167,7 +167,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
 
 def _build(project: Project, args: argparse.Namespace, out: TextIO) -> int:
     # The cache check imports nothing heavy: an unchanged build never loads WeasyPrint.
-    from portrait.cache import build_if_changed
+    from portrait.build.cache import build_if_changed
 
     if args.screen_only:
         variants = ["screen"]
@@ -192,7 +192,7 @@ def _build(project: Project, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _check(args: argparse.Namespace, out: TextIO) -> int:
-    from portrait.preflight import check_file
+    from portrait.check.preflight import check_file
 
     failed = 0
     for path in args.files:
@@ -207,8 +207,8 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _release(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from portrait import release
-    from portrait.content import load_content
+    from portrait.build import release
+    from portrait.inputs.content import load_content
 
     version = load_content(project).publication.version
     folder = release.release_dir(project, version)
@@ -222,7 +222,7 @@ def _release(project: Project, args: argparse.Namespace, out: TextIO, err: TextI
         artifacts = release.gather(folder)
         print(f"gathered {len(artifacts)} files into {project.relative(folder / release.MANIFEST)}", file=out)
         return 0
-    from portrait.batch import parse_shard
+    from portrait.build.batch import parse_shard
 
     try:
         shard = parse_shard(args.shard) if args.shard else None
@@ -244,13 +244,13 @@ def _release(project: Project, args: argparse.Namespace, out: TextIO, err: TextI
 
 
 def _watch(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from portrait.watch import watch
+    from portrait.designer.watch import watch
 
     return watch(project, port=args.port, out=out, err=err)
 
 
 def _proof(project: Project, args: argparse.Namespace, out: TextIO) -> int:
-    from portrait.proof import run_proof
+    from portrait.designer.proof import run_proof
 
     return run_proof(
         project,
@@ -263,9 +263,9 @@ def _proof(project: Project, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _district(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from portrait.batch import build_editions, parse_shard, select_shard
-    from portrait.batch_view import print_summary, progress_bar
-    from portrait.districts import district_slugs
+    from portrait.build.batch import build_editions, parse_shard, select_shard
+    from portrait.cli.report import print_summary, progress_bar
+    from portrait.inputs.district import district_slugs
 
     if bool(args.slugs) == bool(args.all):
         print("error: name the districts to build (SLUG ...) or use --all, not both", file=err)
@@ -293,7 +293,7 @@ def _district(project: Project, args: argparse.Namespace, out: TextIO, err: Text
 
 
 def _new_district(project: Project, args: argparse.Namespace, out: TextIO) -> int:
-    from portrait.scaffold import new_district
+    from portrait.build.scaffold import new_district
 
     folder, logo = new_district(project, args.slug, args.name, args.logo)
     print(f"created {project.relative(folder)}/ with district.yaml and {logo}", file=out)

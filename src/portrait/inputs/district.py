@@ -16,13 +16,13 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, ValidationError, field_validator, model_validator
 
-from portrait.colors import HEX_COLOR, palette
-from portrait.content import Model
 from portrait.errors import InputError, Problem
-from portrait.logos import Logo, LogoError, logo_source, process_logo
-from portrait.markdown import RichText, to_html
+from portrait.inputs.colors import HEX_COLOR, palette
+from portrait.inputs.content import Model
+from portrait.inputs.logo import Logo, LogoError, logo_source, process_logo
+from portrait.inputs.markdown import RichText, to_html
+from portrait.inputs.yaml_source import YamlSource, problems_from, read_yaml
 from portrait.project import Project
-from portrait.sources import YamlSource, problems_from, read_yaml
 
 DISTRICT_FILE = "district.yaml"
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -286,7 +286,7 @@ def _unprintable(project: Project, source: YamlSource, district: District) -> li
 
 
 def _printable(project: Project) -> frozenset[int] | None:
-    from portrait.brand import font_files, load_brand
+    from portrait.inputs.brand import font_files, load_brand
 
     try:
         files = tuple(font_files(project, load_brand(project)))

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from portrait.output import write_atomic
+from portrait.build.atomic import write_atomic
 from portrait.project import PORTRAIT_PDF, Project, source_epoch
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1]  # the whole portrait package
 CACHE_FOLDER = ".cache"
 # Bump when the meaning of the key changes, so that old records never match.
 KEY_VERSION = "1"
@@ -188,8 +188,8 @@ def build_if_changed(
             results.append(CachedBuild(target, record.pages, True, time.perf_counter() - start, target.stat().st_size))
             continue
         # WeasyPrint and friends: only when something must be built.
-        from portrait.pipeline import build_portraits
-        from portrait.variants import VARIANTS
+        from portrait.build.produce import build_portraits
+        from portrait.finish.variants import VARIANTS
 
         (built,) = build_portraits(project, [VARIANTS[name]], target)
         remember(built.path, key, built.pdf, built.facts.pages)

@@ -1,7 +1,7 @@
 """Facts read back from a finished PDF with pypdf: fonts, outline, links, metadata.
 
 The build uses these to refuse a PDF whose text fell back to a system font; the tests and the
-preflight check (portrait.preflight) use them to look at the file as a reader's software does:
+preflight check (portrait.check.preflight) use them to look at the file as a reader's software does:
 tags, form fields, annotations, page boxes, output intents and image resolution too.
 """
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import jinja2
 
-from portrait.brand import Brand, brand_css
-from portrait.content import Content
-from portrait.cover import PlacedCircle
 from portrait.errors import BuildError
+from portrait.inputs.brand import Brand, brand_css
+from portrait.inputs.content import Content
+from portrait.inputs.cover import PlacedCircle
 from portrait.project import Project
 
 ENTRY_TEMPLATE = "publication.html.j2"
@@ -26,9 +26,9 @@ class Page:
     brand: Brand
     cover: list[PlacedCircle]
     built: datetime
-    edition: Any = None  # a district edition (portrait.districts), or None for the main Portrait
+    edition: Any = None  # a district edition (portrait.inputs.district), or None for the main Portrait
     parts: str = "all"  # "all"; "edition": only the pages an edition adds; "notes" (render.py)
-    variant: str = "screen"  # "screen" or "print" (portrait.variants)
+    variant: str = "screen"  # "screen" or "print" (portrait.finish.variants)
     variant_stylesheets: tuple[str, ...] = ()  # names in templates/styles/, after STYLESHEETS
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -25,9 +25,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from portrait.errors import BuildError
-from portrait.fetcher import ProjectFetcher, RefusedResource
-from portrait.incremental import INTERNAL_LINK
 from portrait.project import Project
+from portrait.render.fetcher import ProjectFetcher, RefusedResource
+from portrait.render.incremental import INTERNAL_LINK
 
 FILES = "/files/"
 PDF_PATH = "/publication.pdf"

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from portrait.districts import Edition, load_edition
+from portrait.build.atomic import write_atomic
 from portrait.errors import ExitCode, InputError, PortraitError
-from portrait.output import write_atomic
+from portrait.inputs.district import Edition, load_edition
 from portrait.project import Project
 
 # Exit status of a batch: the most serious failure decides it.
@@ -106,9 +106,9 @@ def _init_worker(root: Path, inputs: Any, variants: tuple[str, ...] = ("screen",
 
 
 def _render_one(edition: Edition) -> EditionResult:
-    from portrait.preflight import check_facts, require
-    from portrait.render import Renderer
-    from portrait.variants import VARIANTS
+    from portrait.check.preflight import check_facts, require
+    from portrait.finish.variants import VARIANTS
+    from portrait.render.renderer import Renderer
 
     start = time.perf_counter()
     project: Project = _worker["project"]
@@ -170,7 +170,7 @@ def build_editions(
 ) -> BatchResult:
     """Build the editions of ``slugs`` in each variant ("screen", "print"); every district gets
     a result, none stops the others."""
-    from portrait.pipeline import load_inputs
+    from portrait.build.produce import load_inputs
 
     start = time.perf_counter()
     results: list[EditionResult] = []

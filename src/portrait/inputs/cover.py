@@ -11,10 +11,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from portrait.brand import Brand
 from portrait.errors import InputError, Problem
+from portrait.inputs.brand import Brand
+from portrait.inputs.yaml_source import read_yaml, validate
 from portrait.project import Project
-from portrait.sources import read_yaml, validate
 
 PORTRAIT_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg")
 PAGE_WIDTH_IN, PAGE_HEIGHT_IN = 8.5, 11.0

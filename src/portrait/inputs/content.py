@@ -12,9 +12,9 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from portrait.errors import InputError, Problem
-from portrait.markdown import RichText, to_html
+from portrait.inputs.markdown import RichText, to_html
+from portrait.inputs.yaml_source import read_yaml, validate
 from portrait.project import Project
-from portrait.sources import read_yaml, validate
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
@@ -34,7 +34,7 @@ def _inline(value: str) -> RichText:
 
 
 Markdown = Annotated[str, AfterValidator(_block)]
-"""Markdown paragraphs, lists, emphasis and links (see portrait.markdown)."""
+"""Markdown paragraphs, lists, emphasis and links (see portrait.inputs.markdown)."""
 InlineMarkdown = Annotated[str, AfterValidator(_inline)]
 """One line of Markdown: emphasis and links only."""
 Text = Annotated[str, Field(min_length=1)]

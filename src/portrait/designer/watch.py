@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from portrait.cache import IGNORED_NAMES, IGNORED_SUFFIXES, resources_digest
+from portrait.build.atomic import write_atomic
+from portrait.build.cache import IGNORED_NAMES, IGNORED_SUFFIXES, resources_digest
+from portrait.build.produce import load_inputs
+from portrait.designer.preview import PreviewServer, PreviewState
 from portrait.errors import PortraitError
-from portrait.incremental import IncrementalRenderer
-from portrait.output import write_atomic
-from portrait.pipeline import load_inputs
-from portrait.preview import PreviewServer, PreviewState
 from portrait.project import PORTRAIT_PDF, Project
+from portrait.render.incremental import IncrementalRenderer
 
 # How long the inputs must be quiet before a rebuild starts (editors write files in bursts).
 SETTLE_MS = 60

@@ -13,9 +13,9 @@ from fontTools.ttLib import TTFont
 from weasyprint import HTML, Document
 from weasyprint.text.fonts import FontConfiguration
 
+from portrait.check.facts import PdfFacts
 from portrait.errors import BuildError
-from portrait.fetcher import ProjectFetcher, RefusedResource, as_build_error
-from portrait.pdffacts import PdfFacts
+from portrait.render.fetcher import ProjectFetcher, RefusedResource, as_build_error
 
 _WEASYPRINT_LOGGER = logging.getLogger("weasyprint")
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import yaml
 
-from portrait.districts import DISTRICT_FILE, check_slug, districts_folder, load_district
 from portrait.errors import InputError, Problem
-from portrait.logos import LogoError, read_logo_bytes, sniff
+from portrait.inputs.district import DISTRICT_FILE, check_slug, districts_folder, load_district
+from portrait.inputs.logo import LogoError, read_logo_bytes, sniff
 from portrait.project import Project
 
 TEMPLATE = """\

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from portrait.batch import BatchResult, EditionResult
+from portrait.build.batch import BatchResult, EditionResult
 from portrait.project import Project
 
 

@@ -12,8 +12,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from portrait.errors import InputError, Problem
+from portrait.inputs.yaml_source import read_yaml, validate
 from portrait.project import Project
-from portrait.sources import read_yaml, validate
 
 HEX_COLOR = r"^#[0-9a-fA-F]{6}$"
 LENGTH = r"^\d+(\.\d+)?(pt|px|mm|in|em|rem)$"
