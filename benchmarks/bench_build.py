@@ -27,8 +27,8 @@ sys.path.insert(0, str(ROOT / "src"))
 from weasyprint import HTML  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 
-from portrait.build.produce import build_portrait, load_inputs  # noqa: E402
-from portrait.project import Project  # noqa: E402
+import portrait  # noqa: E402
+from portrait import SCREEN, Project, load_inputs  # noqa: E402
 from portrait.render.fetcher import ProjectFetcher  # noqa: E402
 from portrait.render.renderer import Renderer  # noqa: E402
 
@@ -49,7 +49,7 @@ def main() -> None:
 
     project = Project.at(ROOT)
     html = Renderer(project, load_inputs(project)).html()
-    out = Path(tempfile.mkdtemp()) / "portrait.render.layout"
+    out = Path(tempfile.mkdtemp()) / "portrait.pdf"
 
     def plain_weasyprint() -> bytes:
         fetcher = ProjectFetcher(project.readable_roots)
@@ -57,7 +57,7 @@ def main() -> None:
         return doc.write_pdf(font_config=FontConfiguration())
 
     def pipeline() -> None:
-        build_portrait(project, out)
+        portrait.build_portrait(project, [SCREEN], output=out, force=True)
 
     def cold_process() -> None:
         # --force: the build cache would otherwise skip the unchanged build (bench_designer times that).

@@ -121,8 +121,8 @@ def main() -> int:
     os.environ["SOURCE_DATE_EPOCH"] = EPOCH
 
     from portrait.build.atomic import write_atomic
-    from portrait.build.produce import load_inputs
     from portrait.designer.watch import Watcher
+    from portrait.inputs.load import load_inputs
     from portrait.project import Project
     from portrait.render.renderer import Renderer
 

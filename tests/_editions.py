@@ -1,28 +1,34 @@
-"""The screen and print editions, built once per test process and shared by the test modules.
+"""The screen and print editions, built once per test process and shared by the test modules
+(conftest's ``portrait_build`` fixture is the screen one).
 
-Building both takes several seconds; every test that reads them uses these cached results.
+Building both takes several seconds; every test that reads them uses these cached results. They
+are dated by EPOCH, as ``SOURCE_DATE_EPOCH=EPOCH build.py build`` would date them.
 """
 
 from __future__ import annotations
 
 import io
+import os
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
 from pypdf import PdfReader
 
-from portrait.build.produce import Inputs, load_inputs
-from portrait.finish.variants import PRINT, SCREEN
+from portrait.check.facts import PdfFacts
+from portrait.finish.variants import VARIANTS
+from portrait.inputs.load import Inputs, load_inputs
 from portrait.project import Project
 from portrait.render.renderer import Renderer
 
 ROOT = Path(__file__).resolve().parents[1]
+EPOCH = "1740000000"  # 2025-02-19T21:20:00Z: the date of every build in the tests
 
 
 @dataclass(frozen=True)
 class Built:
     pdf: bytes
+    facts: PdfFacts
     renderer: Renderer
 
     def reader(self) -> PdfReader:
@@ -32,15 +38,23 @@ class Built:
 @lru_cache(maxsize=1)
 def project_inputs() -> tuple[Project, Inputs]:
     project = Project.at(ROOT)
-    return project, load_inputs(project)
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = EPOCH
+    try:
+        return project, load_inputs(project)
+    finally:
+        if saved is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved
 
 
 @cache
 def edition(variant_name: str) -> Built:
     project, inputs = project_inputs()
-    variant = {"screen": SCREEN, "print": PRINT}[variant_name]
-    renderer = Renderer(project, inputs, variant)
-    return Built(renderer.portrait().pdf, renderer)
+    renderer = Renderer(project, inputs, VARIANTS[variant_name])
+    rendered = renderer.portrait()
+    return Built(rendered.pdf, rendered.facts, renderer)
 
 
 def district():

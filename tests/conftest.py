@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import logging
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
 from portrait.project import Project
+
+sys.path.insert(0, str(Path(__file__).parent))  # tests/_editions.py, the shared builds
+from _editions import EPOCH  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -26,7 +30,6 @@ def copy_project(dest: Path) -> Project:
 
 
 copy_inputs = copy_project
-EPOCH = "1740000000"  # 2025-02-19T21:20:00Z: the date of every build in the tests
 
 
 @pytest.fixture
@@ -35,17 +38,11 @@ def tmp_project(tmp_path: Path) -> Project:
 
 
 @pytest.fixture(scope="session")
-def portrait_build(tmp_path_factory: pytest.TempPathFactory, project: Project):
-    """The main Portrait, built once per session with a fixed SOURCE_DATE_EPOCH."""
-    from portrait.build.produce import build_portrait
+def portrait_build():
+    """The main Portrait (screen), built once per process with a fixed SOURCE_DATE_EPOCH."""
+    from _editions import edition
 
-    mp = pytest.MonkeyPatch()
-    mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    try:
-        out = tmp_path_factory.mktemp("portrait") / "portrait-of-a-leader.pdf"
-        return build_portrait(project, out)
-    finally:
-        mp.undo()
+    return edition("screen")
 
 
 @pytest.fixture

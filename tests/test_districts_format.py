@@ -432,9 +432,11 @@ def test_a_sanitised_svg_keeps_only_allowed_elements_and_attributes():
 
 
 def test_the_example_svg_survives_sanitising(tmp_path: Path):
-    logo = process_logo(REPO / "content/districts/example-cedar-ridge/logo.svg", tmp_path)
-    assert logo.kind == "svg" and logo.path.parent == tmp_path
-    assert logo.path.read_bytes().count(b"<path") == 3
+    before = sorted(tmp_path.rglob("*"))
+    logo = process_logo(REPO / "content/districts/example-cedar-ridge/logo.svg")
+    assert logo.kind == "svg"
+    assert logo.data.count(b"<path") == 3
+    assert sorted(tmp_path.rglob("*")) == before  # checking a logo writes nothing
 
 
 def png_bytes(size: tuple[int, int], mode: str = "RGB") -> bytes:
@@ -446,14 +448,14 @@ def png_bytes(size: tuple[int, int], mode: str = "RGB") -> bytes:
 def test_rasters_are_scaled_to_300_dpi_of_the_placed_size(tmp_path: Path):
     source = tmp_path / "big.png"
     source.write_bytes(png_bytes((3000, 1500)))
-    logo = process_logo(source, tmp_path / "cache")
-    with Image.open(logo.path) as image:
+    logo = process_logo(source)
+    with Image.open(io.BytesIO(logo.data)) as image:
         assert image.size == (450, 225)  # 1.5 in × 300 dpi across
     jpeg = tmp_path / "photo.jpg"
     Image.new("RGB", (800, 800), "navy").save(jpeg, "JPEG")
-    logo = process_logo(jpeg, tmp_path / "cache")
-    assert logo.kind == "jpeg" and logo.path.suffix == ".jpg"
-    with Image.open(logo.path) as image:
+    logo = process_logo(jpeg)
+    assert logo.kind == "jpeg"
+    with Image.open(io.BytesIO(logo.data)) as image:
         assert image.format == "JPEG" and image.size == (450, 450)
 
 
@@ -462,21 +464,21 @@ def test_a_decompression_bomb_is_refused_before_decoding(tmp_path: Path):
     source.write_bytes(png_bytes((12_000, 12_000), mode="1"))  # ~20 KB on disk, 144 megapixels
     assert source.stat().st_size < 100_000
     with pytest.raises(LogoError, match="too many pixels"):
-        process_logo(source, tmp_path / "cache")
+        process_logo(source)
 
 
 def test_a_logo_over_the_byte_limit_is_refused(tmp_path: Path):
     source = tmp_path / "huge.png"
     source.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * MAX_LOGO_BYTES)
     with pytest.raises(LogoError, match="the limit is 5 MB"):
-        process_logo(source, tmp_path / "cache")
+        process_logo(source)
 
 
 def test_a_truncated_png_is_refused(tmp_path: Path):
     source = tmp_path / "cut.png"
     source.write_bytes(LOGO_PNG[:120])
     with pytest.raises(LogoError, match="cannot be read"):
-        process_logo(source, tmp_path / "cache")
+        process_logo(source)
 
 
 # Sharding
@@ -544,7 +546,7 @@ def test_new_district_scaffolds_a_valid_folder(project: Project, tmp_path: Path)
     text = (folder / "district.yaml").read_text()
     for optional in ("# short_name:", "# colors:", "# foreword:", "# contact:"):
         assert optional in text
-    assert "python build.py district new-one" in out.getvalue()
+    assert "portrait district new-one" in out.getvalue()
 
 
 def test_new_district_refuses_bad_input_and_leaves_nothing(project: Project, tmp_path: Path):
@@ -614,7 +616,7 @@ def test_an_image_over_the_pixel_limit_is_refused_by_its_header(tmp_path: Path):
     source = tmp_path / "large.png"
     source.write_bytes(png_bytes((8_000, 6_000), mode="1"))  # 48 megapixels: under Pillow's own limit
     with pytest.raises(LogoError, match="8000 × 6000 pixels; the limit is 40,000,000"):
-        process_logo(source, tmp_path / "cache")
+        process_logo(source)
 
 
 def test_characters_the_brand_fonts_lack_are_reported_before_rendering(tmp_path: Path):

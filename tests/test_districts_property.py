@@ -143,7 +143,7 @@ def edition_renderer():
 
     def get(project):
         if "r" not in made:
-            from portrait.build.produce import load_inputs
+            from portrait.inputs.load import load_inputs
             from portrait.render.renderer import Renderer
 
             made["r"] = Renderer(project, load_inputs(project))

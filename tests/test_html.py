@@ -3,8 +3,8 @@
 import pytest
 from PIL import Image
 
-from portrait.build.produce import load_inputs
 from portrait.errors import BuildError
+from portrait.inputs.load import load_inputs
 from portrait.render.html import Page, render_html
 
 

@@ -73,7 +73,7 @@ def test_page_number_rules_copy_target_counter_rules_with_written_numbers(tmp_pa
 
 
 def test_watcher_pdf_is_the_same_publication_as_a_full_build(watched):
-    from portrait.build.produce import load_inputs
+    from portrait.inputs.load import load_inputs
     from portrait.render.renderer import Renderer
 
     incremental = watched.pdf.read_bytes()
@@ -111,7 +111,7 @@ def test_one_paragraph_edit_lays_out_one_part(watched):
 @pytest.mark.slow
 def test_a_section_that_grows_renumbers_everything_after_it(watched):
     """An edit that adds a page: the later footers, contents and links follow."""
-    from portrait.build.produce import load_inputs
+    from portrait.inputs.load import load_inputs
     from portrait.render.renderer import Renderer
 
     why = watched.project.content / "sections" / "why.yaml"
@@ -162,7 +162,7 @@ def test_text_directly_in_the_body_keeps_the_body_whole():
 def test_elements_that_do_not_start_a_page_are_laid_out_with_the_part_before(watched):
     """A stylesheet drops the page break before attribute pages: the watcher lays everything
     out again, joins those parts, still makes a full build's PDF, and undoing is instant."""
-    from portrait.build.produce import load_inputs
+    from portrait.inputs.load import load_inputs
     from portrait.render.renderer import Renderer
 
     css = watched.project.templates / "styles" / "sections.css"

@@ -42,7 +42,7 @@ def test_write_atomic_leaves_the_old_file_when_writing_fails(tmp_path, monkeypat
 
 
 def test_rendering_opens_no_socket(project, monkeypatch):
-    from portrait.build.produce import load_inputs
+    from portrait.inputs.load import load_inputs
     from portrait.render.renderer import Renderer
 
     opened: list[tuple] = []

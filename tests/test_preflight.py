@@ -295,7 +295,7 @@ def test_check_command_on_a_missing_file_is_an_input_error(tmp_path: Path) -> No
 @pytest.mark.slow
 def test_build_print_only_writes_the_print_file(tmp_path: Path) -> None:
     out = io.StringIO()
-    target = tmp_path / "portrait.render.layout"
+    target = tmp_path / "portrait.pdf"
     assert main(["build", "--print-only", "-o", str(target)], stdout=out, stderr=io.StringIO()) == 0
     assert target.exists() and not (tmp_path / "portrait-print.pdf").exists()
     assert "preflight passed" in out.getvalue()
@@ -306,7 +306,7 @@ def test_build_print_only_writes_the_print_file(tmp_path: Path) -> None:
 def test_a_build_that_fails_the_preflight_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("portrait.check.preflight.BOOKLET_MULTIPLE", 3)  # 20 pages: not a multiple
     err = io.StringIO()
-    target = tmp_path / "portrait.render.layout"
+    target = tmp_path / "portrait.pdf"
     assert main(["build", "--print-only", "-o", str(target)], stdout=io.StringIO(), stderr=err) == 3
     assert "fails the print preflight" in err.getvalue() and "booklet pages" in err.getvalue()
     assert list(tmp_path.iterdir()) == []

@@ -1,11 +1,64 @@
-"""portrait: builds KnowledgeWorks' *Portrait of a Leader* from content, templates and brand assets.
+"""portrait: builds KnowledgeWorks' *Portrait of a Leader* and its district editions from
+content, templates and brand assets.
 
 The pipeline passes plain data from stage to stage::
 
-    content/*.yaml ──load──▶ models ──templates──▶ HTML ──WeasyPrint──▶ PDF bytes ──checks──▶ file
+    inputs/ (YAML → models) → render/ (HTML → WeasyPrint pages) → finish/ (variant's PDF)
+        → check/ (facts, preflight) → build/ (atomic write, cache, batches, releases)
+
+Front ends call only the functions below (see portrait.api).
 """
 
+from importlib.metadata import PackageNotFoundError, version
+
+from portrait.api import (
+    build_edition,
+    build_editions,
+    build_portrait,
+    check_pdf,
+    district_slugs,
+    gather_release,
+    load_edition,
+    load_inputs,
+    make_release,
+    new_district,
+    proof,
+    release_folder,
+    verify_release,
+    watch,
+)
 from portrait.errors import BuildError, InputError, PortraitError, Problem
+from portrait.finish.variants import PRINT, SCREEN, VARIANTS, Variant
 from portrait.project import Project
 
-__all__ = ["BuildError", "InputError", "PortraitError", "Problem", "Project"]
+try:
+    __version__ = version("portrait")
+except PackageNotFoundError:  # run from a checkout that was never installed
+    __version__ = "0+unknown"
+
+__all__ = [
+    "PRINT",
+    "SCREEN",
+    "VARIANTS",
+    "BuildError",
+    "InputError",
+    "PortraitError",
+    "Problem",
+    "Project",
+    "Variant",
+    "__version__",
+    "build_edition",
+    "build_editions",
+    "build_portrait",
+    "check_pdf",
+    "district_slugs",
+    "gather_release",
+    "load_edition",
+    "load_inputs",
+    "make_release",
+    "new_district",
+    "proof",
+    "release_folder",
+    "verify_release",
+    "watch",
+]

@@ -1,13 +1,18 @@
-"""Where things are: the folders of a portrait project."""
+"""Where things are: the folders of a publication project.
+
+A project is any folder holding ``content/``, ``templates/`` and ``assets/``; the installed tool
+builds whichever one it is pointed at, as mkdocs builds the folder holding ``mkdocs.yml``.
+"""
 
 from __future__ import annotations
 
-import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-PORTRAIT_PDF = "portrait-of-a-leader.pdf"
+from portrait.errors import InputError, Problem
+
+# The file that marks a project's root (the publication's metadata and list of sections).
+MARKER = Path("content") / "publication.yaml"
 
 
 @dataclass(frozen=True)
@@ -18,10 +23,30 @@ class Project:
 
     @classmethod
     def at(cls, root: str | Path | None = None) -> Project:
-        """The project at ``root``, or the one this package was installed from."""
+        """The project at ``root``; without one, the nearest project upward from the current
+        folder (see ``find``)."""
         if root is None:
-            root = Path(__file__).resolve().parents[2]
-        return cls(Path(root).resolve())
+            return cls.find()
+        path = Path(root).resolve()
+        if not path.is_dir():
+            raise InputError(Problem(str(root), "no such folder", fix="give --root the folder that holds content/"))
+        return cls(path)
+
+    @classmethod
+    def find(cls, start: str | Path | None = None) -> Project:
+        """The nearest folder from ``start`` (default: the current folder) upward that holds
+        ``content/publication.yaml``."""
+        here = Path(start or Path.cwd()).resolve()
+        for folder in (here, *here.parents):
+            if (folder / MARKER).is_file():
+                return cls(folder)
+        raise InputError(
+            Problem(
+                str(here),
+                f"not inside a publication project: no {MARKER.as_posix()} here or in any folder above",
+                fix="run the command inside a folder holding content/, templates/ and assets/, or give --root FOLDER",
+            )
+        )
 
     @property
     def content(self) -> Path:
@@ -50,23 +75,3 @@ class Project:
             return str(path.resolve().relative_to(self.root))
         except ValueError:
             return str(path)
-
-
-def source_epoch(project: Project) -> str | None:
-    """The build date, in seconds since 1970, as given: SOURCE_DATE_EPOCH when set, else the last
-    commit's time (so that building one commit twice gives the same bytes); None outside git."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        return epoch
-    try:
-        out = subprocess.run(
-            ["git", "log", "-1", "--format=%ct"],
-            cwd=project.root,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out or None

@@ -12,20 +12,22 @@ one shard, and adding a district moves only the districts after it.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import re
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from portrait.build.atomic import write_atomic
+from portrait.build.outputs import output_file
 from portrait.errors import ExitCode, InputError, PortraitError
+from portrait.finish.variants import SCREEN, Variant
 from portrait.inputs.district import Edition, load_edition
 from portrait.project import Project
 
@@ -35,12 +37,6 @@ _SEVERITY = {
     "build": ExitCode.BUILD_ERROR,
     "internal": ExitCode.INTERNAL_ERROR,
 }
-
-
-def edition_pdf(project: Project, slug: str, variant: str = "screen") -> Path:
-    """``output/districts/<slug>/portrait-of-a-leader-<slug>.pdf`` (``-print.pdf`` for print)."""
-    suffix = "" if variant == "screen" else f"-{variant}"
-    return project.output / "districts" / slug / f"portrait-of-a-leader-{slug}{suffix}.pdf"
 
 
 @dataclass(frozen=True)
@@ -96,36 +92,43 @@ def select_shard(slugs: Iterable[str], shard: tuple[int, int] | None) -> list[st
 
 
 # Work done in each worker process. The renderer is made on the first edition a worker gets, so
-# the shared Portrait is laid out once per process.
+# the shared Portrait is laid out once per process and variant.
 _worker: dict[str, Any] = {}
 
 
-def _init_worker(root: Path, inputs: Any, variants: tuple[str, ...] = ("screen",)) -> None:
+def _init_worker(root: Path, inputs: Any, variants: tuple[Variant, ...] = (SCREEN,)) -> None:
     _worker.clear()
-    _worker.update(project=Project.at(root), inputs=inputs, variants=variants, renderers={})
+    _worker.update(project=Project(root), inputs=inputs, variants=variants, renderers={})
+
+
+def _renderer(variant: Variant) -> Any:
+    from portrait.render.renderer import Renderer
+
+    renderers = _worker["renderers"]
+    if variant.name not in renderers:
+        renderers[variant.name] = Renderer(_worker["project"], _worker["inputs"], variant)
+    return renderers[variant.name]
 
 
 def _render_one(edition: Edition) -> EditionResult:
-    from portrait.check.preflight import check_facts, require
-    from portrait.finish.variants import VARIANTS
-    from portrait.render.renderer import Renderer
+    from portrait.build.produce import Target, produce
 
     start = time.perf_counter()
     project: Project = _worker["project"]
     try:
         # Every variant's file is made and preflighted before any is written, so an edition is
         # either complete or untouched.
-        made = []
-        for name in _worker["variants"]:
-            renderer = _worker["renderers"].get(name)
-            if renderer is None:
-                renderer = _worker["renderers"][name] = Renderer(project, _worker["inputs"], VARIANTS[name])
-            rendered = renderer.edition(edition)
-            target = edition_pdf(project, edition.slug, name)
-            require(check_facts(rendered.facts, project.relative(target), name))
-            made.append((target, rendered))
-        paths = tuple(write_atomic(target, r.pdf) for target, r in made)
-        path, rendered = paths[0], made[0][1]
+        made = produce(
+            project,
+            [
+                Target(
+                    output_file(project.output, variant, edition.slug),
+                    variant,
+                    functools.partial(_renderer(variant).edition, edition),
+                )
+                for variant in _worker["variants"]
+            ],
+        )
     except PortraitError as exc:
         kind = "input" if isinstance(exc, InputError) else "build"
         return EditionResult(
@@ -148,15 +151,16 @@ def _render_one(edition: Edition) -> EditionResult:
             seconds=time.perf_counter() - start,
             notices=edition.notices,
         )
+    first = made[0]
     return EditionResult(
         edition.slug,
         edition.name,
-        path=path,
-        pages=rendered.pages,
-        size=len(rendered.pdf),
+        path=first.path,
+        pages=first.rendered.pages,
+        size=len(first.rendered.pdf),
         seconds=time.perf_counter() - start,
         notices=edition.notices,
-        paths=paths,
+        paths=tuple(m.path for m in made),
     )
 
 
@@ -165,13 +169,14 @@ def build_editions(
     slugs: list[str],
     *,
     jobs: int | None = None,
-    variants: tuple[str, ...] = ("screen",),
+    variants: Sequence[Variant] = (SCREEN,),
     on_result: Callable[[EditionResult], None] | None = None,
 ) -> BatchResult:
-    """Build the editions of ``slugs`` in each variant ("screen", "print"); every district gets
-    a result, none stops the others."""
-    from portrait.build.produce import load_inputs
+    """Build the editions of ``slugs`` in each of ``variants``; every district gets a result,
+    none stops the others."""
+    from portrait.inputs.load import load_inputs
 
+    variants = tuple(variants)
     start = time.perf_counter()
     results: list[EditionResult] = []
 

@@ -2,12 +2,12 @@
 
 A build's output depends on every file in content/, templates/ and assets/, on the portrait
 package's own source, on the build date (SOURCE_DATE_EPOCH, else the last commit's time; see
-pipeline.build_time) and on the WeasyPrint version. All of them are hashed into one key, stored
+portrait.inputs.build_date) and on the WeasyPrint version. All of them are hashed into one key, stored
 next to the output with the hash of the bytes written (``output/.cache/<name>.json``). When both
 match, the build is skipped.
 
 This module is on the path of a build that does nothing, so it imports nothing heavy: no
-WeasyPrint, no pydantic. A no-op ``python build.py build`` stays a fraction of a second.
+WeasyPrint. A no-op ``python build.py build`` stays a fraction of a second.
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ import hashlib
 import json
 import os
 import sys
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 from portrait.build.atomic import write_atomic
-from portrait.project import PORTRAIT_PDF, Project, source_epoch
+from portrait.inputs.build_date import source_epoch
+from portrait.project import Project
 
 PACKAGE = Path(__file__).resolve().parents[1]  # the whole portrait package
 CACHE_FOLDER = ".cache"
@@ -74,16 +74,10 @@ def resources_digest(project: Project) -> str:
     return files_digest(files, project.root)
 
 
-def build_epoch(project: Project) -> str | None:
-    """What pipeline.build_time reads; None when the build date is 'now' (its output then
-    differs every time: nothing to reuse)."""
-    return source_epoch(project)
-
-
 def input_key(project: Project) -> str | None:
     """The key of a build of ``project`` now, or None when its output cannot be reused."""
-    epoch = build_epoch(project)
-    if epoch is None:
+    epoch = source_epoch(project)
+    if epoch is None:  # dated 'now': the output differs every time, nothing to reuse
         return None
     digest = hashlib.sha256()
     for part in (
@@ -150,48 +144,3 @@ def remember(output: Path, key: str | None, pdf: bytes, pages: int) -> None:
         Record.path_for(output).unlink(missing_ok=True)
         return
     Record(key, hashlib.sha256(pdf).hexdigest(), pages).write(output)
-
-
-@dataclass(frozen=True)
-class CachedBuild:
-    path: Path
-    pages: int
-    skipped: bool  # True: nothing changed, the existing file was kept
-    seconds: float
-    size: int
-
-
-def variant_path(first: Path, variants: list[str], variant: str) -> Path:
-    """Where ``variant`` goes: ``first`` for the first variant asked for, the others beside it
-    with their name (``portrait-of-a-leader-print.pdf``), as pipeline.build_portraits does."""
-    if variant == variants[0]:
-        return first
-    return first.with_name(f"{first.stem}-{variant}{first.suffix}")
-
-
-def build_if_changed(
-    project: Project,
-    out: Path | None = None,
-    force: bool = False,
-    variants: list[str] | None = None,
-) -> list[CachedBuild]:
-    """Build the Portrait in each variant ("screen", "print") unless that file is up to date."""
-    variants = variants or ["screen", "print"]
-    first = Path(out) if out else project.output / PORTRAIT_PDF
-    key = input_key(project)
-    results = []
-    for name in variants:
-        start = time.perf_counter()
-        target = variant_path(first, variants, name)
-        record = None if force else up_to_date(target, key)
-        if record is not None:
-            results.append(CachedBuild(target, record.pages, True, time.perf_counter() - start, target.stat().st_size))
-            continue
-        # WeasyPrint and friends: only when something must be built.
-        from portrait.build.produce import build_portraits
-        from portrait.finish.variants import VARIANTS
-
-        (built,) = build_portraits(project, [VARIANTS[name]], target)
-        remember(built.path, key, built.pdf, built.facts.pages)
-        results.append(CachedBuild(built.path, built.facts.pages, False, built.seconds, len(built.pdf)))
-    return results

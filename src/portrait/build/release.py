@@ -9,6 +9,7 @@ releases of one commit have identical SHA256SUMS. CI splits the work across mach
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -19,8 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from portrait.build.atomic import write_atomic
+from portrait.build.outputs import output_file
+from portrait.build.produce import Target, produce
 from portrait.errors import BuildError, InputError, Problem
-from portrait.project import PORTRAIT_PDF, Project
+from portrait.finish.variants import VARIANTS
+from portrait.project import Project
 
 MANIFEST = "manifest.json"
 SUMS = "SHA256SUMS"
@@ -46,16 +50,12 @@ class Artifact:
 
 @dataclass(frozen=True)
 class Job:
-    """One file to build: where it goes and how to make its bytes."""
+    """One file of the release: what it is, and the target that makes it."""
 
-    file: str
-    edition: str
-    variant: str
-    make: Callable[[], Any]  # → a portrait.render.renderer.Rendered
+    target: Target
+    edition: str  # "portrait" or "district"
     district: str | None = None
     district_name: str | None = None
-    conformance: str | None = None
-    check: Callable[[Any], dict[str, Any]] | None = None  # Rendered → preflight summary
 
 
 def release_dir(project: Project, version: str) -> Path:
@@ -93,24 +93,28 @@ def commit_of(project: Project) -> str | None:
         return None
 
 
-def run_jobs(jobs: list[Job], folder: Path, on_done: Callable[[Artifact], None] | None = None) -> list[Artifact]:
+def run_jobs(
+    project: Project, jobs: list[Job], folder: Path, on_done: Callable[[Artifact], None] | None = None
+) -> list[Artifact]:
     artifacts = []
     for job in jobs:
-        rendered = job.make()
-        pdf, pages = rendered.pdf, rendered.pages
-        found = job.check(rendered) if job.check else {}  # before writing: a failing file is not left
-        write_atomic(folder / job.file, pdf)
+        (made,) = produce(project, [job.target])  # preflighted before it is written
+        pdf = made.rendered.pdf
         artifact = Artifact(
-            file=job.file,
+            file=made.path.relative_to(folder).as_posix(),
             edition=job.edition,
-            variant=job.variant,
+            variant=made.variant.name,
             district=job.district,
             district_name=job.district_name,
-            pages=pages,
+            pages=made.rendered.pages,
             bytes=len(pdf),
             sha256=hashlib.sha256(pdf).hexdigest(),
-            conformance=job.conformance,
-            preflight=found,
+            conformance=made.variant.conformance,
+            preflight={
+                "profile": made.report.profile,
+                "passed": made.report.passed,
+                "rules": {r.rule: r.detail for r in made.report.results},
+            },
         )
         artifacts.append(artifact)
         if on_done:
@@ -197,86 +201,27 @@ def _json(payload: Any) -> bytes:
     return (json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
-def portrait_file(variant: str) -> str:
-    return PORTRAIT_PDF if variant == "screen" else PORTRAIT_PDF.replace(".pdf", f"-{variant}.pdf")
-
-
-CONFORMANCE = {"screen": "PDF/UA-1", "print": "PDF/X-4"}
-
-
-def plan(project: Project, inputs: Any, shard: tuple[int, int]) -> list[Job]:
+def plan(project: Project, inputs: Any, shard: tuple[int, int], folder: Path) -> list[Job]:
     """Every file of the release that ``shard`` builds, in a stable order: the main Portrait
     (in shard 1), then each of the shard's districts, each in screen and print."""
-    from portrait.build.batch import edition_pdf, select_shard
-    from portrait.finish.variants import VARIANTS
+    from portrait.build.batch import select_shard
     from portrait.inputs.district import district_slugs, load_edition
     from portrait.render.renderer import Renderer
 
-    renderers: dict[str, Renderer] = {}
-
-    def renderer(variant: str) -> Renderer:
-        # One per variant: the shared pages are laid out once for every edition of the release.
-        if variant not in renderers:
-            renderers[variant] = Renderer(project, inputs, VARIANTS[variant])
-        return renderers[variant]
-
-    def portrait_maker(variant: str) -> Callable[[], Any]:
-        def make() -> Any:
-            return renderer(variant).portrait()
-
-        return make
-
-    def edition_maker(variant: str, edition: Any) -> Callable[[], Any]:
-        def make() -> Any:
-            return renderer(variant).edition(edition)
-
-        return make
-
+    # One renderer per variant: the shared pages are laid out once for every edition.
+    renderers = {variant.name: Renderer(project, inputs, variant) for variant in VARIANTS.values()}
     jobs: list[Job] = []
     if shard[0] == 1:
-        for variant in ("screen", "print"):
-            jobs.append(
-                Job(
-                    portrait_file(variant),
-                    "portrait",
-                    variant,
-                    portrait_maker(variant),
-                    conformance=CONFORMANCE[variant],
-                )
-            )
+        for variant in VARIANTS.values():
+            target = Target(output_file(folder, variant), variant, renderers[variant.name].portrait)
+            jobs.append(Job(target, "portrait"))
     for slug in select_shard(district_slugs(project), shard):
         edition = load_edition(project, slug)
-        for variant in ("screen", "print"):
-            file = str(edition_pdf(project, slug, variant).relative_to(project.output))
-            jobs.append(
-                Job(
-                    file,
-                    "district",
-                    variant,
-                    edition_maker(variant, edition),
-                    district=slug,
-                    district_name=edition.name,
-                    conformance=CONFORMANCE[variant],
-                )
-            )
+        for variant in VARIANTS.values():
+            make = functools.partial(renderers[variant.name].edition, edition)
+            target = Target(output_file(folder, variant, slug), variant, make)
+            jobs.append(Job(target, "district", district=slug, district_name=edition.name))
     return jobs
-
-
-def preflight(file: str, variant: str) -> Callable[[Any], dict[str, Any]]:
-    """The preflight of one file, for the manifest; a file that fails it stops the release."""
-
-    def run(rendered: Any) -> dict[str, Any]:
-        from portrait.check.preflight import check_facts, require
-
-        report = check_facts(rendered.facts, file, variant)
-        require(report)
-        return {
-            "profile": report.profile,
-            "passed": report.passed,
-            "rules": {r.rule: r.detail for r in report.results},
-        }
-
-    return run
 
 
 def make_release(
@@ -285,9 +230,7 @@ def make_release(
     on_done: Callable[[Artifact], None] | None = None,
 ) -> tuple[Path, list[Artifact]]:
     """Build the release (or one shard of it) into output/release/<version>/."""
-    from dataclasses import replace
-
-    from portrait.build.produce import load_inputs
+    from portrait.inputs.load import load_inputs
 
     inputs = load_inputs(project)
     version = inputs.content.publication.version
@@ -301,8 +244,7 @@ def make_release(
     }
     whole = shard is None
     shard = shard or (1, 1)
-    jobs = [replace(job, check=preflight(job.file, job.variant)) for job in plan(project, inputs, shard)]
-    artifacts = run_jobs(jobs, folder, on_done)
+    artifacts = run_jobs(project, plan(project, inputs, shard, folder), folder, on_done)
     if shard[0] == 1:
         write_atomic(folder / NOTES, notes.encode())
     if whole:

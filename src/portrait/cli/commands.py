@@ -1,33 +1,127 @@
-"""The command line: ``python build.py COMMAND``. A thin layer over the library.
+"""The command line: ``portrait COMMAND`` (or ``python build.py COMMAND`` in a checkout).
 
-Errors meant for people are printed as messages, never tracebacks (unless ``--debug``).
+Argument parsing and terminal reports only: every command calls the library API (portrait.api)
+and turns its errors into messages and exit codes, never tracebacks (unless ``--debug``).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
+import portrait
 from portrait.errors import ExitCode, PortraitError
+from portrait.finish.variants import PRINT, SCREEN, VARIANTS
 from portrait.project import Project
+
+if TYPE_CHECKING:
+    from portrait.build.release import Artifact
+
+
+class UsageError(Exception):
+    """The command line is wrong: exit 2 with the usage of the command and the message."""
+
+    def __init__(self, message: str, parser: argparse.ArgumentParser | None = None):
+        super().__init__(message)
+        self.parser = parser
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is raised to ``main`` (which prints it on the stream it was
+    given) instead of printed on sys.stderr with an exit."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message, self)
+
+
+def _positive(text: str) -> int:
+    value = _integer(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _dpi(text: str) -> int:
+    from portrait.designer.proof import MAX_DPI, MIN_DPI
+
+    value = _integer(text)
+    if not MIN_DPI <= value <= MAX_DPI:
+        raise argparse.ArgumentTypeError(f"{value} is out of range: use {MIN_DPI} to {MAX_DPI} (72 is good)")
+    return value
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def _shard(text: str) -> tuple[int, int]:
+    from portrait.build.batch import parse_shard
+
+    try:
+        return parse_shard(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix(f"--shard {text!r}: ")) from None
+
+
+def _global_options(suppress: bool) -> _Parser:
+    """Options every command takes, before or after its name. Under a command they default to
+    SUPPRESS, so that ``--debug build`` is not undone by the command's own defaults."""
+    default = argparse.SUPPRESS if suppress else None
+    common = _Parser(add_help=False)
+    group = common.add_argument_group("global options")
+    group.add_argument(
+        "--root",
+        type=Path,
+        default=default,
+        metavar="DIR",
+        help="the publication folder (default: the nearest folder upward holding content/publication.yaml)",
+    )
+    group.add_argument(
+        "--debug", action="store_true", default=default or False, help="show a traceback for every error"
+    )
+    group.add_argument(
+        "-q",
+        "--quiet",
+        dest="verbosity",
+        action="store_const",
+        const=-1,
+        default=default or 0,
+        help="print only warnings, errors and failures",
+    )
+    group.add_argument(
+        "-v",
+        "--verbose",
+        dest="verbosity",
+        action="store_const",
+        const=1,
+        default=default or 0,
+        help="print more: every file, rule and notice",
+    )
+    return common
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="build.py",
-        description="Build KnowledgeWorks' Portrait of a Leader and its editions.",
+    p = _Parser(
+        description="Build KnowledgeWorks' Portrait of a Leader and its district editions.",
+        parents=[_global_options(suppress=False)],
     )
-    p.add_argument("--root", type=Path, default=None, help="project folder (default: this checkout)")
-    p.add_argument("--debug", action="store_true", help="show a traceback for every error")
+    p.add_argument("--version", action="store_true", help="print the tool's version and the publication's, then exit")
     p.set_defaults(output=None, force=False, screen_only=False, print_only=False)
+    common = [_global_options(suppress=True)]
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    build = sub.add_parser("build", help="build the screen and print editions of the Portrait (the default command)")
+    build = sub.add_parser(
+        "build", parents=common, help="build the screen and print editions of the Portrait (the default command)"
+    )
     build.add_argument(
         "-o",
         "--output",
@@ -46,28 +140,29 @@ def parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--force", action="store_true", help="rebuild even if no input changed since the last build")
 
-    chk = sub.add_parser("check", help="preflight PDF files: print a table of rules per file")
+    chk = sub.add_parser("check", parents=common, help="preflight PDF files: print a table of rules per file")
     chk.add_argument("files", nargs="+", type=Path, metavar="FILE", help="PDF files to check")
     chk.add_argument(
         "--as",
         dest="profile",
-        choices=("auto", "screen", "print"),
+        choices=("auto", *VARIANTS),
         default="auto",
         help="rules to apply (default: auto: print for PDF/X files, screen otherwise)",
     )
-    chk.add_argument("-q", "--quiet", action="store_true", help="print only the files that fail")
 
-    watch = sub.add_parser("watch", help="rebuild on every change and serve a live preview (the designer's loop)")
-    watch.add_argument("--port", type=int, default=8000, help="preview port on 127.0.0.1 (8000)")
+    watch = sub.add_parser(
+        "watch", parents=common, help="rebuild on every change and serve a live preview (the designer's loop)"
+    )
+    watch.add_argument("--port", type=_positive, default=8000, help="preview port on 127.0.0.1 (8000)")
 
-    proof = sub.add_parser("proof", help="PNG proofs of every page, a contact sheet, a visual diff")
+    proof = sub.add_parser("proof", parents=common, help="PNG proofs of every page, a contact sheet, a visual diff")
     proof.add_argument(
         "--against",
         metavar="REF",
         default=None,
         help="diff against a git ref (built from that commit) or an earlier PDF's path",
     )
-    proof.add_argument("--dpi", type=int, default=72, help="resolution of the page PNGs (72)")
+    proof.add_argument("--dpi", type=_dpi, default=72, help="resolution of the page PNGs (72; 10 to 600)")
     proof.add_argument(
         "--pdf",
         type=Path,
@@ -81,16 +176,18 @@ def parser() -> argparse.ArgumentParser:
     )
     district = sub.add_parser(
         "district",
+        parents=common,
         help="build district editions: output/districts/<slug>/portrait-of-a-leader-<slug>.pdf",
         description="Build the editions of the districts in content/districts/<slug>/.",
     )
     district.add_argument("slugs", nargs="*", metavar="SLUG", help="district folder names")
     district.add_argument("--all", action="store_true", help="every folder in content/districts/")
     district.add_argument(
-        "--jobs", "-j", type=int, default=None, metavar="N", help="worker processes (default: every core)"
+        "--jobs", "-j", type=_positive, default=None, metavar="N", help="worker processes (default: every core)"
     )
     district.add_argument(
         "--shard",
+        type=_shard,
         default=None,
         metavar="K/N",
         help="build only shard K of N: districts sorted by slug, number i (from 0) goes to shard i %% N + 1",
@@ -104,6 +201,7 @@ def parser() -> argparse.ArgumentParser:
 
     new = sub.add_parser(
         "new-district",
+        parents=common,
         help="create content/districts/<slug>/ and district.yaml",
         description="Scaffold a district folder: copy the logo in, write district.yaml.",
     )
@@ -113,10 +211,15 @@ def parser() -> argparse.ArgumentParser:
 
     release = sub.add_parser(
         "release",
+        parents=common,
         help="build every edition into output/release/<version>/ with manifest.json and SHA256SUMS",
     )
     release.add_argument(
-        "--shard", metavar="K/N", default=None, help="build only shard K of N (CI's job matrix); finish with --gather"
+        "--shard",
+        type=_shard,
+        metavar="K/N",
+        default=None,
+        help="build only shard K of N (CI's job matrix); finish with --gather",
     )
     release.add_argument(
         "--gather", action="store_true", help="join the shards' manifest parts into manifest.json and SHA256SUMS"
@@ -130,25 +233,21 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     out = stdout or sys.stdout
     err = stderr or sys.stderr
-    args = parser().parse_args(argv)
-    command = args.command or "build"
+    p = parser()
     try:
+        with contextlib.redirect_stdout(out):  # --help
+            args = p.parse_args(argv)
+    except SystemExit as exc:  # after --help
+        return int(exc.code or 0)
+    except UsageError as exc:
+        return _usage_error(exc, p, err)
+    try:
+        if args.version:
+            return _version(args, out)
         project = Project.at(args.root)
-        if command == "build":
-            return _build(project, args, out)
-        if command == "release":
-            return _release(project, args, out, err)
-        if command == "check":
-            return _check(args, out)
-        if command == "watch":
-            return _watch(project, args, out, err)
-        if command == "proof":
-            return _proof(project, args, out)
-        if command == "district":
-            return _district(project, args, out, err)
-        if command == "new-district":
-            return _new_district(project, args, out)
-        raise AssertionError(f"unhandled command {command}")
+        return COMMANDS[args.command or "build"](project, args, out, err)
+    except UsageError as exc:
+        return _usage_error(exc, p, err)
     except PortraitError as exc:
         if args.debug:
             traceback.print_exc(file=err)
@@ -165,40 +264,55 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         return int(ExitCode.INTERNAL_ERROR)
 
 
-def _build(project: Project, args: argparse.Namespace, out: TextIO) -> int:
-    # The cache check imports nothing heavy: an unchanged build never loads WeasyPrint.
-    from portrait.build.cache import build_if_changed
+def _usage_error(exc: UsageError, main_parser: argparse.ArgumentParser, err: TextIO) -> int:
+    shown = exc.parser or main_parser
+    print(shown.format_usage().rstrip(), file=err)
+    print(f"{shown.prog}: error: {exc}", file=err)
+    return int(ExitCode.USAGE_ERROR)
 
-    if args.screen_only:
-        variants = ["screen"]
-    elif args.print_only:
-        variants = ["print"]
-    else:
-        variants = ["screen", "print"]
-    for built in build_if_changed(project, args.output, force=args.force, variants=variants):
-        if built.skipped:
+
+def _version(args: argparse.Namespace, out: TextIO) -> int:
+    print(f"portrait {portrait.__version__}", file=out)
+    try:
+        from portrait.inputs.content import load_content
+
+        publication = load_content(Project.at(args.root)).publication
+        print(f"{publication.title} {publication.version}", file=out)
+    except PortraitError:
+        print("(no valid publication here: run inside a publication folder or give --root)", file=out)
+    return 0
+
+
+def _build(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from portrait.cli.report import working
+
+    variants = [SCREEN] if args.screen_only else [PRINT] if args.print_only else [SCREEN, PRINT]
+    with working(err, "building the Portrait"):
+        built = portrait.build_portrait(project, variants, output=args.output, force=args.force)
+    for file in built:
+        if file.skipped:
+            if args.verbosity >= 0:
+                print(
+                    f"up to date: {project.relative(file.path)} ({file.pages} pages); no input changed "
+                    "since it was built (--force rebuilds)",
+                    file=out,
+                )
+        elif args.verbosity >= 0:
             print(
-                f"up to date: {project.relative(built.path)} ({built.pages} pages); no input changed "
-                "since it was built (--force rebuilds)",
-                file=out,
-            )
-        else:
-            print(
-                f"built {project.relative(built.path)}: {built.pages} pages, "
-                f"{built.size / 1024:.0f} KiB in {built.seconds:.1f} s (preflight passed)",
+                f"built {project.relative(file.path)}: {file.pages} pages, "
+                f"{file.size / 1024:.0f} KiB in {file.seconds:.1f} s (preflight passed)",
                 file=out,
             )
     return 0
 
 
-def _check(args: argparse.Namespace, out: TextIO) -> int:
-    from portrait.check.preflight import check_file
-
+def _check(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     failed = 0
+    variant = VARIANTS.get(args.profile)
     for path in args.files:
-        report = check_file(path, args.profile)
+        report = portrait.check_pdf(path, variant)
         failed += not report.passed
-        if not (args.quiet and report.passed):
+        if not (args.verbosity < 0 and report.passed):
             print(report.table(), file=out)
     if failed:
         print(f"{failed} of {len(args.files)} files fail the preflight", file=out)
@@ -207,99 +321,82 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _release(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from portrait.build import release
-    from portrait.inputs.content import load_content
-
-    version = load_content(project).publication.version
-    folder = release.release_dir(project, version)
     if args.verify:
-        problems = release.verify(folder)
+        folder, problems = portrait.verify_release(project)
         for problem in problems:
             print(f"  {problem}", file=err)
         print(f"{project.relative(folder)}: " + ("checksums verified" if not problems else "VERIFY FAILED"), file=out)
         return 0 if not problems else int(ExitCode.BUILD_ERROR)
     if args.gather:
-        artifacts = release.gather(folder)
-        print(f"gathered {len(artifacts)} files into {project.relative(folder / release.MANIFEST)}", file=out)
+        from portrait.build.release import MANIFEST
+
+        folder, artifacts = portrait.gather_release(project)
+        print(f"gathered {len(artifacts)} files into {project.relative(folder / MANIFEST)}", file=out)
         return 0
-    from portrait.build.batch import parse_shard
 
-    try:
-        shard = parse_shard(args.shard) if args.shard else None
-    except ValueError as exc:
-        print(f"error: {exc}", file=err)
-        return int(ExitCode.USAGE_ERROR)
+    def done(artifact: Artifact) -> None:
+        if args.verbosity >= 0:
+            print(
+                f"  {artifact.file}: {artifact.pages} pages, {artifact.bytes / 1024:.0f} KiB, "
+                f"{artifact.conformance}, preflight passed",
+                file=out,
+            )
 
-    def done(artifact: release.Artifact) -> None:
-        print(
-            f"  {artifact.file}: {artifact.pages} pages, {artifact.bytes / 1024:.0f} KiB, "
-            f"{artifact.conformance}, preflight passed",
-            file=out,
-        )
-
-    folder, artifacts = release.make_release(project, shard, on_done=done)
-    what = f"shard {shard[0]}/{shard[1]}" if shard else "release"
+    folder, artifacts = portrait.make_release(project, args.shard, on_done=done)
+    what = f"shard {args.shard[0]}/{args.shard[1]}" if args.shard else "release"
     print(f"{what}: {len(artifacts)} files in {project.relative(folder)}", file=out)
     return 0
 
 
 def _watch(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from portrait.designer.watch import watch
-
-    return watch(project, port=args.port, out=out, err=err)
+    return portrait.watch(project, port=args.port, out=out, err=err)
 
 
-def _proof(project: Project, args: argparse.Namespace, out: TextIO) -> int:
-    from portrait.designer.proof import run_proof
-
-    return run_proof(
-        project,
-        against=args.against,
-        dpi=args.dpi,
-        pdf=args.pdf,
-        update_golden=args.update_golden,
-        out=out,
+def _proof(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    return portrait.proof(
+        project, against=args.against, dpi=args.dpi, pdf=args.pdf, update_golden=args.update_golden, out=out
     )
 
 
 def _district(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from portrait.build.batch import build_editions, parse_shard, select_shard
+    from portrait.build.batch import select_shard
     from portrait.cli.report import print_summary, progress_bar
-    from portrait.inputs.district import district_slugs
 
-    if bool(args.slugs) == bool(args.all):
-        print("error: name the districts to build (SLUG ...) or use --all, not both", file=err)
-        return int(ExitCode.USAGE_ERROR)
-    if args.jobs is not None and args.jobs < 1:
-        print("error: --jobs must be at least 1", file=err)
-        return int(ExitCode.USAGE_ERROR)
-    try:
-        shard = parse_shard(args.shard) if args.shard else None
-    except ValueError as exc:
-        print(f"error: {exc}", file=err)
-        return int(ExitCode.USAGE_ERROR)
+    if not args.slugs and not args.all:
+        raise UsageError("say which districts to build: their folder names (district SLUG ...) or --all")
+    if args.slugs and args.all:
+        raise UsageError("name the districts to build (SLUG ...) or use --all, not both")
     if args.debug:
         os.environ["PORTRAIT_DEBUG"] = "1"  # workers then report internal errors with a traceback
-    slugs = select_shard(district_slugs(project) if args.all else args.slugs, shard)
+    slugs = select_shard(portrait.district_slugs(project) if args.all else args.slugs, args.shard)
     if not slugs:
-        where = " in this shard" if shard else " (content/districts/ is empty)"
+        where = " in this shard" if args.shard else " (content/districts/ is empty)"
         print("no districts to build" + where, file=err)
         return 0
-    with progress_bar(err, len(slugs)) as advance:
-        variants = ("screen", "print") if args.with_print else ("screen",)
-        batch = build_editions(project, slugs, jobs=args.jobs, variants=variants, on_result=advance)
-    print_summary(project, batch, out, err)
+    variants = (SCREEN, PRINT) if args.with_print else (SCREEN,)
+    with progress_bar(err, len(slugs), quiet=args.verbosity < 0) as advance:
+        batch = portrait.build_editions(project, slugs, jobs=args.jobs, variants=variants, on_result=advance)
+    print_summary(project, batch, out, err, verbosity=args.verbosity)
     return int(batch.exit_code)
 
 
-def _new_district(project: Project, args: argparse.Namespace, out: TextIO) -> int:
-    from portrait.build.scaffold import new_district
-
-    folder, logo = new_district(project, args.slug, args.name, args.logo)
+def _new_district(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    folder, logo = portrait.new_district(project, args.slug, args.name, args.logo)
     print(f"created {project.relative(folder)}/ with district.yaml and {logo}", file=out)
     print(
         "edit district.yaml to add colours, a foreword and contact details, then build it with:\n"
-        f"  python build.py district {args.slug}",
+        f"  portrait district {args.slug}",
         file=out,
     )
     return 0
+
+
+COMMANDS = {
+    "build": _build,
+    "check": _check,
+    "watch": _watch,
+    "proof": _proof,
+    "district": _district,
+    "new-district": _new_district,
+    "release": _release,
+}

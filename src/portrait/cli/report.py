@@ -4,25 +4,44 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-from portrait.build.batch import BatchResult, EditionResult
 from portrait.project import Project
+
+if TYPE_CHECKING:  # the batch's models import pydantic, which a no-op build never needs
+    from portrait.build.batch import BatchResult, EditionResult
+
+# Files and pipes are read by scripts and logs: no line is ever wrapped there.
+UNWRAPPED = 100_000
+
+
+def is_terminal(stream: TextIO) -> bool:
+    return stream.isatty() if hasattr(stream, "isatty") else False
 
 
 def console_for(stream: TextIO) -> Console:
-    # Files and pipes get a fixed width so that logs and tests see whole lines.
-    terminal = stream.isatty() if hasattr(stream, "isatty") else False
-    return Console(file=stream, width=None if terminal else 110, highlight=False, soft_wrap=False)
+    terminal = is_terminal(stream)
+    return Console(file=stream, width=None if terminal else UNWRAPPED, highlight=False, soft_wrap=not terminal)
 
 
 @contextmanager
-def progress_bar(stream: TextIO, total: int) -> Iterator[Callable[[EditionResult], None]]:
+def working(stream: TextIO, what: str) -> Iterator[None]:
+    """A spinner with ``what`` while a long step runs, on a terminal only: a pipe stays quiet."""
+    if not is_terminal(stream):
+        yield
+        return
+    with console_for(stream).status(what + "…"):
+        yield
+
+
+@contextmanager
+def progress_bar(stream: TextIO, total: int, quiet: bool = False) -> Iterator[Callable[[EditionResult], None]]:
+    """A progress bar on a terminal; in a pipe, one line per edition (none when ``quiet``)."""
     console = console_for(stream)
     progress = Progress(
         TextColumn("[bold]editions"),
@@ -39,7 +58,7 @@ def progress_bar(stream: TextIO, total: int) -> Iterator[Callable[[EditionResult
     def advance(result: EditionResult) -> None:
         mark = "ok" if result.ok else f"FAILED ({result.failure} error)"
         progress.update(task, advance=1, description=f"{result.slug}: {mark}")
-        if not console.is_terminal:
+        if not console.is_terminal and not quiet:
             done = int(progress.tasks[0].completed)
             console.print(f"[{done}/{total}] {result.slug}: {mark}", markup=False)
 
@@ -47,8 +66,20 @@ def progress_bar(stream: TextIO, total: int) -> Iterator[Callable[[EditionResult
         yield advance
 
 
-def print_summary(project: Project, batch: BatchResult, out: TextIO, err: TextIO) -> None:
+def print_summary(project: Project, batch: BatchResult, out: TextIO, err: TextIO, verbosity: int = 0) -> None:
+    """The table of editions (unless quiet), notices, then every failure in full on ``err``."""
     console = console_for(out)
+    if verbosity >= 0:
+        _print_table(console, project, batch)
+    notices = [(r.slug, n) for r in batch.results for n in r.notices]
+    if notices:  # warnings: shown even when quiet
+        console.print("notices:")
+        for slug, notice in notices:
+            console.print(f"  {slug}: {notice}", markup=False)
+    _print_failures(console_for(err), batch)
+
+
+def _print_table(console: Console, project: Project, batch: BatchResult) -> None:
     table = Table(title="District editions", title_justify="left", show_lines=False)
     table.add_column("District")
     table.add_column("Result")
@@ -80,13 +111,10 @@ def print_summary(project: Project, batch: BatchResult, out: TextIO, err: TextIO
     console.print(table)
     built = len(batch.results) - len(batch.failed)
     console.print(f"{built} of {len(batch.results)} editions built in {batch.seconds:.1f} s")
-    notices = [(r.slug, n) for r in batch.results for n in r.notices]
-    if notices:
-        console.print("notices:")
-        for slug, notice in notices:
-            console.print(f"  {slug}: {notice}", markup=False, soft_wrap=True)
+
+
+def _print_failures(err_console: Console, batch: BatchResult) -> None:
     if batch.failed:
-        err_console = console_for(err)
         for r in batch.failed:
             err_console.print(f"error: district {r.slug} failed ({r.failure} error):", markup=False)
             err_console.print("  " + (r.message or "").replace("\n", "\n  "), markup=False)

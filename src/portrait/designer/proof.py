@@ -28,9 +28,11 @@ from PIL import Image, ImageChops, ImageDraw
 
 from portrait.build.atomic import write_atomic
 from portrait.errors import BuildError, InputError, Problem
+from portrait.finish.variants import SCREEN
 from portrait.project import Project
 
 PROOFS = "proofs"
+MIN_DPI, MAX_DPI = 10, 600  # a page PNG from a thumbnail to a press proof
 # A pixel "changed" when a channel differs by more than this (anti-aliasing noise stays below).
 PIXEL_THRESHOLD = 40
 # Changed pixels are grouped into cells of this many pixels before boxing regions, so that one
@@ -379,8 +381,8 @@ def district_cover(project: Project) -> Image.Image | None:
     """The cover of the example district's edition, rendered like the other references."""
     if not (project.content / "districts" / GOLDEN_DISTRICT).is_dir():
         return None
-    from portrait.build.produce import load_inputs
     from portrait.inputs.district import load_edition
+    from portrait.inputs.load import load_inputs
     from portrait.render.renderer import Renderer
 
     edition = load_edition(project, GOLDEN_DISTRICT)
@@ -409,12 +411,13 @@ def run_proof(
     update_golden: bool,
     out: TextIO,
 ) -> int:
-    from portrait.build.cache import build_epoch, build_if_changed
+    from portrait.build.portrait import build_portrait
+    from portrait.inputs.build_date import source_epoch
 
-    if not 10 <= dpi <= 600:
-        raise InputError(Problem("--dpi", f"{dpi} is out of range", fix="use 10 to 600 (72 is good)"))
+    if not MIN_DPI <= dpi <= MAX_DPI:
+        raise InputError(Problem("--dpi", f"{dpi} is out of range", fix=f"use {MIN_DPI} to {MAX_DPI} (72 is good)"))
     if pdf is None:
-        (built,) = build_if_changed(project, variants=["screen"])
+        (built,) = build_portrait(project, [SCREEN])
         print(
             f"{'up to date' if built.skipped else 'built'}: {project.relative(built.path)}",
             file=out,
@@ -425,7 +428,7 @@ def run_proof(
         for path in write_golden(project, data):
             print(f"golden: {project.relative(path)}", file=out)
         return 0
-    other = other_version(project, against, build_epoch(project)) if against else None
+    other = other_version(project, against, source_epoch(project)) if against else None
     report = write_proofs(data, project.output / PROOFS, dpi, other)
     print(report.summary().replace(str(report.folder), project.relative(report.folder)), file=out)
     return 0

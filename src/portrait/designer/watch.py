@@ -17,10 +17,12 @@ from typing import TextIO
 
 from portrait.build.atomic import write_atomic
 from portrait.build.cache import IGNORED_NAMES, IGNORED_SUFFIXES, resources_digest
-from portrait.build.produce import load_inputs
+from portrait.build.outputs import output_file
 from portrait.designer.preview import PreviewServer, PreviewState
 from portrait.errors import PortraitError
-from portrait.project import PORTRAIT_PDF, Project
+from portrait.finish.variants import SCREEN
+from portrait.inputs.load import load_inputs
+from portrait.project import Project
 from portrait.render.incremental import IncrementalRenderer
 
 # How long the inputs must be quiet before a rebuild starts (editors write files in bursts).
@@ -42,7 +44,7 @@ class Watcher:
 
     def __init__(self, project: Project, pdf: Path | None = None, state: PreviewState | None = None):
         self.project = project
-        self.pdf = pdf or project.output / PORTRAIT_PDF
+        self.pdf = pdf or output_file(project.output, SCREEN)
         self.state = state or PreviewState()
         self.renderer = IncrementalRenderer(project)
 

@@ -40,6 +40,7 @@ class Variant:
     finish: Callable[[Any, pydyf.PDF], None] | None = None  # WeasyPrint's `finisher`
     page_multiple: int = 1  # pad with notes pages before the back cover up to a multiple of this
     file_suffix: str = ""  # portrait-of-a-leader<suffix>.pdf
+    conformance: str = ""  # the standard the file claims and the preflight checks
 
 
 def _finish_print(document: Any, pdf: pydyf.PDF) -> None:
@@ -220,12 +221,14 @@ def _finish_screen(document: Any, pdf: pydyf.PDF) -> None:
 
 SCREEN = Variant(
     name="screen",
+    conformance="PDF/UA-1",
     write_options={"pdf_variant": "pdf/ua-1", "pdf_forms": True},
     finish=_finish_screen,
 )
 
 PRINT = Variant(
     name="print",
+    conformance="PDF/X-4",
     stylesheets=("print.css",),
     # pdf/x-4 at layout time makes WeasyPrint take the @color-profile device-cmyk of print.css
     # as the output intent; at write time it adds the PDF/X metadata.
@@ -237,3 +240,4 @@ PRINT = Variant(
 )
 
 VARIANTS = {v.name: v for v in (SCREEN, PRINT)}
+"""Every variant by name, in the order a build makes them."""

@@ -9,23 +9,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from portrait.errors import InputError, Problem
+from portrait.inputs.models import HexColor, Model
 from portrait.inputs.yaml_source import read_yaml, validate
 from portrait.project import Project
 
-HEX_COLOR = r"^#[0-9a-fA-F]{6}$"
 LENGTH = r"^\d+(\.\d+)?(pt|px|mm|in|em|rem)$"
 TOKEN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
-Color = Annotated[str, Field(pattern=HEX_COLOR)]
+Color = HexColor
 Length = Annotated[str, Field(pattern=LENGTH)]
 Token = Annotated[str, Field(pattern=TOKEN)]
-
-
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Stop(Model):

@@ -11,7 +11,9 @@ import colorsys
 import re
 from dataclasses import dataclass
 
-HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+from portrait.inputs.models import HEX_COLOR_PATTERN
+
+HEX_COLOR = re.compile(HEX_COLOR_PATTERN)
 AA_TEXT = 4.5
 WHITE = "#ffffff"
 

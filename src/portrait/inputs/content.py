@@ -13,16 +13,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from portrait.errors import InputError, Problem
 from portrait.inputs.markdown import RichText, to_html
+from portrait.inputs.models import Model, Slug
 from portrait.inputs.yaml_source import read_yaml, validate
 from portrait.project import Project
-
-SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-
-
-class Model(BaseModel):
-    """Base for every input model: unknown keys are errors, values are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
 def _block(value: str) -> RichText:
@@ -38,7 +31,6 @@ Markdown = Annotated[str, AfterValidator(_block)]
 InlineMarkdown = Annotated[str, AfterValidator(_inline)]
 """One line of Markdown: emphasis and links only."""
 Text = Annotated[str, Field(min_length=1)]
-Slug = Annotated[str, Field(pattern=SLUG, max_length=60)]
 
 
 # Blocks: the pieces a chapter is made of, in reading order. `type` picks the kind.

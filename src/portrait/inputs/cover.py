@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from portrait.errors import InputError, Problem
 from portrait.inputs.brand import Brand
+from portrait.inputs.models import Model
 from portrait.inputs.yaml_source import read_yaml, validate
 from portrait.project import Project
 
@@ -20,9 +21,7 @@ PORTRAIT_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg")
 PAGE_WIDTH_IN, PAGE_HEIGHT_IN = 8.5, 11.0
 
 
-class Circle(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class Circle(Model):
     x: float = Field(ge=-2, le=PAGE_WIDTH_IN + 2)
     y: float = Field(ge=-2, le=PAGE_HEIGHT_IN + 2)
     d: float = Field(gt=0, le=8)
@@ -37,9 +36,7 @@ class Circle(BaseModel):
         return self
 
 
-class CoverLayout(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class CoverLayout(Model):
     circles: list[Circle] = Field(min_length=1)
 
 

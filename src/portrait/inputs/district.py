@@ -2,8 +2,8 @@
 
 A district folder is written by people outside the project, so everything in it is checked and
 every problem in one folder is reported together, with file, line, key and a fix. The result of
-loading a folder is an ``Edition``: plain data the templates use (name, colours as CSS, the path
-of the sanitised logo, foreword, contact).
+loading a folder is an ``Edition``: plain data the templates use (name, colours as CSS, the sanitised
+logo as a data: URI, foreword, contact).
 """
 
 from __future__ import annotations
@@ -18,15 +18,14 @@ from pydantic import AfterValidator, Field, ValidationError, field_validator, mo
 
 from portrait.errors import InputError, Problem
 from portrait.inputs.colors import HEX_COLOR, palette
-from portrait.inputs.content import Model
 from portrait.inputs.logo import Logo, LogoError, logo_source, process_logo
 from portrait.inputs.markdown import RichText, to_html
+from portrait.inputs.models import MAX_SLUG, SLUG_PATTERN, Model
 from portrait.inputs.yaml_source import YamlSource, problems_from, read_yaml
 from portrait.project import Project
 
 DISTRICT_FILE = "district.yaml"
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-MAX_SLUG = 60
+SLUG = re.compile(SLUG_PATTERN)
 # The brand colour a district without `colors.primary` gets (the Portrait's navy).
 DEFAULT_PRIMARY = "#1f2a5a"
 _NEW_DISTRICT_HINT = 'create it with: python build.py new-district {slug} --name "..." --logo PATH'
@@ -163,11 +162,6 @@ def districts_folder(project: Project) -> Path:
     return project.content / "districts"
 
 
-def logo_cache(project: Project) -> Path:
-    """Where sanitised logos are written; the renderer may read it (see render.py)."""
-    return project.output / ".cache" / "logos"
-
-
 def district_slugs(project: Project) -> list[str]:
     """Every district folder, sorted (hidden folders skipped)."""
     folder = districts_folder(project)
@@ -237,7 +231,7 @@ def load_district(project: Project, slug: str, folder: Path | None = None) -> tu
     raw_logo = source.data.get("logo")
     if isinstance(raw_logo, str) and raw_logo.strip():
         try:
-            logo = process_logo(logo_source(folder, raw_logo.strip()), logo_cache(project))
+            logo = process_logo(logo_source(folder, raw_logo.strip()))
         except LogoError as exc:
             problems.append(_logo_problem(source, str(exc), exc.fix))
         except OSError as exc:

@@ -18,7 +18,6 @@ for editions; the file in the district's folder is never given to WeasyPrint.
 from __future__ import annotations
 
 import base64
-import hashlib
 import io
 import re
 import warnings
@@ -157,7 +156,7 @@ class LogoError(ValueError):
 
 @dataclass(frozen=True)
 class Logo:
-    path: Path  # the processed file, safe to hand to the renderer
+    data: bytes  # the processed image, safe to hand to the renderer
     kind: str  # "svg", "png" or "jpeg"
     width: int  # pixels (for SVG: the viewBox width, rounded)
     height: int
@@ -168,7 +167,7 @@ class Logo:
         URL would carry the checkout's path into the PDF, and the same commit built in two
         folders would give different bytes."""
         mime = {"svg": "image/svg+xml", "png": "image/png", "jpeg": "image/jpeg"}[self.kind]
-        return f"data:{mime};base64,{base64.b64encode(self.path.read_bytes()).decode()}"
+        return f"data:{mime};base64,{base64.b64encode(self.data).decode()}"
 
 
 def logo_source(folder: Path, name: str) -> Path:
@@ -224,8 +223,9 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def process_logo(source: Path, cache: Path) -> Logo:
-    """Check ``source`` and write the safe copy the renderer will use into ``cache``."""
+def process_logo(source: Path) -> Logo:
+    """Check ``source`` and make the safe copy the renderer will use. Nothing is written: the
+    copy travels inside the HTML as a ``data:`` URI."""
     data = read_logo_bytes(source)
     expected = SUFFIXES[source.suffix.lower()]
     actual = sniff(data)
@@ -242,18 +242,9 @@ def process_logo(source: Path, cache: Path) -> Logo:
     notices: list[str] = []
     if actual == "svg":
         body, width, height = sanitize_svg(data)
-        suffix = ".svg"
     else:
         body, width, height, notices = scale_raster(data, actual)
-        suffix = ".png" if actual == "png" else ".jpg"
-    digest = hashlib.sha256(body).hexdigest()[:16]
-    cache.mkdir(parents=True, exist_ok=True)
-    out = cache / f"logo-{digest}{suffix}"
-    if not out.is_file():
-        from portrait.build.atomic import write_atomic
-
-        write_atomic(out, body)
-    return Logo(out, actual, width, height, tuple(notices))
+    return Logo(body, actual, width, height, tuple(notices))
 
 
 # SVG

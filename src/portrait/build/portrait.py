@@ -1,0 +1,69 @@
+"""The Portrait in each variant, skipped when no input changed since the file was written.
+
+A build that has nothing to do must stay a fraction of a second, so WeasyPrint and the content
+models are imported only once something has to be rendered.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from portrait.build.cache import input_key, remember, up_to_date
+from portrait.build.outputs import beside, output_file
+from portrait.finish.variants import PRINT, SCREEN, Variant
+from portrait.project import Project
+
+if TYPE_CHECKING:
+    from portrait.inputs.load import Inputs
+
+
+@dataclass(frozen=True)
+class PortraitFile:
+    """One file of the Portrait after a build."""
+
+    path: Path
+    variant: Variant
+    pages: int
+    size: int  # bytes
+    seconds: float
+    skipped: bool  # nothing changed since it was written: the file there was kept
+
+
+def build_portrait(
+    project: Project,
+    variants: Sequence[Variant] = (SCREEN, PRINT),
+    *,
+    output: Path | None = None,
+    force: bool = False,
+    inputs: Inputs | None = None,
+) -> list[PortraitFile]:
+    """Build the Portrait in each of ``variants`` into output/ (or ``output`` for the first one,
+    the others beside it), unless the file is up to date with every input (``force`` rebuilds)."""
+    key = input_key(project)
+    results = []
+    for i, variant in enumerate(variants):
+        start = time.perf_counter()
+        if output is None:
+            target = output_file(project.output, variant)
+        else:
+            target = output if i == 0 else beside(output, variant)
+        record = None if force else up_to_date(target, key)
+        if record is not None:
+            results.append(
+                PortraitFile(target, variant, record.pages, target.stat().st_size, time.perf_counter() - start, True)
+            )
+            continue
+        from portrait.build.produce import Target, produce
+        from portrait.inputs.load import load_inputs
+        from portrait.render.renderer import Renderer
+
+        inputs = inputs or load_inputs(project)
+        (made,) = produce(project, [Target(target, variant, Renderer(project, inputs, variant).portrait)])
+        pdf = made.rendered.pdf
+        remember(target, key, pdf, made.rendered.pages)
+        results.append(PortraitFile(target, variant, made.rendered.pages, len(pdf), made.seconds, False))
+    return results

@@ -1,0 +1,29 @@
+"""The base of every input model, and the small types that several input files share.
+
+Declared once so that content, brand, cover and district files follow the same rules: an unknown
+key is a typo (so an error with a "did you mean"), and a value read from a file is never changed
+afterwards.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+MAX_SLUG = 60
+HEX_COLOR_PATTERN = r"^#[0-9a-fA-F]{6}$"
+
+
+class Model(BaseModel):
+    """Base for every input model: unknown keys are errors, values are immutable, and text is
+    stripped of the surrounding blanks that YAML block scalars leave."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=MAX_SLUG)]
+"""A folder or anchor name: lower-case letters, digits and single hyphens."""
+HexColor = Annotated[str, Field(pattern=HEX_COLOR_PATTERN)]
+"""A colour as ``#rrggbb``."""
