@@ -22,10 +22,14 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(PY) -m pytest -n auto -m "not slow"
 
+# Workflows: actionlint (also shellcheck on run: scripts when shellcheck is on PATH) and zizmor
+# without network; any finding fails.
 lint: $(STAMP)
 	$(PY) -m ruff check src tests benchmarks build.py
 	$(PY) -m ruff format --check src tests benchmarks build.py
 	$(PY) -m mypy src
+	$(VENV)/bin/actionlint .github/workflows/*.yml
+	$(VENV)/bin/zizmor --offline .github/workflows/
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_build.py
