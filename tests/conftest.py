@@ -45,9 +45,10 @@ def portrait_build():
     return edition("screen")
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def no_weasyprint_warnings(caplog: pytest.LogCaptureFixture):
-    """Fail the test if WeasyPrint logs a warning (an ignored CSS rule, a missing image...)."""
+    """Fail any test during which WeasyPrint logs a warning (an ignored CSS rule, a missing
+    image...): a stylesheet or template that WeasyPrint does not fully understand is a defect."""
     caplog.set_level(logging.WARNING, logger="weasyprint")
     yield
     warnings = [
