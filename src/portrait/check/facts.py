@@ -408,7 +408,9 @@ def _image_uses(reader: PdfReader) -> list[ImageUse]:
                     walk(xobj, xobj.get("/Resources"), _multiply(matrix, ctm), index, depth + 1)
 
     for index, page in enumerate(reader.pages):
-        if "/Contents" in page:
+        # Parsing content is the slow part of reading a PDF back: only pages that hold a
+        # raster image somewhere in their resources can place one.
+        if "/Contents" in page and _has_raster(page.get("/Resources")):
             walk(page.get_contents(), page.get("/Resources"), [1, 0, 0, 1, 0, 0], index, 0)
     return uses
 

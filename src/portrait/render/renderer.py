@@ -20,6 +20,7 @@ from weasyprint.text.fonts import FontConfiguration
 
 from portrait.check.facts import PdfFacts, read_facts
 from portrait.errors import BuildError
+from portrait.finish.assemble import Parts, assemble
 from portrait.finish.variants import SCREEN, Variant
 from portrait.inputs.brand import font_files
 from portrait.project import Project
@@ -49,11 +50,15 @@ class Renderer:
         self.image_cache: dict = {}
         self._shared: tuple[str, Document] | None = None
         self._notes: Document | None = None
+        self._body: tuple[bytes, int] | None = None
         self._page_layers: dict[int, tuple[list, list]] = {}  # id(layers) → (layers, as laid out)
         self._allowed_fonts = postscript_names(font_files(project, inputs.brand))
 
     def html(self, edition: Any = None, parts: str = "all") -> str:
         i = self.inputs
+        extra: dict[str, Any] = {"notes_pages": max(self.variant.page_multiple - 1, 0)}
+        if parts == "edition":
+            extra["shared_anchors"] = self.shared_anchors()
         page = Page(
             i.content,
             i.brand,
@@ -63,9 +68,14 @@ class Renderer:
             parts=parts,
             variant=self.variant.name,
             variant_stylesheets=self.variant.stylesheets,
-            extra={"notes_pages": max(self.variant.page_multiple - 1, 0)},
+            extra=extra,
         )
         return render_html(self.project, page, self.env)
+
+    def shared_anchors(self) -> list[str]:
+        """The anchors on the pages every edition shares (contents to colophon)."""
+        _, shared = self.shared()
+        return sorted({name for page in shared.pages[1:-1] for name in page.anchors})
 
     def layout(self, html: str) -> Document:
         return render_document(
@@ -89,18 +99,53 @@ class Renderer:
         return self.write(document, html)
 
     def edition(self, edition: Any) -> Rendered:
-        """The Portrait with ``edition``'s cover, foreword, footer and back cover."""
-        shared_html, shared = self.shared()
+        """``edition``'s copy of the Portrait: its cover, foreword, footer line and back cover
+        around the shared body pages, joined at the PDF level (portrait.finish.assemble).
+
+        Only the edition's own pages are laid out and written; the body is written once per
+        renderer. The result is the same document as ``edition_in_full`` makes."""
+        shared_html, _ = self.shared()
         own_html = self.html(edition, parts="edition")
         # The edition's logo is inlined (a data: URI of the sanitised copy): it reads no more
         # files than the Portrait itself.
         own = self.layout(own_html)
         # own pages: cover, foreword pages..., footer probe, back cover.
         cover, *foreword, probe, back = own.pages
+        body_pdf, body_pages = self.body()
+        front = [cover, *foreword]
+        notes = self._notes_for(len(front) + body_pages + 1)
+        key = shared_html + own_html
+        # The probe page is written too, for its anchors (see publication.html.j2), and left out
+        # of the joined PDF.
+        parts = Parts(
+            body=body_pdf,
+            own=self._pdf(own.copy([*front, *notes, back, probe]), key),
+            front=len(front),
+            back=len(notes) + 1,
+            footer=self._pdf(own.copy([_footer_only(probe)]), key + EDITION_FOOTER),
+        )
+        return self._rendered(assemble(parts))
+
+    def edition_in_full(self, edition: Any) -> Rendered:
+        """``edition`` written whole by WeasyPrint from the shared layout: the reference that
+        the assembled edition is compared with (tests, benchmarks)."""
+        shared_html, shared = self.shared()
+        own_html = self.html(edition, parts="edition")
+        own = self.layout(own_html)
+        cover, *foreword, probe, back = own.pages
         footer = _margin_box(probe, EDITION_FOOTER)
         body = [_with_margin_box(page, EDITION_FOOTER, footer) for page in shared.pages[1:-1]]
         combined = own.copy([cover, *foreword, *body, back])
         return self.write(combined, shared_html + own_html)
+
+    def body(self) -> tuple[bytes, int]:
+        """The pages every edition shares (contents to colophon), without the footer line that
+        names the district, written once: the PDF and its page count."""
+        if self._body is None:
+            html, shared = self.shared()
+            pages = [_with_margin_box(page, EDITION_FOOTER, None) for page in shared.pages[1:-1]]
+            self._body = (self._pdf(shared.copy(pages), html + "body"), len(pages))
+        return self._body
 
     def notes(self) -> Document:
         """Designed notes pages, laid out once, that make up a booklet's page count."""
@@ -114,14 +159,21 @@ class Renderer:
         A saddle-stitched booklet has a multiple of 4 pages; these are planned pages, not blanks
         left by a printer's imposition software.
         """
-        missing = -len(document.pages) % self.variant.page_multiple
-        if not missing:
+        notes = self._notes_for(len(document.pages))
+        if not notes:
             return document
+        *body, back = document.pages
+        return document.copy([*body, *notes, back])
+
+    def _notes_for(self, pages: int) -> list[LaidOutPage]:
+        """The notes pages a document of ``pages`` pages needs to reach the page multiple."""
+        missing = -pages % self.variant.page_multiple
+        if not missing:
+            return []
         notes = self.notes().pages
         if len(notes) < missing:
             raise BuildError(f"{missing} notes pages needed but only {len(notes)} laid out")
-        *body, back = document.pages
-        return document.copy([*body, *notes[:missing], back])
+        return notes[:missing]
 
     def write(self, document: Document, html_key: str) -> Rendered:
         """Write laid-out pages as this variant's PDF (padded, finished, font-checked).
@@ -129,19 +181,24 @@ class Renderer:
         ``html_key`` is the HTML the pages came from: the PDF's /ID is derived from it. Callers
         that lay out pages themselves (portrait.render.incremental) write through here too, so that
         every PDF gets the same options and checks."""
-        document = self.padded(document)
+        return self._rendered(self._pdf(self.padded(document), html_key))
+
+    def _pdf(self, document: Document, html_key: str) -> bytes:
         self._unpaint_marks(document)
         # The /ID depends on the inputs, not on where the checkout is (the HTML holds file URIs).
         key = html_key.replace(self.project.root.as_uri(), "")
-        pdf = write_pdf(
+        return write_pdf(
             document,
             identifier=identifier_for(key, self.variant.name),
             options=self.variant.write_options,
             finisher=self.variant.finish,
         )
+
+    def _rendered(self, pdf: bytes) -> Rendered:
+        """The PDF with its facts, read back once, after the font check."""
         facts = read_facts(pdf)
         check_fonts(facts, self._allowed_fonts)
-        return Rendered(pdf, len(document.pages), facts)
+        return Rendered(pdf, facts.pages, facts)
 
     def _unpaint_marks(self, document: Document) -> None:
         """Undo what an earlier write left on the shared pages.
@@ -165,6 +222,16 @@ def _margin_box(page: LaidOutPage, at_keyword: str) -> MarginBox | None:
         if isinstance(child, MarginBox) and child.at_keyword == at_keyword:
             return child
     return None
+
+
+def _footer_only(page: LaidOutPage) -> LaidOutPage:
+    """A copy of ``page`` holding only its edition footer: no body, background or crop marks."""
+    page_box = page._page_box.copy()
+    page_box.children = [
+        c for c in page._page_box.children if isinstance(c, MarginBox) and c.at_keyword == EDITION_FOOTER
+    ]
+    page_box.background = None
+    return LaidOutPage(page_box)
 
 
 def _with_margin_box(page: LaidOutPage, at_keyword: str, box: MarginBox | None) -> LaidOutPage:

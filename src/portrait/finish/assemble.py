@@ -1,0 +1,260 @@
+"""Joining a district edition from parts at the PDF level.
+
+Every district edition shares the Portrait's body pages (contents to colophon). They are laid out
+and written once per batch and variant (the *body*); for each edition WeasyPrint writes only its
+own pages (the *own* part: cover, foreword, notes pages, back cover) and the district's footer line
+(the *footer*, one page holding only the footer margin box as the stylesheets lay it out). This
+module joins them with pikepdf:
+
+- pages: the own part's front pages, the body, then the own part's back pages;
+- the footer page becomes one form XObject painted on every body page, as an artifact (PDF/UA
+  asks for running footers to be artifacts);
+- one structure tree: the own part's top-level elements go before and after the body's in
+  reading order, its parent-tree keys are moved past the body's so that no key is used twice;
+- outline, named destinations, metadata (XMP, document info) and the /ID: the edition's own,
+  over the body's.
+
+Nothing about the look is decided here: the footer is WeasyPrint's rendering of the stylesheets'
+``@bottom-left`` box, so the designer still styles it in CSS.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name, OutlineItem, Pdf
+
+from portrait.errors import BuildError
+
+
+@dataclass(frozen=True)
+class Parts:
+    body: bytes  # the shared body pages, written once per batch and variant
+    own: bytes  # the edition's own pages: front (cover, foreword), back (notes, back cover), then
+    # pages that are written only for their anchors and left out (see templates/publication.html.j2)
+    front: int  # how many of the own pages come before the body
+    back: int  # how many come after it
+    footer: bytes | None  # one page holding only the district's footer line; None: no footer
+
+
+def assemble(parts: Parts) -> bytes:
+    """The edition as one PDF: ``parts.own``'s front pages, the body, then its back pages."""
+    with Pdf.open(io.BytesIO(parts.body)) as pdf, Pdf.open(io.BytesIO(parts.own)) as own:
+        body_pages = len(pdf.pages)
+        if parts.footer is not None:
+            with Pdf.open(io.BytesIO(parts.footer)) as footer:
+                _paint_footer(pdf, footer)
+        offset = _next_key(pdf)
+        kept = list(range(parts.front + parts.back))
+        for i in kept[: parts.front]:
+            pdf.pages.insert(i, own.pages[i])
+        pdf.pages.extend(own.pages[i] for i in kept[parts.front :])
+        # where each kept own page now is, by its object number in the own part
+        placed = {own.pages[i].obj.objgen: i if i < parts.front else body_pages + i for i in kept}
+        if "/StructTreeRoot" in own.Root:
+            _merge_structure(pdf, own, offset, placed, parts.front)
+        _merge_dests(pdf, own, placed)
+        _merge_outline(pdf, own, placed, parts.front)
+        _share_identical_streams(pdf)
+        # The edition's metadata: its title, and the same standard claims as the body's.
+        pdf.Root.Metadata = _copy(pdf, own.Root.Metadata)
+        pdf.docinfo = _copy(pdf, own.trailer.Info)
+        out = io.BytesIO()
+        pdf.save(out, deterministic_id=True, compress_streams=True)
+        return out.getvalue()
+
+
+def _copy(pdf: Pdf, obj: Any) -> Any:
+    """``obj`` of another PDF, copied into ``pdf`` with everything it refers to. An object
+    reached twice is copied once (pikepdf keeps one map per source PDF), so pages and structure
+    elements copied separately still point at each other."""
+    if isinstance(obj, pikepdf.Object) and obj.is_indirect:
+        return pdf.copy_foreign(obj)
+    if isinstance(obj, Array):
+        return Array([_copy(pdf, item) for item in obj])
+    if isinstance(obj, Dictionary):
+        return Dictionary({key: _copy(pdf, value) for key, value in obj.items()})
+    return obj
+
+
+def _paint_footer(pdf: Pdf, footer: Pdf) -> None:
+    """Paint the footer page on every page of ``pdf``, marked as an artifact."""
+    form = _copy(pdf, footer.pages[0].as_form_xobject())
+    for page in pdf.pages:
+        # A fixed name: pikepdf's generated ones are random, and a release must be reproducible.
+        name = page.add_resource(form, Name.XObject, Name("/EditionFooter"))
+        page.contents_add(pikepdf.Stream(pdf, b"/Artifact BMC q " + str(name).encode() + b" Do Q EMC"), prepend=False)
+
+
+def _share_identical_streams(pdf: Pdf) -> None:
+    """Keep one copy of each stream that the parts hold byte for byte the same (colour profiles
+    above all: each part carries the CMYK and sRGB profiles), and point every use at it."""
+    keep: dict[tuple[bytes, bytes], Any] = {}
+    duplicate: dict[tuple[int, int], Any] = {}
+    for obj in pdf.objects:
+        if not isinstance(obj, pikepdf.Stream):
+            continue
+        fields = Dictionary({k: v for k, v in obj.stream_dict.items() if k != "/Length"})
+        key = (obj.read_raw_bytes(), fields.unparse())
+        first = keep.setdefault(key, obj)
+        if first.objgen != obj.objgen:
+            duplicate[obj.objgen] = first
+    if not duplicate:
+        return
+    for obj in pdf.objects:
+        if isinstance(obj, pikepdf.Stream):
+            _repoint(obj.stream_dict, duplicate)
+        elif isinstance(obj, (Dictionary, Array)):
+            _repoint(obj, duplicate)
+    for root in (pdf.Root, pdf.trailer):
+        _repoint(root, duplicate)
+
+
+def _repoint(container: Any, duplicate: dict[tuple[int, int], Any]) -> None:
+    """Replace references to duplicate streams inside ``container`` (and its direct parts)."""
+    items = container.items() if isinstance(container, Dictionary) else enumerate(container)
+    for key, value in list(items):
+        if isinstance(value, pikepdf.Stream) and value.is_indirect:
+            if value.objgen in duplicate:
+                container[key] = duplicate[value.objgen]
+        elif isinstance(value, (Dictionary, Array)) and not value.is_indirect:
+            _repoint(value, duplicate)
+
+
+def _next_key(pdf: Pdf) -> int:
+    """The first parent-tree key the body does not use."""
+    root = pdf.Root.get("/StructTreeRoot")
+    if root is None:
+        return 0
+    nums = _nums(root.ParentTree)
+    keys = [int(nums[i]) for i in range(0, len(nums), 2)]
+    return max(keys, default=-1) + 1
+
+
+def _nums(tree: Any) -> Any:
+    if "/Nums" not in tree:
+        # WeasyPrint writes one flat number tree; a tree with /Kids would need walking.
+        raise BuildError("cannot join editions: the PDF's parent tree is not one flat /Nums array")
+    return tree.Nums
+
+
+def _merge_structure(pdf: Pdf, own: Pdf, offset: int, placed: dict[Any, int], front: int) -> None:
+    """One structure tree: the own part's elements around the body's, keys moved past the body's."""
+    if "/StructTreeRoot" not in pdf.Root:
+        raise BuildError("cannot join editions: the body is tagged but the edition's pages are not, or the reverse")
+    tree = pdf.Root.StructTreeRoot
+    own_tree = own.Root.StructTreeRoot
+    # Pages and annotations point into the parent tree by key: move the kept pages' keys, and
+    # forget the keys of pages left out (copying their entries would copy those pages too).
+    kept_keys = set()
+    for index in placed.values():
+        page = pdf.pages[index].obj
+        if "/StructParents" in page:
+            kept_keys.add(int(page.StructParents))
+            page.StructParents = int(page.StructParents) + offset
+        for annot in page.get("/Annots", []):
+            if "/StructParent" in annot:
+                kept_keys.add(int(annot.StructParent))
+                annot.StructParent = int(annot.StructParent) + offset
+    nums = _nums(tree.ParentTree)
+    own_nums = _nums(own_tree.ParentTree)
+    entries = [(int(nums[i]), nums[i + 1]) for i in range(0, len(nums), 2)]
+    for i in range(0, len(own_nums), 2):
+        if int(own_nums[i]) in kept_keys:
+            entries.append((int(own_nums[i]) + offset, _copy(pdf, own_nums[i + 1])))
+    entries.sort(key=lambda entry: entry[0])
+    tree.ParentTree.Nums = Array([item for key, value in entries for item in (key, value)])
+    tree.ParentTreeNextKey = entries[-1][0] + 1 if entries else 0
+
+    document = _document(tree)
+    before: list[Any] = []
+    after: list[Any] = []
+    for kid in _kids(_document(own_tree)):
+        page = _first_page(kid)
+        where = placed.get(page.objgen) if page is not None else None
+        if where is None:
+            continue  # an element of a page left out
+        copied = _copy(pdf, kid)
+        copied.P = document
+        (before if where < front else after).append(copied)
+    document.K = Array([*before, *_kids(document), *after])
+    for key in ("/RoleMap", "/ClassMap"):
+        if key in own_tree:
+            merged = {name: value for name, value in tree[key].items()} if key in tree else {}
+            for name, value in own_tree[key].items():
+                merged[name] = _copy(pdf, value)
+            tree[key] = Dictionary(merged)
+    if "/IDTree" in own_tree or "/IDTree" in tree:
+        raise BuildError("cannot join editions: structure element IDs (/IDTree) are not supported yet")
+
+
+def _document(tree: Any) -> Any:
+    kids = tree.K
+    if isinstance(kids, Array):
+        if len(kids) != 1:
+            raise BuildError("cannot join editions: the structure tree has no single Document element")
+        kids = kids[0]
+    return kids
+
+
+def _kids(element: Any) -> list[Any]:
+    kids = element.get("/K")
+    if kids is None:
+        return []
+    return list(kids) if isinstance(kids, Array) else [kids]
+
+
+def _first_page(element: Any) -> Any:
+    """The page of an element's first marked content (its /Pg, or a descendant's)."""
+    stack = [element]
+    while stack:
+        node = stack.pop(0)
+        if not isinstance(node, Dictionary):
+            continue
+        if "/Pg" in node:
+            return node.Pg
+        stack.extend(_kids(node))
+    return None
+
+
+def _page_index(pdf: Pdf, page: Any) -> int | None:
+    for i, candidate in enumerate(pdf.pages):
+        if candidate.obj.objgen == page.objgen:
+            return i
+    return None
+
+
+def _merge_dests(pdf: Pdf, own: Pdf, placed: dict[Any, int]) -> None:
+    """Named destinations of both parts; where both have a name, the body's page is meant."""
+    if "/Names" not in own.Root or "/Dests" not in own.Root.Names:
+        return
+    theirs = pikepdf.NameTree(own.Root.Names.Dests)
+    if "/Names" not in pdf.Root:
+        pdf.Root.Names = Dictionary()
+    if "/Dests" not in pdf.Root.Names:
+        pdf.Root.Names.Dests = pdf.make_indirect(Dictionary(Names=Array()))
+    ours = pikepdf.NameTree(pdf.Root.Names.Dests)
+    for name, dest in theirs.items():
+        page = dest[0] if isinstance(dest, Array) and len(dest) else None
+        if name not in ours and isinstance(page, Dictionary) and page.objgen in placed:
+            ours[name] = _copy(pdf, dest)
+
+
+def _merge_outline(pdf: Pdf, own: Pdf, placed: dict[Any, int], front: int) -> None:
+    """The own part's bookmarks before and after the body's, in page order."""
+    with own.open_outline() as theirs:
+        items = []
+        for item in theirs.root:
+            dest = item.destination
+            page = dest[0] if isinstance(dest, Array) and len(dest) else None
+            if isinstance(page, Dictionary) and page.objgen in placed:
+                items.append((item.title, placed[page.objgen]))
+    with pdf.open_outline() as outline:
+        body = list(outline.root)
+        outline.root.clear()
+        outline.root.extend(OutlineItem(title, index) for title, index in items if index < front)
+        outline.root.extend(body)
+        outline.root.extend(OutlineItem(title, index) for title, index in items if index >= front)
