@@ -10,6 +10,8 @@ STAMP  := $(VENV)/.installed-stamp
 
 # System libraries WeasyPrint loads at run time (Debian/Ubuntu package names).
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1
+# Optional, for the tests: Poppler's pdfinfo reads the structure tree independently of portrait.
+TEST_PACKAGES   := poppler-utils
 
 .PHONY: build test test-fast lint bench system clean readme-cover
 
@@ -41,10 +43,11 @@ $(STAMP): pyproject.toml | system
 	touch $(STAMP)
 
 # Pango and friends come from the system, not from PyPI. Install them when we can
-# (root with apt-get), otherwise stop with the command that would.
+# (root with apt-get), otherwise stop with the command that would. Poppler's pdfinfo, an
+# independent reader of the PDF's tags for the tests, is optional: without it those tests skip.
 system:
 	@if $(PYTHON) -c "import ctypes.util as u, sys; sys.exit(0 if u.find_library('pango-1.0') and u.find_library('pangoft2-1.0') and u.find_library('harfbuzz-subset') and u.find_library('fontconfig') else 1)"; then \
-		exit 0; \
+		:; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "Installing WeasyPrint's system libraries: $(SYSTEM_PACKAGES)"; \
 		apt-get update -qq && apt-get install -y -qq $(SYSTEM_PACKAGES); \
@@ -55,6 +58,15 @@ system:
 		echo "  Fedora:        sudo dnf install pango"; \
 		echo "  macOS:         brew install pango"; \
 		exit 1; \
+	fi
+	@if ! command -v pdfinfo >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing $(TEST_PACKAGES) (pdfinfo, for the tests)"; \
+			apt-get update -qq && apt-get install -y -qq $(TEST_PACKAGES); \
+		else \
+			echo "note: pdfinfo is not installed; the tests that read the tags with it will skip"; \
+			echo "  Debian/Ubuntu: sudo apt-get install $(TEST_PACKAGES)"; \
+		fi; \
 	fi
 
 clean:

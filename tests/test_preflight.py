@@ -12,6 +12,7 @@ from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
+    DecodedStreamObject,
     DictionaryObject,
     FloatObject,
     NameObject,
@@ -25,6 +26,7 @@ from _editions import edition  # noqa: E402
 
 from portrait.check.preflight import RULES, check  # noqa: E402
 from portrait.cli import main  # noqa: E402
+from portrait.finish.variants import SCREEN  # noqa: E402
 
 Edit = Callable[[PdfWriter], None]
 
@@ -125,6 +127,43 @@ def _orphan_a_paragraph(w: PdfWriter) -> None:
     parent[NameObject("/K")] = ArrayObject(kept)
 
 
+def _paint_outside_marked_content(operator: bytes) -> Edit:
+    """Paint one of the cover's XObjects (or shadings) again, outside any marked content."""
+
+    def edit(w: PdfWriter) -> None:
+        page = w.pages[0]
+        category = "/XObject" if operator == b"Do" else "/Shading"
+        name = next(iter(page["/Resources"][category].get_object()))
+        extra = DecodedStreamObject()
+        extra.set_data(b"q " + name.encode() + b" " + operator + b" Q")
+        page[NameObject("/Contents")] = ArrayObject([page.raw_get("/Contents"), w._add_object(extra)])
+
+    return edit
+
+
+def _add_an_empty_div(w: PdfWriter) -> None:
+    document = _first_struct(w, "/Document")
+    div = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/StructElem"),
+            NameObject("/S"): NameObject("/Div"),
+            NameObject("/P"): document.indirect_reference,
+            NameObject("/K"): ArrayObject(),
+        }
+    )
+    document["/K"].append(w._add_object(div))
+
+
+def _dots_read_out(w: PdfWriter) -> None:
+    """A span whose text, as a reader reads it (/ActualText), is a row of leader dots."""
+    _first_struct(w, "/Span")[NameObject("/ActualText")] = TextStringObject("Introduction ........ 3")
+
+
+def _header_without_scope(w: PdfWriter) -> None:
+    header = _first_struct(w, "/TH")
+    del header["/A"].get_object()["/Scope"]
+
+
 def _untag_a_link(w: PdfWriter) -> None:
     del next(_annotations(w, "/Link"))["/StructParent"]
 
@@ -180,11 +219,15 @@ SCREEN_FAULTS: dict[str, Edit] = {
     "PDF/UA identifier": _xmp_replace('pdfuaid:part="1"', ""),
     "tagged structure": lambda w: _root(w).pop("/StructTreeRoot"),
     "content tagged": _orphan_a_paragraph,
+    "content marked": _paint_outside_marked_content(b"Do"),
+    "empty elements": _add_an_empty_div,
+    "punctuation runs": _dots_read_out,
     "language": lambda w: _root(w).pop("/Lang"),
     "title displayed": lambda w: _root(w).pop("/ViewerPreferences"),
     "heading levels": _skip_a_heading_level,
     "alt text": _figure_without_alt,
     "table headers": _table_without_headers,
+    "header scope": _header_without_scope,
     "tagged annotations": _untag_a_link,
     "link descriptions": _undescribed_link,
     "form field tooltips": _field_without_tooltip,
@@ -223,6 +266,12 @@ def test_print_rule_fails_on_its_fault_only(rule: str) -> None:
     assert failed_rules(broken(good, PRINT_FAULTS[rule]), "print") == {rule}
 
 
+def test_a_shading_painted_outside_marked_content_fails() -> None:
+    bad = broken(edition("screen").pdf, _paint_outside_marked_content(b"sh"))
+    (result,) = [r for r in check(bad, "x.pdf", "screen").results if r.rule == "content marked"]
+    assert not result.passed and "1 shadings (sh)" in result.detail and "pages 1" in result.detail
+
+
 def test_output_intent_must_be_cmyk() -> None:
     bad = broken(edition("print").pdf, _rgb_output_profile)
     (result,) = [r for r in check(bad, "x.pdf", "print").results if r.rule == "output intent"]
@@ -237,6 +286,101 @@ def test_bleedbox_must_contain_the_trimbox() -> None:
 def test_a_screen_file_checked_as_print_fails_the_print_rules() -> None:
     failures = failed_rules(edition("screen").pdf, "print")
     assert {"PDF/X-4 keys", "output intent", "device colour", "no links or fields"} <= failures
+
+
+# What WeasyPrint 70 leaves in a tagged PDF, and what the screen finisher makes of it, on a small
+# file rendered for the purpose: a decorative disc with opacity (painted as an XObject outside
+# marked content), a box that only paints a background (an empty Div), a table with scoped header
+# cells (no /Scope written) and a contents entry with dot leaders (one tagged "." per dot).
+
+_TAGGING_HTML = """<html lang="en"><head><title>Tags</title><style>
+  .toc a { display: block; }
+  .toc a::after { content: leader(dotted) " " target-counter(attr(href url), page); }
+  .disc { width: 1in; height: 1in; border-radius: 50%; background: #e0007a; opacity: 0.5; }
+  .band { height: 0.2in; background: #1f2a5a; }
+</style></head><body>
+  <div class="disc"></div><div class="band"></div>
+  <p class="toc"><a href="#ratings"><span>Ratings</span></a></p>
+  <h1 id="ratings" style="break-before: page">Ratings</h1>
+  <table>
+    <tr><th scope="col">Attribute</th><th scope="col">Rating</th></tr>
+    <tr><th scope="row">Transformation</th><td>Leading</td></tr>
+  </table>
+</body></html>"""
+_TAGGING_RULES = {"content marked", "empty elements", "punctuation runs", "header scope"}
+
+
+def _tagging_pdf(finisher: Callable | None, html: str = _TAGGING_HTML) -> bytes:
+    return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1", finisher=finisher)
+
+
+def test_weasyprint_alone_fails_the_new_tagging_rules() -> None:
+    report = check(_tagging_pdf(None), "raw.pdf", "screen")
+    failed = {r.rule: r.detail for r in report.failures}
+    assert set(failed) == _TAGGING_RULES, report.table()
+    assert "1 XObjects (Do)" in failed["content marked"]  # the disc
+    assert "2 Div" in failed["empty elements"]  # the disc and the band
+    assert "3 of 3 header cells" in failed["header scope"]
+    assert "1 runs of punctuation" in failed["punctuation runs"]
+
+
+def test_the_screen_finisher_repairs_them() -> None:
+    pdf = _tagging_pdf(SCREEN.finish)
+    report = check(pdf, "finished.pdf", "screen")
+    assert not {r.rule for r in report.failures} & _TAGGING_RULES, report.table()
+    reader = PdfReader(io.BytesIO(pdf))
+    scopes = {}
+    for element in _reader_struct_elements(reader):
+        if element["/S"] == "/TH":
+            scopes[_element_text(reader, element)] = str(element["/A"]["/Scope"])
+    assert scopes == {"Attribute": "/Column", "Rating": "/Column", "Transformation": "/Row"}
+    # The dots are still printed, as artifacts; the entry reads as its title and page number.
+    page_text = reader.pages[0].extract_text()
+    assert "Ratings" in page_text and "....." in page_text and page_text.rstrip().endswith("2")
+    link = next(e for e in _reader_struct_elements(reader) if e["/S"] == "/Link")
+    assert " ".join(_element_text(reader, link).split()) == "Ratings 2"
+
+
+def test_a_group_holding_text_is_not_made_an_artifact() -> None:
+    """Text with opacity is painted in a group outside marked content too; it is real content, so
+    the finisher leaves it, and the preflight says what is wrong."""
+    html = '<html lang="en"><body><p style="opacity: 0.6">Faded but real text</p></body></html>'
+    report = check(_tagging_pdf(SCREEN.finish, html), "faded.pdf", "screen")
+    assert "content marked" in {r.rule for r in report.failures}
+
+
+def _reader_struct_elements(reader: PdfReader) -> Iterator[DictionaryObject]:
+    stack = [reader.root_object["/StructTreeRoot"]["/K"]]
+    while stack:
+        node = stack.pop()
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, list):
+            stack.extend(reversed(node))
+        elif isinstance(node, DictionaryObject) and "/S" in node:
+            yield node
+            stack.append(node.get("/K"))
+
+
+def _element_text(reader: PdfReader, element: DictionaryObject) -> str:
+    """The text of an element's marked content, read with portrait's own content scanner."""
+    from portrait.check.content import read_pages
+
+    texts = read_pages(reader.pages)
+    pages = {p.indirect_reference.idnum: i for i, p in enumerate(reader.pages)}
+    found: list[str] = []
+
+    def walk(node: object, page: int) -> None:
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, list):
+            for kid in node:
+                walk(kid, page)
+        elif isinstance(node, DictionaryObject) and "/S" in node:
+            walk(node.get("/K"), pages.get(node.raw_get("/Pg").idnum, page) if "/Pg" in node else page)
+        elif isinstance(node, int):
+            found.append(texts[page].text.get(node, ""))
+
+    walk(element, 0)
+    return "".join(found)
 
 
 # Effective image resolution, on small files rendered for the purpose.

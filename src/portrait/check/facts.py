@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject, IndirectObject
+
+from portrait.check.content import read_pages
 
 _SUBSET_PREFIX = re.compile(r"^[A-Z]{6}\+")
 
@@ -46,8 +49,16 @@ class PdfFacts:
     headings: list[int] = field(default_factory=list)  # heading levels in reading order
     figures_without_alt: int = 0
     tables_without_headers: int = 0  # Table elements with no TH cell
+    headers_without_scope: int = 0  # TH cells with neither /Scope nor /Headers
     # Marked content whose structure element is not in the tree: neither tagged nor an artifact.
     orphaned_content: int = 0
+    # Paints (operators: Do, sh, TJ, f...) outside any marked-content sequence, by page index:
+    # content that is neither tagged nor an artifact.
+    unmarked_paints: dict[int, list[str]] = field(default_factory=dict)
+    empty_elements: dict[str, int] = field(default_factory=dict)  # type → elements with no content
+    # Runs of punctuation in the text the structure tree reads out, in reading order (e.g. a
+    # contents page's leader dots): (page index, the run).
+    punctuation_runs: list[tuple[int, str]] = field(default_factory=list)
     tab_order_pages: int = 0  # pages with /Tabs /S (structure order)
     # Interactive elements
     annotations: dict[str, int] = field(default_factory=dict)  # /Subtype → count
@@ -100,7 +111,7 @@ def read_facts(pdf: bytes | PdfReader) -> PdfFacts:
     metadata: Any = root.get("/Metadata")
     if metadata is not None:
         facts.xmp = metadata.get_object().get_data().decode("utf-8", "replace")
-    _read_tags(root, facts)
+    _read_tags(reader, facts)
     _read_print(reader, facts)
     facts.form_fields = {
         name: str(f.get("/TU", "")) for name, f in (reader.get_fields() or {}).items() if f.get("/FT") is not None
@@ -217,7 +228,13 @@ def _program_name(data: bytes) -> str | None:
         return None
 
 
-def _read_tags(root: DictionaryObject, facts: PdfFacts) -> None:
+# A run of this many punctuation characters, with nothing but spaces between them, is not text
+# anyone means to be read out: leader dots, rules drawn with dashes or underscores.
+PUNCTUATION_RUN = 6
+
+
+def _read_tags(reader: PdfReader, facts: PdfFacts) -> None:
+    root = reader.root_object
     facts.marked = bool(root.get("/MarkInfo", {}).get("/Marked", False))
     prefs = root.get("/ViewerPreferences")
     prefs = prefs.get_object() if prefs is not None else {}
@@ -226,12 +243,22 @@ def _read_tags(root: DictionaryObject, facts: PdfFacts) -> None:
     if tree is None:
         return
     facts.tagged = True
-    role_map = {str(k): str(v) for k, v in tree.get_object().get("/RoleMap", {}).items()}
-    # Depth-first walk in document order is the reading order of a tagged PDF.
-    stack = [tree.get_object().get("/K")]
+    tree = tree.get_object()
+    role_map = {str(k): str(v) for k, v in tree.get("/RoleMap", {}).items()}
+    class_map = tree.get("/ClassMap")
+    class_map = class_map.get_object() if class_map is not None else {}
+    page_index = {page.indirect_reference.idnum: i for i, page in enumerate(reader.pages) if page.indirect_reference}
+    # What the tree reads out, in reading order: (page, MCID) of marked content, or /ActualText.
+    reading: list[tuple[int, int] | tuple[int, str]] = []
+    elements: list[str] = []  # each element's type, in document order
+    parents: list[int | None] = []  # each element's parent, an index into ``elements``
+    has_content: list[bool] = []  # marked content or an annotation directly in the element
     seen: set[int] = set()
+    # Depth-first walk in document order is the reading order of a tagged PDF. Each entry: a
+    # node, the index of its element, the page it is on, and whether /ActualText replaces it.
+    stack: list[tuple[Any, int | None, int | None, bool]] = [(tree.get("/K"), None, None, False)]
     while stack:
-        node = stack.pop()
+        node, parent, page, replaced = stack.pop()
         if node is None:
             continue
         if isinstance(node, IndirectObject):
@@ -240,12 +267,24 @@ def _read_tags(root: DictionaryObject, facts: PdfFacts) -> None:
             seen.add(node.idnum)
             node = node.get_object()
         if isinstance(node, list):
-            stack.extend(reversed(node))
+            stack.extend((kid, parent, page, replaced) for kid in reversed(node))
             continue
         if not isinstance(node, DictionaryObject) or "/S" not in node:
-            continue  # marked-content references and object references
+            # Content: an MCID (a number, or a marked-content reference), or an annotation.
+            if parent is not None:
+                has_content[parent] = True
+            mcid = node.get("/MCID") if isinstance(node, DictionaryObject) else node
+            if isinstance(node, DictionaryObject) and "/Pg" in node:
+                page = page_index.get(node.raw_get("/Pg").idnum, page)
+            if isinstance(mcid, int) and page is not None and not replaced:
+                reading.append((page, int(mcid)))
+            continue
         kind = str(node["/S"])
         kind = role_map.get(kind, kind).lstrip("/")
+        index = len(elements)
+        elements.append(kind)
+        parents.append(parent)
+        has_content.append(False)
         facts.structure[kind] = facts.structure.get(kind, 0) + 1
         if re.fullmatch(r"H[1-6]", kind):
             facts.headings.append(int(kind[1]))
@@ -253,8 +292,71 @@ def _read_tags(root: DictionaryObject, facts: PdfFacts) -> None:
             facts.figures_without_alt += 1
         if kind == "Table" and not _contains(node, "TH", role_map):
             facts.tables_without_headers += 1
-        stack.append(node.get("/K"))
-    facts.orphaned_content = _orphaned_content(tree.get_object().get("/ParentTree"), seen)
+        if kind == "TH" and not _table_attribute(node, class_map, ("/Scope", "/Headers")):
+            facts.headers_without_scope += 1
+        if "/Pg" in node and isinstance(node.raw_get("/Pg"), IndirectObject):
+            page = page_index.get(node.raw_get("/Pg").idnum, page)
+        if "/ActualText" in node and not replaced and page is not None:
+            reading.append((page, str(node["/ActualText"])))
+            replaced = True
+        stack.append((node.get("/K"), index, page, replaced))
+    # An element is empty when neither it nor any element below it holds content. Children come
+    # after their parents in ``elements``, so one backward pass carries content up.
+    for index in range(len(elements) - 1, -1, -1):
+        parent = parents[index]
+        if has_content[index] and parent is not None:
+            has_content[parent] = True
+    for kind, filled in zip(elements, has_content, strict=True):
+        if not filled and kind != "Document":
+            facts.empty_elements[kind] = facts.empty_elements.get(kind, 0) + 1
+    facts.orphaned_content = _orphaned_content(tree.get("/ParentTree"), seen)
+    contents = read_pages(reader.pages)
+    facts.unmarked_paints = {i: c.unmarked for i, c in enumerate(contents) if c.unmarked}
+    facts.punctuation_runs = _punctuation_runs(
+        [(page, item if isinstance(item, str) else contents[page].text.get(item, "")) for page, item in reading]
+    )
+
+
+def _table_attribute(element: DictionaryObject, class_map: Any, keys: tuple[str, ...]) -> bool:
+    """Whether any of ``keys`` is among the element's table attributes (/A, or its classes)."""
+    owners: list[Any] = []
+    for entry in ("/A", "/C"):
+        value = element.get(entry)
+        value = value.get_object() if value is not None else None
+        owners.extend(value if isinstance(value, list) else [value] if value is not None else [])
+    for owner in owners:
+        owner = owner.get_object() if hasattr(owner, "get_object") else owner
+        if not isinstance(owner, DictionaryObject):  # a class name, or a revision number
+            owner = class_map.get(str(owner)) if isinstance(owner, str) else None
+            owner = owner.get_object() if owner is not None else None
+        for attributes in owner if isinstance(owner, list) else [owner]:
+            attributes = attributes.get_object() if hasattr(attributes, "get_object") else attributes
+            if isinstance(attributes, DictionaryObject) and any(key in attributes for key in keys):
+                return True
+    return False
+
+
+def _punctuation_runs(texts: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Runs of at least PUNCTUATION_RUN punctuation characters in ``texts`` read in order, with
+    nothing but white space between them."""
+    runs: list[tuple[int, str]] = []
+    run: list[str] = []
+    start = 0
+    for page, text in texts:
+        for char in text:
+            if char.isspace():
+                continue
+            if unicodedata.category(char).startswith("P"):
+                if not run:
+                    start = page
+                run.append(char)
+                continue
+            if len(run) >= PUNCTUATION_RUN:
+                runs.append((start, "".join(run)))
+            run = []
+    if len(run) >= PUNCTUATION_RUN:
+        runs.append((start, "".join(run)))
+    return runs
 
 
 def _orphaned_content(parent_tree: Any, reachable: set[int]) -> int:

@@ -128,6 +128,51 @@ def content_tagged(f: PdfFacts) -> tuple[bool, str]:
     return True, "all marked content is in the structure tree or an artifact"
 
 
+def content_marked(f: PdfFacts) -> tuple[bool, str]:
+    if not f.tagged:
+        return True, "— (no structure: see tagged structure)"
+    if f.unmarked_paints:
+        count = sum(len(ops) for ops in f.unmarked_paints.values())
+        kinds: dict[str, int] = {}
+        for ops in f.unmarked_paints.values():
+            for op in ops:
+                kinds[op] = kinds.get(op, 0) + 1
+        what = ", ".join(f"{n} {_OPERATORS.get(op, op)}" for op, n in sorted(kinds.items()))
+        pages = _pages([p + 1 for p in sorted(f.unmarked_paints)])
+        return False, (
+            f"{count} paints outside any marked-content sequence ({what}) on pages {pages}:"
+            " neither tagged nor artifacts (Matterhorn checkpoint 01-003)"
+        )
+    return True, "everything painted is in a marked-content sequence"
+
+
+_OPERATORS = {"Do": "XObjects (Do)", "sh": "shadings (sh)", "BI": "inline images"}
+
+
+def empty_elements(f: PdfFacts) -> tuple[bool, str]:
+    if f.empty_elements:
+        count = sum(f.empty_elements.values())
+        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(f.empty_elements.items()))
+        return False, (
+            f"{count} structure elements hold no content ({kinds}): a box that only paints"
+            " decoration belongs in an artifact, not the tree (Matterhorn checkpoint 09)"
+        )
+    return True, "every structure element holds content"
+
+
+def punctuation_runs(f: PdfFacts) -> tuple[bool, str]:
+    if f.punctuation_runs:
+        total = sum(len(run) for _, run in f.punctuation_runs)
+        page, first = f.punctuation_runs[0]
+        shown = first if len(first) <= 12 else first[:12] + "…"
+        return False, (
+            f"{len(f.punctuation_runs)} runs of punctuation ({total} characters, e.g. “{shown}” on page"
+            f" {page + 1}) are tagged as text a screen reader reads out: leader dots and rules are"
+            " artifacts (Matterhorn checkpoint 01-001)"
+        )
+    return True, "no runs of punctuation in the tagged text"
+
+
 def language(f: PdfFacts) -> tuple[bool, str]:
     if not f.language:
         return False, "no document language (/Lang) (Matterhorn checkpoint 11)"
@@ -173,6 +218,16 @@ def table_headers(f: PdfFacts) -> tuple[bool, str]:
             f"{f.tables_without_headers} of {tables} tables have no header cells (TH) (Matterhorn checkpoint 15)"
         )
     return True, f"{tables} tables, all with header cells"
+
+
+def header_scope(f: PdfFacts) -> tuple[bool, str]:
+    headers = f.structure.get("TH", 0)
+    if f.headers_without_scope:
+        return False, (
+            f"{f.headers_without_scope} of {headers} header cells (TH) have neither /Scope nor /Headers"
+            " (Matterhorn checkpoint 15-003)"
+        )
+    return True, f"{headers} header cells, all with a scope"
 
 
 def tagged_annotations(f: PdfFacts) -> tuple[bool, str]:
@@ -294,11 +349,15 @@ RULES: dict[str, list[tuple[str, Rule]]] = {
         ("PDF/UA identifier", pdfua_identifier),
         ("tagged structure", tagged),
         ("content tagged", content_tagged),
+        ("content marked", content_marked),
+        ("empty elements", empty_elements),
+        ("punctuation runs", punctuation_runs),
         ("language", language),
         ("title displayed", display_title),
         ("heading levels", headings),
         ("alt text", alt_text),
         ("table headers", table_headers),
+        ("header scope", header_scope),
         ("tagged annotations", tagged_annotations),
         ("link descriptions", link_descriptions),
         ("form field tooltips", field_tooltips),

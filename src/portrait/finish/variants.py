@@ -21,6 +21,8 @@ from typing import Any
 
 import pydyf
 
+from portrait.finish import tagging
+
 # PDF/X-4 names the printing condition by a registered identifier; the profile in
 # assets/color/ is built from the FOGRA39 characterization data (see assets/color/README.md).
 OUTPUT_CONDITION = "FOGRA39"
@@ -197,14 +199,19 @@ def _artifact_margin_content(pdf: pydyf.PDF) -> None:
 
 
 def _finish_screen(document: Any, pdf: pydyf.PDF) -> None:
-    """Describe links; make WeasyPrint's radio buttons one field per group.
+    """Describe links; complete the tags (portrait.finish.tagging); make WeasyPrint's radio
+    buttons one field per group.
 
     WeasyPrint 70 gives each radio widget its own /T and lists it in the AcroForm's /Fields as
     well as in its group's /Kids; readers (and pypdf) then see one field per button, named
     ``rating-x.rating-x``. A widget of a group carries no name: the group is the field.
     """
     _describe_links(document)
-    _artifact_margin_content(pdf)
+    tagging.scope_table_headers(document)
+    tagging.leaders_as_artifacts(document, pdf)
+    tagging.prune_empty_elements(pdf)
+    _artifact_margin_content(pdf)  # after the two above: what they take out of the tree
+    tagging.artifact_unmarked_paints(pdf)
     acroform = pdf.catalog.get("AcroForm")
     if not acroform:
         return
