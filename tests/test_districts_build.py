@@ -133,7 +133,7 @@ def test_cover_names_the_district(batch: Batch, slug: str):
 @pytest.mark.parametrize("slug", [*EXAMPLES, "example-hostile"])
 def test_title_metadata_names_the_district(facts: dict[str, PdfFacts], batch: Batch, slug: str):
     district, _ = load_district(batch.project, slug)
-    assert facts[slug].metadata["Title"] == f"Portrait of a Leader: {district.name} edition"
+    assert facts[slug].metadata["Title"] == f"Portrait of a Leader: {district.name} edition (Draft)"
 
 
 @pytest.mark.parametrize("slug", EXAMPLES)

@@ -112,6 +112,7 @@ class Record:
     key: str
     sha256: str
     pages: int
+    warnings: tuple[str, ...] = ()  # the content's warnings: an unchanged build prints them again
 
     @classmethod
     def path_for(cls, output: Path) -> Path:
@@ -121,12 +122,14 @@ class Record:
     def read(cls, output: Path) -> Record | None:
         try:
             data = json.loads(cls.path_for(output).read_text(encoding="utf-8"))
-            return cls(key=str(data["key"]), sha256=str(data["sha256"]), pages=int(data["pages"]))
+            warnings = tuple(str(w) for w in data.get("warnings", []))
+            return cls(key=str(data["key"]), sha256=str(data["sha256"]), pages=int(data["pages"]), warnings=warnings)
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
     def write(self, output: Path) -> None:
-        text = json.dumps({"key": self.key, "sha256": self.sha256, "pages": self.pages}, indent=2)
+        record = {"key": self.key, "sha256": self.sha256, "pages": self.pages, "warnings": list(self.warnings)}
+        text = json.dumps(record, indent=2)
         write_atomic(self.path_for(output), text.encode() + b"\n")
 
 
@@ -144,12 +147,12 @@ def up_to_date(output: Path, key: str | None) -> Record | None:
     return record if hashlib.sha256(data).hexdigest() == record.sha256 else None
 
 
-def remember(output: Path, key: str | None, pdf: bytes, pages: int) -> None:
+def remember(output: Path, key: str | None, pdf: bytes, pages: int, warnings: tuple[str, ...] = ()) -> None:
     """Record that ``output`` holds ``pdf``, built from inputs with ``key``."""
     if key is None:
         Record.path_for(output).unlink(missing_ok=True)
         return
-    Record(key, hashlib.sha256(pdf).hexdigest(), pages).write(output)
+    Record(key, hashlib.sha256(pdf).hexdigest(), pages, warnings).write(output)
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,7 @@ class CachedBuild:
     skipped: bool  # True: nothing changed, the existing file was kept
     seconds: float
     size: int
+    warnings: tuple[str, ...] = ()
 
 
 def variant_path(first: Path, variants: list[str], variant: str) -> Path:
@@ -185,13 +189,14 @@ def build_if_changed(
         target = variant_path(first, variants, name)
         record = None if force else up_to_date(target, key)
         if record is not None:
-            results.append(CachedBuild(target, record.pages, True, time.perf_counter() - start, target.stat().st_size))
+            elapsed = time.perf_counter() - start
+            results.append(CachedBuild(target, record.pages, True, elapsed, target.stat().st_size, record.warnings))
             continue
         # WeasyPrint and friends: only when something must be built.
         from portrait.build.produce import build_portraits
         from portrait.finish.variants import VARIANTS
 
         (built,) = build_portraits(project, [VARIANTS[name]], target)
-        remember(built.path, key, built.pdf, built.facts.pages)
-        results.append(CachedBuild(built.path, built.facts.pages, False, built.seconds, len(built.pdf)))
+        remember(built.path, key, built.pdf, built.facts.pages, built.warnings)
+        results.append(CachedBuild(built.path, built.facts.pages, False, built.seconds, len(built.pdf), built.warnings))
     return results

@@ -39,6 +39,7 @@ class Built:
     pdf: bytes
     facts: PdfFacts
     seconds: float
+    warnings: tuple[str, ...] = ()  # the content's warnings, as printed (file:line: key: message, fix)
 
 
 def load_inputs(project: Project) -> Inputs:
@@ -100,7 +101,8 @@ def build_portraits(project: Project, variants: list[Variant], out: Path | None 
         rendered = Renderer(project, inputs, variant).portrait()
         require(check_facts(rendered.facts, project.relative(path), variant.name))
         write_atomic(path, rendered.pdf)
-        built.append(Built(path, rendered.pdf, rendered.facts, time.perf_counter() - start))
+        warnings = tuple(str(w) for w in inputs.content.warnings)
+        built.append(Built(path, rendered.pdf, rendered.facts, time.perf_counter() - start, warnings))
     return built
 
 

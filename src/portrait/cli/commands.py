@@ -124,6 +124,9 @@ def parser() -> argparse.ArgumentParser:
     release.add_argument(
         "--verify", action="store_true", help="re-hash the files of the current version's release against SHA256SUMS"
     )
+    release.add_argument(
+        "--final", action="store_true", help="refuse a draft: exit 1 listing every placeholder (file:line)"
+    )
     return p
 
 
@@ -135,7 +138,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
     try:
         project = Project.at(args.root)
         if command == "build":
-            return _build(project, args, out)
+            return _build(project, args, out, err)
         if command == "release":
             return _release(project, args, out, err)
         if command == "check":
@@ -165,7 +168,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         return int(ExitCode.INTERNAL_ERROR)
 
 
-def _build(project: Project, args: argparse.Namespace, out: TextIO) -> int:
+def _build(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     # The cache check imports nothing heavy: an unchanged build never loads WeasyPrint.
     from portrait.build.cache import build_if_changed
 
@@ -175,7 +178,10 @@ def _build(project: Project, args: argparse.Namespace, out: TextIO) -> int:
         variants = ["print"]
     else:
         variants = ["screen", "print"]
-    for built in build_if_changed(project, args.output, force=args.force, variants=variants):
+    builds = build_if_changed(project, args.output, force=args.force, variants=variants)
+    for warning in dict.fromkeys(w for built in builds for w in built.warnings):  # once, not per edition
+        print(f"warning: {warning}", file=err)
+    for built in builds:
         if built.skipped:
             print(
                 f"up to date: {project.relative(built.path)} ({built.pages} pages); no input changed "
@@ -237,7 +243,7 @@ def _release(project: Project, args: argparse.Namespace, out: TextIO, err: TextI
             file=out,
         )
 
-    folder, artifacts = release.make_release(project, shard, on_done=done)
+    folder, artifacts = release.make_release(project, shard, on_done=done, final=args.final)
     what = f"shard {shard[0]}/{shard[1]}" if shard else "release"
     print(f"{what}: {len(artifacts)} files in {project.relative(folder)}", file=out)
     return 0
