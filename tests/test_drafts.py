@@ -101,7 +101,7 @@ def test_every_printed_text_field_is_typeset_the_same_way(project):
 
 
 def test_typeset_uses_the_markdown_fields_rules():
-    assert typeset("we've \"said\" -- it... *as written*") == "we’ve “said” – it… *as written*"
+    assert typeset('we\'ve "said" -- it... *as written*') == "we’ve “said” – it… *as written*"
 
 
 def test_no_straight_quote_in_the_pdf(full_pdf):
