@@ -84,6 +84,15 @@ def colophon_text(reader: PdfReader) -> str:
     return next(p.extract_text() for p in reader.pages if "Publisher" in p.extract_text())
 
 
+@pytest.mark.parametrize("variant", ["screen", "print"])
+def test_the_placeholder_worksheet_stays_on_one_page(variant):
+    from _editions import edition
+
+    pages = [page.extract_text() for page in edition(variant).reader().pages]
+    (sheet,) = [text for text in pages if "Self-rating for each attribute" in text]
+    assert sheet.count("What will I grow next?") == 5 and "PLACEHOLDER" in sheet
+
+
 def test_the_colophon_says_the_subtitle_is_unconfirmed(full_pdf):
     colophon = colophon_text(PdfReader(io.BytesIO(full_pdf)))
     assert "third-party summary" in colophon and "not confirmed" in colophon
