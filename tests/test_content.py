@@ -39,16 +39,17 @@ def test_five_attributes_with_their_published_taglines(project):
 def test_unknown_attribute_texts_are_marked_placeholders(project):
     section = next(s for s in load_content(project).sections if isinstance(s, AttributesSection))
     for attribute in section.attributes:
-        assert attribute.description.placeholder
-        assert str(attribute.description.text).startswith("**Placeholder.**")
+        for part in (attribute.description, attribute.looks_like, attribute.in_action, attribute.reflection):
+            assert part.placeholder
 
 
 def test_quotes_keep_the_seed_wording_and_attribution(project):
     blocks = [b for s in load_content(project).sections for b in getattr(s, "blocks", [])]
-    quotes = {b.name: b for b in blocks if b.type == "quote"}
+    quotes = {b.name: b for b in blocks if b.type == "quote"}  # Dr. Gotto's last: the cohort page's
     assert set(quotes) == {"Dr. Jeni Gotto", "Estrada"}
     assert quotes["Dr. Jeni Gotto"].roles[0] == "Superintendent, Westminster Public Schools, Westminster, Colorado"
-    assert quotes["Dr. Jeni Gotto"].text.startswith("As leaders, we've seen implementation")
+    why = next(s for s in load_content(project).sections if s.id == "why")
+    assert why.blocks[1].text.startswith("As leaders, we\u2019ve seen implementation")  # typeset: a curly apostrophe
     assert quotes["Estrada"].roles[0] == "Teaching and Learning Coordinator, Mesa Public Schools, Mesa, Arizona"
 
 
@@ -100,14 +101,14 @@ BAD_INPUTS = [
         "content/publication.yaml",
         'version: "1.0.0"',
         "version: 1.0",
-        "content/publication.yaml:13: version: Input should be a valid string",
+        "content/publication.yaml:15: version: Input should be a valid string",
         "put it in quotes",
     ),
     (
         "content/publication.yaml",
         'language: "en-US"',
         'language: "English"',
-        "content/publication.yaml:14: language: String should match pattern",
+        "content/publication.yaml:16: language: String should match pattern",
         "expected form",
     ),
     (

@@ -30,6 +30,7 @@ from portrait.inputs.logo import (
     process_logo,
     sanitize_svg,
 )
+from portrait.inputs.markdown import typeset
 from portrait.project import Project
 
 REPO = Path(__file__).resolve().parents[1]
@@ -129,7 +130,9 @@ def test_names_keep_any_unicode_ampersands_and_quotes(project: Project):
         project,
         f"name: {yaml.safe_dump(name, allow_unicode=True).splitlines()[0]}\nlogo: logo.svg\n",
     )
-    assert load_edition(project, "test-valley").name == name
+    # Kept, only typeset like every printed text: curly quotes (portrait.inputs.markdown.typeset).
+    assert load_edition(project, "test-valley").name == typeset(name)
+    assert typeset(name) == "Example: Escuela «Año Nuevo» & “Quotes” <b>District</b> 学区"
 
 
 def test_raw_html_in_the_foreword_is_shown_as_text(project: Project):
@@ -542,7 +545,7 @@ def test_new_district_scaffolds_a_valid_folder(project: Project, tmp_path: Path)
     folder = project.content / "districts" / "new-one"
     assert sorted(p.name for p in folder.iterdir()) == ["district.yaml", "logo.png"]
     district, _ = load_district(project, "new-one")
-    assert district.name == name
+    assert district.name == typeset(name)  # curly quotes, as printed
     text = (folder / "district.yaml").read_text()
     for optional in ("# short_name:", "# colors:", "# foreword:", "# contact:"):
         assert optional in text

@@ -43,7 +43,7 @@ def test_screen_is_tagged_pdf_ua(screen: PdfReader) -> None:
     assert str(root["/Lang"]) == "en-US"
     assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
     assert 'pdfuaid:part="1"' in root["/Metadata"].get_object().get_data().decode()
-    assert screen.metadata.title == "Portrait of a Leader"
+    assert screen.metadata.title == "Portrait of a Leader (Draft)"
     assert "/OutputIntents" not in root
 
 
@@ -172,7 +172,7 @@ def test_district_screen_edition_keeps_tags_and_fields() -> None:
     assert len([n for n in reader.get_fields() if n.startswith("rating-")]) == 5
     report = check(district_edition("screen"), "district.pdf")
     assert report.passed, report.table()
-    assert reader.metadata.title == "Portrait of a Leader: Example: Cedar Ridge Unified School District edition"
+    assert reader.metadata.title == "Portrait of a Leader: Example: Cedar Ridge Unified School District edition (Draft)"
 
 
 def test_district_print_edition_is_padded_with_notes_pages() -> None:

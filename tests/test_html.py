@@ -16,7 +16,7 @@ def html_of(project) -> str:
 def test_html_has_language_metadata_and_brand_properties(project):
     html = html_of(project)
     assert '<html lang="en-US">' in html
-    assert "<title>Portrait of a Leader</title>" in html
+    assert "<title>Portrait of a Leader (Draft)</title>" in html
     assert "--color-sky: #3fa9f5;" in html
     assert html.count('class="circle circle-portrait"') == 5
 

@@ -69,7 +69,7 @@ def test_attributes_have_name_and_tagline_on_their_own_page(project, page_texts)
 
 def test_metadata(portrait_build, reader):
     meta = portrait_build.facts.metadata
-    assert meta["Title"] == "Portrait of a Leader"
+    assert meta["Title"] == "Portrait of a Leader (Draft)"
     assert meta["Author"] == "KnowledgeWorks, Lead for Learners network"
     assert meta["Subject"].startswith("A shared vision for the skills educators need")
     assert "competency-based learning" in meta["Keywords"]

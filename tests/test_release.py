@@ -51,6 +51,10 @@ def test_manifest_and_checksums_agree_with_the_files(released):
     project, folder, artifacts = released[0]
     manifest = json.loads((folder / release.MANIFEST).read_text())
     assert manifest["version"] == "1.0.0" and manifest["source_date"] == "2025-02-19T21:20:00+00:00"
+    # The content has placeholders: a draft, each placeholder with its file and line.
+    assert manifest["draft"] is True
+    assert {"file": "content/sections/attributes.yaml", "line": 12, "key": "intro[1]"} in manifest["placeholders"]
+    assert len(manifest["placeholders"]) == 24
     sums = dict(reversed(line.split("  ")) for line in (folder / release.SUMS).read_text().splitlines())
     assert {f["file"] for f in manifest["files"]} == set(sums)
     for entry in manifest["files"]:

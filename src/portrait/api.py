@@ -96,12 +96,14 @@ def make_release(
     shard: tuple[int, int] | None = None,
     *,
     on_done: Callable[[Artifact], None] | None = None,
+    final: bool = False,
 ) -> tuple[Path, list[Artifact]]:
     """Build every file of the release (or shard K of N) into output/release/<version>/, with
-    manifest.json, SHA256SUMS and release notes once whole."""
+    manifest.json (``draft`` and its placeholders), SHA256SUMS and release notes once whole.
+    ``final`` refuses a draft: an InputError lists every placeholder."""
     from portrait.build.release import make_release as make
 
-    return make(project, shard, on_done=on_done)
+    return make(project, shard, on_done=on_done, final=final)
 
 
 def gather_release(project: Project) -> tuple[Path, list[Artifact]]:

@@ -106,6 +106,7 @@ class Record:
     key: str
     sha256: str
     pages: int
+    warnings: tuple[str, ...] = ()  # the content's warnings: an unchanged build prints them again
 
     @classmethod
     def path_for(cls, output: Path) -> Path:
@@ -115,12 +116,14 @@ class Record:
     def read(cls, output: Path) -> Record | None:
         try:
             data = json.loads(cls.path_for(output).read_text(encoding="utf-8"))
-            return cls(key=str(data["key"]), sha256=str(data["sha256"]), pages=int(data["pages"]))
+            warnings = tuple(str(w) for w in data.get("warnings", []))
+            return cls(key=str(data["key"]), sha256=str(data["sha256"]), pages=int(data["pages"]), warnings=warnings)
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
     def write(self, output: Path) -> None:
-        text = json.dumps({"key": self.key, "sha256": self.sha256, "pages": self.pages}, indent=2)
+        record = {"key": self.key, "sha256": self.sha256, "pages": self.pages, "warnings": list(self.warnings)}
+        text = json.dumps(record, indent=2)
         write_atomic(self.path_for(output), text.encode() + b"\n")
 
 
@@ -138,9 +141,9 @@ def up_to_date(output: Path, key: str | None) -> Record | None:
     return record if hashlib.sha256(data).hexdigest() == record.sha256 else None
 
 
-def remember(output: Path, key: str | None, pdf: bytes, pages: int) -> None:
+def remember(output: Path, key: str | None, pdf: bytes, pages: int, warnings: tuple[str, ...] = ()) -> None:
     """Record that ``output`` holds ``pdf``, built from inputs with ``key``."""
     if key is None:
         Record.path_for(output).unlink(missing_ok=True)
         return
-    Record(key, hashlib.sha256(pdf).hexdigest(), pages).write(output)
+    Record(key, hashlib.sha256(pdf).hexdigest(), pages, warnings).write(output)

@@ -31,6 +31,7 @@ class PortraitFile:
     size: int  # bytes
     seconds: float
     skipped: bool  # nothing changed since it was written: the file there was kept
+    warnings: tuple[str, ...] = ()  # the content's warnings (file:line: key: message, fix)
 
 
 def build_portrait(
@@ -54,7 +55,15 @@ def build_portrait(
         record = None if force else up_to_date(target, key)
         if record is not None:
             results.append(
-                PortraitFile(target, variant, record.pages, target.stat().st_size, time.perf_counter() - start, True)
+                PortraitFile(
+                    target,
+                    variant,
+                    record.pages,
+                    target.stat().st_size,
+                    time.perf_counter() - start,
+                    True,
+                    record.warnings,
+                )
             )
             continue
         from portrait.build.produce import Target, produce
@@ -64,6 +73,7 @@ def build_portrait(
         inputs = inputs or load_inputs(project)
         (made,) = produce(project, [Target(target, variant, Renderer(project, inputs, variant).portrait)])
         pdf = made.rendered.pdf
-        remember(target, key, pdf, made.rendered.pages)
-        results.append(PortraitFile(target, variant, made.rendered.pages, len(pdf), made.seconds, False))
+        warnings = tuple(str(w) for w in inputs.content.warnings)
+        remember(target, key, pdf, made.rendered.pages, warnings)
+        results.append(PortraitFile(target, variant, made.rendered.pages, len(pdf), made.seconds, False, warnings))
     return results

@@ -14,7 +14,7 @@ import hashlib
 import json
 import re
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -224,15 +224,38 @@ def plan(project: Project, inputs: Any, shard: tuple[int, int], folder: Path) ->
     return jobs
 
 
+def refuse_draft(placeholders: Sequence[Any]) -> None:
+    """A final release prints no placeholder: list every one (file:line: key) as an input error."""
+    if placeholders:
+        raise InputError(
+            [
+                Problem(
+                    p.file,
+                    "a placeholder: `release --final` refuses a draft",
+                    line=p.line,
+                    key=p.key,
+                    fix="put the published wording in and remove `placeholder: true` (or release without --final)",
+                )
+                for p in placeholders
+            ]
+        )
+
+
 def make_release(
     project: Project,
     shard: tuple[int, int] | None = None,
     on_done: Callable[[Artifact], None] | None = None,
+    final: bool = False,
 ) -> tuple[Path, list[Artifact]]:
-    """Build the release (or one shard of it) into output/release/<version>/."""
+    """Build the release (or one shard of it) into output/release/<version>/.
+
+    ``final``: refuse a draft (content with a placeholder) before building anything."""
     from portrait.inputs.load import load_inputs
 
     inputs = load_inputs(project)
+    placeholders = inputs.content.placeholders
+    if final:
+        refuse_draft(placeholders)
     version = inputs.content.publication.version
     notes = notes_for(project, version)
     folder = release_dir(project, version)
@@ -241,6 +264,9 @@ def make_release(
         "version": version,
         "commit": commit_of(project),
         "source_date": inputs.built.isoformat(),
+        # Every edition prints the shared content: one placeholder makes all of them drafts.
+        "draft": bool(placeholders),
+        "placeholders": [{"file": p.file, "line": p.line, "key": p.key} for p in placeholders],
     }
     whole = shard is None
     shard = shard or (1, 1)

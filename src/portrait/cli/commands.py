@@ -227,6 +227,9 @@ def parser() -> argparse.ArgumentParser:
     release.add_argument(
         "--verify", action="store_true", help="re-hash the files of the current version's release against SHA256SUMS"
     )
+    release.add_argument(
+        "--final", action="store_true", help="refuse a draft: exit 1 listing every placeholder (file:line)"
+    )
     return p
 
 
@@ -289,6 +292,8 @@ def _build(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO)
     variants = [SCREEN] if args.screen_only else [PRINT] if args.print_only else [SCREEN, PRINT]
     with working(err, "building the Portrait"):
         built = portrait.build_portrait(project, variants, output=args.output, force=args.force)
+    for warning in dict.fromkeys(w for file in built for w in file.warnings):  # once, not per file
+        print(f"warning: {warning}", file=err)
     for file in built:
         if file.skipped:
             if args.verbosity >= 0:
@@ -342,7 +347,7 @@ def _release(project: Project, args: argparse.Namespace, out: TextIO, err: TextI
                 file=out,
             )
 
-    folder, artifacts = portrait.make_release(project, args.shard, on_done=done)
+    folder, artifacts = portrait.make_release(project, args.shard, on_done=done, final=args.final)
     what = f"shard {args.shard[0]}/{args.shard[1]}" if args.shard else "release"
     print(f"{what}: {len(artifacts)} files in {project.relative(folder)}", file=out)
     return 0

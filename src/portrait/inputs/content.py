@@ -7,14 +7,16 @@ has a ``kind`` that decides which keys it takes and which template lays it out.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from portrait.errors import InputError, Problem
-from portrait.inputs.markdown import RichText, to_html
+from portrait.inputs.markdown import PlainText, RichText, to_html, typeset
 from portrait.inputs.models import Model, Slug
-from portrait.inputs.yaml_source import read_yaml, validate
+from portrait.inputs.yaml_source import KeyPath, YamlSource, dotted, read_yaml, validate
 from portrait.project import Project
 
 
@@ -30,7 +32,8 @@ Markdown = Annotated[str, AfterValidator(_block)]
 """Markdown paragraphs, lists, emphasis and links (see portrait.inputs.markdown)."""
 InlineMarkdown = Annotated[str, AfterValidator(_inline)]
 """One line of Markdown: emphasis and links only."""
-Text = Annotated[str, Field(min_length=1)]
+Text = Annotated[str, Field(min_length=1), AfterValidator(typeset)]
+"""Plain text, printed as written (no Markdown), with the same quotes and dashes as Markdown."""
 
 
 # Blocks: the pieces a chapter is made of, in reading order. `type` picks the kind.
@@ -161,12 +164,23 @@ class AttributesSection(SectionBase):
         return attributes
 
 
-class ReflectionSection(SectionBase):
-    kind: Literal["reflection"]
-    intro: list[Block] = []
+class Worksheet(Model):
+    """The self-rating table: one row per attribute, one column per step of the scale."""
+
+    instructions: Text | None = None
+    """How to fill it in, printed above it."""
+    caption: Text
     scale: list[Text] = Field(min_length=2, max_length=6)
     """The steps of the self-rating, first to last."""
     notes_label: Text
+    placeholder: bool = False
+    """True while the scale and its wording stand in for the published worksheet's."""
+
+
+class ReflectionSection(SectionBase):
+    kind: Literal["reflection"]
+    intro: list[Block] = []
+    worksheet: Worksheet
 
 
 class ResourcesSection(SectionBase):
@@ -197,6 +211,8 @@ class Publication(Model):
 
     title: Text
     subtitle: Text
+    subtitle_note: Text | None = None
+    """Where the subtitle comes from, when that is not the publisher; printed in the colophon."""
     tagline: Text | None = None
     description: Text
     publisher: Text
@@ -209,6 +225,18 @@ class Publication(Model):
     sections: list[Annotated[str, Field(pattern=r"^[a-z0-9-]+\.yaml$")]] = Field(min_length=1)
 
 
+@dataclass(frozen=True)
+class Placeholder:
+    """Where one `placeholder: true` is: the line of that flag and the key of what it marks."""
+
+    file: str
+    line: int | None
+    key: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.key}" if self.line else f"{self.file}: {self.key}"
+
+
 class Content(BaseModel):
     """Everything under ``content/``, validated: the input of the templates."""
 
@@ -216,6 +244,14 @@ class Content(BaseModel):
 
     publication: Publication
     sections: list[Chapter | CallToAction | Colophon | AttributesSection | ReflectionSection | ResourcesSection]
+    placeholders: tuple[Placeholder, ...] = ()
+    """Every text that stands in for the published wording; while there is one, the edition is a draft."""
+    warnings: tuple[Problem, ...] = ()
+    """What looks wrong without stopping the build (printed by `build`)."""
+
+    @property
+    def draft(self) -> bool:
+        return bool(self.placeholders)
 
     @property
     def attributes(self) -> list[Attribute]:
@@ -228,11 +264,13 @@ class Content(BaseModel):
 def load_content(project: Project) -> Content:
     """Read and validate every content file; report the problems of all files together."""
     problems: list[Problem] = []
+    notes = _Notes()
     pub_path = project.content / "publication.yaml"
     pub_source = read_yaml(pub_path, project.relative(pub_path))
     publication: Publication | None = None
     try:
         publication = validate(Publication, pub_source)
+        notes.read(publication, pub_source.file, pub_source.line_of, pub_source.warnings)
         names = list(publication.sections)
     except InputError as exc:
         # Keep going, so that the section files' problems are reported in the same run.
@@ -244,9 +282,11 @@ def load_content(project: Project) -> Content:
         path = project.content / "sections" / name
         try:
             source = read_yaml(path, project.relative(path))
-            source.data = {"section": source.data}
-            source.lines = {("section", *k): v for k, v in source.lines.items()} | {(): 1}
-            sections.append(validate(SectionFile, source).section)
+            wrapped = YamlSource(source.file, {"section": source.data})
+            wrapped.lines = {("section", *k): v for k, v in source.lines.items()} | {(): 1}
+            section = validate(SectionFile, wrapped).section
+            notes.read(section, source.file, source.line_of, source.warnings)
+            sections.append(section)
         except InputError as exc:
             problems.extend(_unwrap_section_key(exc.problems))
 
@@ -255,7 +295,78 @@ def load_content(project: Project) -> Content:
     if problems:
         raise InputError(problems)
     assert publication is not None
-    return Content(publication=publication, sections=sections)
+    return Content(
+        publication=publication,
+        sections=sections,
+        placeholders=tuple(notes.placeholders),
+        warnings=tuple(notes.warnings),
+    )
+
+
+class _Notes:
+    """What load_content learns besides the models: placeholders and warnings, with their lines."""
+
+    def __init__(self) -> None:
+        self.placeholders: list[Placeholder] = []
+        self.warnings: list[Problem] = []
+
+    def read(self, model: BaseModel, file: str, line_of: Callable[[KeyPath], int | None], found: list[Problem]) -> None:
+        self.warnings.extend(found)  # the YAML reader's (folded blocks with blank lines)
+        for path, value in _walk(model, ()):
+            key = dotted(path) or None
+            if isinstance(value, BaseModel) and getattr(value, "placeholder", False) is True:
+                self.placeholders.append(Placeholder(file, line_of((*path, "placeholder")), key or "placeholder"))
+            if isinstance(value, PlainText):
+                syntax = _markdown_in(value)
+                if syntax:
+                    self.warnings.append(
+                        Problem(
+                            file,
+                            f"{syntax} is Markdown, but this field is plain text: it prints as written",
+                            line=line_of(path),
+                            key=key,
+                            fix="remove the Markdown (the README's Content section lists the fields that take it)",
+                        )
+                    )
+            if isinstance(value, PlainText | RichText) and _PLACEHOLDER_WORD.match(str(value)):
+                self.warnings.append(
+                    Problem(
+                        file,
+                        "the text starts with \u201cPlaceholder\u201d: the label is printed from `placeholder: true`",
+                        line=line_of(path),
+                        key=key,
+                        fix="remove the word from the text and mark what it belongs to with `placeholder: true`",
+                    )
+                )
+
+
+def _walk(value: Any, path: KeyPath) -> Iterator[tuple[KeyPath, Any]]:
+    """Every value inside a validated model with its key path in the file (tags do not appear:
+    a block's path is ``blocks[2]`` whatever its type)."""
+    yield path, value
+    if isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _walk(getattr(value, name), (*path, name))
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            yield from _walk(item, (*path, i))
+
+
+# The Markdown people write in a plain field by habit, and what to call it in a warning.
+_MARKDOWN_SYNTAX = (
+    (re.compile(r"(?<![\w*])\*\*?[^\s*][^*]*?\*\*?(?![\w*])"), "`*emphasis*`"),
+    (re.compile(r"(?<![\w_])__?[^\s_][^_]*?__?(?![\w_])"), "`_emphasis_`"),
+    (re.compile(r"\[[^\]]+\]\([^)\s]+\)"), "a link `[text](address)`"),
+    (re.compile(r"`[^`]+`"), "`code`"),
+)
+_PLACEHOLDER_WORD = re.compile(r"^[*_\s]*placeholder\b", re.IGNORECASE)
+
+
+def _markdown_in(text: str) -> str | None:
+    for pattern, name in _MARKDOWN_SYNTAX:
+        if pattern.search(text):
+            return name
+    return None
 
 
 def _section_names_anyway(project: Project, data: object) -> list[str]:

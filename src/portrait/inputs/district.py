@@ -19,7 +19,7 @@ from pydantic import AfterValidator, Field, ValidationError, field_validator, mo
 from portrait.errors import InputError, Problem
 from portrait.inputs.colors import HEX_COLOR, palette
 from portrait.inputs.logo import Logo, LogoError, logo_source, process_logo
-from portrait.inputs.markdown import RichText, to_html
+from portrait.inputs.markdown import RichText, to_html, typeset
 from portrait.inputs.models import MAX_SLUG, SLUG_PATTERN, Model
 from portrait.inputs.yaml_source import YamlSource, problems_from, read_yaml
 from portrait.project import Project
@@ -61,7 +61,8 @@ def _foreword_markdown(value: str) -> RichText:
 
 
 ForewordMarkdown = Annotated[str, AfterValidator(_foreword_markdown)]
-Line = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_one_line)]
+# Printed like the Portrait's plain fields: curly quotes and dashes (portrait.inputs.markdown.typeset).
+Line = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_one_line), AfterValidator(typeset)]
 Color = Annotated[str, AfterValidator(_color)]
 
 
@@ -129,7 +130,9 @@ class District(Model):
     """The district's full name, as printed on the cover (any Unicode, &, quotes)."""
     logo: Annotated[str, Field(min_length=1, max_length=120)]
     """File name of the logo beside district.yaml: SVG, PNG or JPEG."""
-    short_name: Annotated[str, Field(min_length=1, max_length=40), AfterValidator(_one_line)] | None = None
+    short_name: (
+        Annotated[str, Field(min_length=1, max_length=40), AfterValidator(_one_line), AfterValidator(typeset)] | None
+    ) = None
     """A shorter name for the running footer of every page (default: `name`)."""
     state: Line | None = None
     """Printed after the name on the cover, e.g. "Colorado"."""

@@ -1,5 +1,10 @@
 """The Markdown subset allowed in text fields: paragraphs, emphasis, links and lists.
 
+Every printed text field gets the same typography: curly quotes and apostrophes, en and em dashes
+from ``--`` and ``---``, an ellipsis from ``...``. Markdown fields get it from markdown-it's
+typographer (``to_html``); plain-text fields from ``typeset``, which runs the same two markdown-it
+rules (``smartquotes``, ``replacements``) and nothing else, so ``*`` or ``[`` stay as written.
+
 Raw HTML is shown as text, never rendered. Images, headings, code and tables are refused with a
 message, and so are links that are not ``https:``, ``mailto:`` or a ``#section`` of the document:
 text must never make the renderer fetch anything.
@@ -38,6 +43,29 @@ class RichText:
 
     def __html__(self) -> str:
         return str(self.html)
+
+
+class PlainText(str):
+    """A plain-text field after ``typeset``: printed as it is, Markdown syntax included.
+
+    A ``str`` subclass so that checks after validation (content.py's warnings) can tell a plain
+    field from a Markdown field (``RichText``) or an identifier (``str``)."""
+
+    __slots__ = ()
+
+
+@lru_cache(maxsize=1)
+def _typesetter() -> MarkdownIt:
+    # "zero": no Markdown rule at all, only plain text; then the typographer's two rules.
+    return MarkdownIt("zero", {"typographer": True}).enable(["replacements", "smartquotes"])
+
+
+def typeset(text: str) -> PlainText:
+    """``text`` with the typography of the Markdown fields (quotes, dashes), nothing else."""
+    if not text:
+        return PlainText(text)
+    (inline,) = _typesetter().parseInline(text)
+    return PlainText("".join(child.content for child in inline.children or []))
 
 
 @lru_cache(maxsize=1)

@@ -7,6 +7,7 @@ that path into a line number, so that an error can say ``content/sections/why.ya
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -26,11 +27,13 @@ MAX_YAML_BYTES = 1_000_000
 
 @dataclass
 class YamlSource:
-    """The parsed data of one YAML file and the line of every key in it."""
+    """The parsed data of one YAML file, the line of every key in it, and what looks wrong in
+    it without being an error (``warnings``: the build prints them and goes on)."""
 
     file: str  # as shown to the user
     data: Any
     lines: dict[KeyPath, int] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
 
     def line_of(self, path: KeyPath) -> int | None:
         """Line of the deepest key of ``path`` that exists in the file."""
@@ -78,6 +81,7 @@ def read_yaml(path: Path, shown_as: str) -> YamlSource:
             raise InputError(Problem(shown_as, "the file is empty", fix="add the required keys"))
         source = YamlSource(shown_as, None)
         _index(node, (), source.lines, shown_as)
+        source.warnings.extend(_folded_blank_lines(node, (), text.splitlines(), shown_as))
         source.data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -132,7 +136,7 @@ def _index(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], shown_as: 
                         shown_as,
                         f"the key `{key}` appears twice (first on line {seen[key]})",
                         line=line,
-                        key=_dotted(path + (key,)),
+                        key=dotted(path + (key,)),
                         fix="keep one of them",
                     )
                 )
@@ -145,7 +149,44 @@ def _index(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int], shown_as: 
             _index(item, path + (i,), lines, shown_as)
 
 
-def _dotted(path: KeyPath) -> str:
+def _folded_blank_lines(node: yaml.Node, path: KeyPath, text: list[str], shown_as: str) -> list[Problem]:
+    """Folded blocks (``>``, ``>-``) with a blank line in them.
+
+    YAML folds a blank line in such a block into a single line break, which Markdown reads as a
+    space: the two paragraphs the author sees print as one. Only a literal block (``|``) keeps
+    them apart.
+    """
+    if isinstance(node, yaml.MappingNode):
+        return [
+            w for key, value in node.value for w in _folded_blank_lines(value, (*path, str(key.value)), text, shown_as)
+        ]
+    if isinstance(node, yaml.SequenceNode):
+        return [w for i, item in enumerate(node.value) for w in _folded_blank_lines(item, (*path, i), text, shown_as)]
+    if not (isinstance(node, yaml.ScalarNode) and node.style == ">" and "\n" in node.value.strip("\n")):
+        return []
+    # The block's lines; the first blank one that has text after it is where paragraphs merge.
+    body = list(range(node.start_mark.line + 1, min(node.end_mark.line, len(text))))
+    for n, index in enumerate(body):
+        if not text[index].strip() and any(text[later].strip() for later in body[n + 1 :]):
+            return [
+                Problem(
+                    shown_as,
+                    "a folded block (>) with a blank line: its paragraphs print as one",
+                    line=index + 1,
+                    key=dotted(path) or None,
+                    fix=f"start the block with `|` instead of `{_indicator(text[node.start_mark.line])}` "
+                    "to keep the paragraphs apart (or remove the blank line)",
+                )
+            ]
+    return []
+
+
+def _indicator(line: str) -> str:
+    found = re.search(r">[-+0-9]*\s*$", line)
+    return found.group(0).strip() if found else ">"
+
+
+def dotted(path: KeyPath) -> str:
     text = ""
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
@@ -169,7 +210,7 @@ def problems_from(exc: ValidationError, model: type[BaseModel], source: YamlSour
                 source.file,
                 _message(error),
                 line=source.line_of(path),
-                key=_dotted(path) or None,
+                key=dotted(path) or None,
                 fix=_fix(error, model, path),
             )
         )

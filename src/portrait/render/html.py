@@ -65,6 +65,8 @@ def render_html(project: Project, page: Page, env: jinja2.Environment | None = N
                 (project.templates / "styles" / n).as_uri() for n in (*STYLESHEETS, *page.variant_stylesheets)
             ],
             variant=page.variant,
+            draft=page.content.draft,
+            placeholders=page.content.placeholders,
             **page.extra,
         )
     except jinja2.TemplateSyntaxError as exc:
@@ -80,9 +82,12 @@ STYLESHEETS = ("base.css", "cover.css", "sections.css", "edition.css")
 
 
 def document_title(page: Page) -> str:
-    """The title a PDF viewer shows; a district edition names the district."""
+    """The title a PDF viewer shows (also the XMP dc:title); a district edition names the
+    district, and a draft (an edition that prints a placeholder) says so."""
     title = page.content.publication.title
-    return f"{title}: {page.edition.name} edition" if page.edition is not None else title
+    if page.edition is not None:
+        title = f"{title}: {page.edition.name} edition"
+    return f"{title} (Draft)" if page.content.draft else title
 
 
 def _template_frame(project: Project, exc: BaseException) -> str:
