@@ -111,6 +111,17 @@ def parser() -> argparse.ArgumentParser:
     new.add_argument("--name", required=True, help="the district's full name, as on the cover")
     new.add_argument("--logo", required=True, type=Path, metavar="PATH", help="SVG, PNG or JPEG logo file")
 
+    studio = sub.add_parser(
+        "studio",
+        help="serve the district studio: a web page where a district makes its edition",
+        description="Serve the district studio (a web page and its HTTP API; see README, District studio).",
+    )
+    studio.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    studio.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    studio.add_argument(
+        "--workers", type=int, default=None, metavar="N", help="render processes (default: the cores, at most 4)"
+    )
+
     release = sub.add_parser(
         "release",
         help="build every edition into output/release/<version>/ with manifest.json and SHA256SUMS",
@@ -148,6 +159,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             return _district(project, args, out, err)
         if command == "new-district":
             return _new_district(project, args, out)
+        if command == "studio":
+            return _studio(project, args)
         raise AssertionError(f"unhandled command {command}")
     except PortraitError as exc:
         if args.debug:
@@ -303,3 +316,9 @@ def _new_district(project: Project, args: argparse.Namespace, out: TextIO) -> in
         file=out,
     )
     return 0
+
+
+def _studio(project: Project, args: argparse.Namespace) -> int:
+    from portrait.studio.app import serve
+
+    return serve(project.root, args.host, args.port, workers=args.workers)
