@@ -10,13 +10,15 @@ STAMP  := $(VENV)/.installed-stamp
 
 # System libraries WeasyPrint loads at run time (Debian/Ubuntu package names).
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1
+# Only the tests need these: the district studio's browser test drives Debian's chromium.
+TEST_SYSTEM_PACKAGES := chromium
 
-.PHONY: build test test-fast lint bench system clean readme-cover
+.PHONY: build test test-fast lint bench system system-test clean readme-cover
 
 build: $(STAMP)
 	$(PY) build.py build
 
-test: $(STAMP)
+test: $(STAMP) system-test
 	$(PY) -m pytest -n auto
 
 test-fast: $(STAMP)
@@ -50,6 +52,22 @@ system:
 		echo "  Debian/Ubuntu: sudo apt-get install $(SYSTEM_PACKAGES)"; \
 		echo "  Fedora:        sudo dnf install pango"; \
 		echo "  macOS:         brew install pango"; \
+		exit 1; \
+	fi
+
+# The browser test (tests/test_studio_browser.py) runs Debian's chromium through Playwright;
+# Playwright's own browser download is never used. `make build` does not need it.
+system-test:
+	@if [ -x /usr/bin/chromium ]; then \
+		exit 0; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing the browser the studio's browser test drives: $(TEST_SYSTEM_PACKAGES)"; \
+		apt-get update -qq && apt-get install -y -qq $(TEST_SYSTEM_PACKAGES); \
+	else \
+		echo "The district studio's browser test needs Debian's chromium at /usr/bin/chromium."; \
+		echo "Install it, then run make test again:"; \
+		echo "  Debian/Ubuntu: sudo apt-get install $(TEST_SYSTEM_PACKAGES)"; \
+		echo "(make test-fast skips that test and does not need it.)"; \
 		exit 1; \
 	fi
 

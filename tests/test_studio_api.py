@@ -80,7 +80,7 @@ def test_health_schema_and_page(studio):
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     csp = page.headers["content-security-policy"]
     assert "default-src 'none'" in csp and "script-src 'self'" in csp and "http" not in csp
-    assert '<form' in page.text and "studio.js" in page.text
+    assert "<form" in page.text and "studio.js" in page.text
     assert studio.get("/static/studio.js").status_code == 200
     assert studio.get("/fonts/Inter-Regular.otf").status_code == 200
     assert studio.get("/fonts/..%2Fbrand.yaml").status_code == 404
@@ -90,9 +90,7 @@ def test_screen_edition_is_a_pdf_with_the_districts_name(studio):
     response = post(studio, "/api/editions")
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/pdf"
-    assert (
-        response.headers["content-disposition"] == 'attachment; filename="portrait-of-a-leader-pena-valle.pdf"'
-    )
+    assert response.headers["content-disposition"] == 'attachment; filename="portrait-of-a-leader-pena-valle.pdf"'
     reader = PdfReader(io.BytesIO(response.content))
     assert len(reader.pages) == 17  # the Portrait's 16 and a one-page foreword
     cover = reader.pages[0].extract_text()
@@ -142,9 +140,19 @@ def _near(image: Image.Image, color: tuple[int, int, int], tolerance: int = 12) 
         (DISTRICT.replace(f'name: "{NAME}"\n', ""), ("logo.svg", SVG_LOGO), "name", "required"),
         (DISTRICT, None, "logo", "required"),
         (DISTRICT, ("logo.gif", b"GIF89a" + b"\0" * 64), "logo", "SVG, PNG or JPEG"),
-        (DISTRICT, ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>x()</script></svg>'), "logo", "script"),
+        (
+            DISTRICT,
+            ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>x()</script></svg>'),
+            "logo",
+            "script",
+        ),
         (DISTRICT + "logo: logo.svg\n", ("logo.png", PNG_LOGO), "logo", "PNG"),
-        (DISTRICT.replace('website: "https://', 'website: "http://'), ("logo.svg", SVG_LOGO), "contact.website", "https"),
+        (
+            DISTRICT.replace('website: "https://', 'website: "http://'),
+            ("logo.svg", SVG_LOGO),
+            "contact.website",
+            "https",
+        ),
         (DISTRICT.replace("    - name:", "    - nom:"), ("logo.svg", SVG_LOGO), "foreword.signed[0].nom", "unknown"),
         ('name: "A: b: c"\n  bad: [', ("logo.svg", SVG_LOGO), "district", "invalid YAML"),
         (DISTRICT.replace("Our leaders", "x" * 7000), ("logo.svg", SVG_LOGO), "foreword.body", "characters"),

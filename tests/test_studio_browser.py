@@ -132,7 +132,8 @@ def test_a_district_makes_its_edition(server, browser, tmp_path):
         assert shown == palette(color).text, color
 
     page.wait_for_function(
-        "v => document.querySelector('#pages').dataset.version !== v && document.querySelectorAll('#pages img').length === 3",
+        "v => document.querySelector('#pages').dataset.version !== v"
+        " && document.querySelectorAll('#pages img').length === 3",
         arg=first[0],
         timeout=60_000,
     )
@@ -173,7 +174,9 @@ def test_a_district_makes_its_edition(server, browser, tmp_path):
     assert "María José Núñez" in reader.pages[1].extract_text()
     # The cover's ring and band are the chosen gold.
     cover = Image.open(io.BytesIO(_page_png(Path(download.path())))).convert("RGB")
-    assert sum(1 for px in cover.getdata() if all(abs(a - b) < 10 for a, b in zip(px, (246, 196, 69), strict=True))) > 300
+    assert (
+        sum(1 for px in cover.getdata() if all(abs(a - b) < 10 for a, b in zip(px, (246, 196, 69), strict=True))) > 300
+    )
 
     # The district folder, opened again, fills the form.
     with page.expect_download(timeout=60_000) as info:

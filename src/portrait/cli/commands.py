@@ -121,6 +121,9 @@ def parser() -> argparse.ArgumentParser:
     studio.add_argument(
         "--workers", type=int, default=None, metavar="N", help="render processes (default: the cores, at most 4)"
     )
+    studio.add_argument(
+        "--queue", type=int, default=8, metavar="N", help="requests that may wait for a worker; more get 429 (8)"
+    )
 
     release = sub.add_parser(
         "release",
@@ -321,4 +324,7 @@ def _new_district(project: Project, args: argparse.Namespace, out: TextIO) -> in
 def _studio(project: Project, args: argparse.Namespace) -> int:
     from portrait.studio.app import serve
 
-    return serve(project.root, args.host, args.port, workers=args.workers)
+    if (args.workers is not None and args.workers < 1) or args.queue < 0:
+        print("error: --workers must be at least 1 and --queue at least 0", file=sys.stderr)
+        return int(ExitCode.USAGE_ERROR)
+    return serve(project.root, args.host, args.port, workers=args.workers, queue_size=args.queue)

@@ -344,11 +344,11 @@ def too_large(limit: int) -> JSONResponse:
     )
 
 
-def serve(root: Path | None, host: str, port: int, workers: int | None = None) -> int:
+def serve(root: Path | None, host: str, port: int, workers: int | None = None, queue_size: int = 8) -> int:
     """``python build.py studio``: serve the studio until interrupted."""
     import uvicorn
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(root, workers=workers)
+    app = create_app(root, workers=workers, queue_size=queue_size)
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False, server_header=False)
     return 0

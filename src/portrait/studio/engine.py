@@ -353,7 +353,9 @@ def _work(root: str, job: Job, timeout: float) -> Answer:
         # A render stopped halfway may leave a renderer's layout half made: start afresh.
         _state.get("renderers", {}).clear()
         answer = Answer(
-            job.slug or DEFAULT_SLUG, error=f"the render took longer than {timeout:.0f} s and was stopped", timed_out=True
+            job.slug or DEFAULT_SLUG,
+            error=f"the render took longer than {timeout:.0f} s and was stopped",
+            timed_out=True,
         )
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
@@ -521,7 +523,9 @@ def _zip(text: str, logo_file: str | None, logo: bytes | None) -> bytes:
 MAX_ZIP_MEMBERS = 100
 
 
-def open_folder(project: Project, *, folder: bytes | None, district: bytes | None, logo: bytes | None) -> dict[str, Any]:
+def open_folder(
+    project: Project, *, folder: bytes | None, district: bytes | None, logo: bytes | None
+) -> dict[str, Any]:
     from portrait.inputs.logo import MAX_LOGO_BYTES, sniff
     from portrait.inputs.yaml_source import MAX_YAML_BYTES
 
@@ -539,7 +543,9 @@ def open_folder(project: Project, *, folder: bytes | None, district: bytes | Non
         kind = sniff(logo)
         mime = {"svg": "image/svg+xml", "png": "image/png", "jpeg": "image/jpeg"}.get(kind or "")
         if mime is None:
-            problems.append(FieldProblem("logo", "the logo is not an SVG, PNG or JPEG image", fix="choose another file"))
+            problems.append(
+                FieldProblem("logo", "the logo is not an SVG, PNG or JPEG image", fix="choose another file")
+            )
         else:
             logo_json = {
                 "filename": logo_filename or logo_name(logo, None),
