@@ -216,6 +216,13 @@ def test_other_bad_requests(studio):
     assert fields(post(studio, "/api/editions?variant=poster"))["variant"]
     assert fields(post(studio, "/api/editions", district="  "))["district"]
     assert fields(post(studio, "/api/editions", slug="Not A Slug"))["slug"]
+    root = Path(studio.root)
+    escape = fields(post(studio, "/api/editions", slug="../../escape"))["slug"]
+    assert "not a valid district folder name" in escape["message"]
+    assert not (root / "escape").exists() and not (root / "content" / "escape").exists()
+    # A district.yaml whose logo key names district.yaml itself cannot overwrite it.
+    logo_is_yaml = fields(post(studio, "/api/editions", district=DISTRICT + "logo: district.yaml\n"))["logo"]
+    assert "not an SVG, PNG or JPEG file name" in logo_is_yaml["message"]
 
 
 def test_too_large_is_413(studio):

@@ -141,6 +141,7 @@ class Engine:
 
     def start(self) -> None:
         """Start the workers; each lays out the Portrait's shared pages before its first job."""
+        _remove_stale_folders(self.project)
         # Not fork: the server process runs an event loop and threads, which a fork would copy
         # in whatever state they are in.
         context = multiprocessing.get_context("spawn")
@@ -215,6 +216,28 @@ class Engine:
         the form.
         """
         return open_folder(self.project, folder=folder, district=district, logo=logo)
+
+
+STALE_AFTER = 600.0  # seconds: far beyond any request (renders stop after RENDER_TIMEOUT)
+
+
+def _remove_stale_folders(project: Project) -> None:
+    """Temporary folders left by a studio that was killed mid-request. Only old ones: another
+    studio on the same checkout may be using a recent one."""
+    import shutil
+
+    from portrait.inputs.district import districts_folder
+
+    folder = districts_folder(project)
+    if not folder.is_dir():
+        return
+    now = time.time()
+    for stale in folder.glob(".studio-*"):
+        try:
+            if stale.is_dir() and not stale.is_symlink() and now - stale.stat().st_mtime > STALE_AFTER:
+                shutil.rmtree(stale, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def district_schema() -> dict[str, Any]:
@@ -364,12 +387,15 @@ def _work(root: str, job: Job, timeout: float) -> Answer:
 
 
 def _do(root: str, job: Job) -> Answer:
-    from portrait.inputs.district import DISTRICT_FILE, districts_folder, load_district, make_edition
+    from portrait.inputs.district import DISTRICT_FILE, check_slug, districts_folder, load_district, make_edition
 
     project, _ = _setup(root)
     data = _peek(job.district)
     name = data.get("short_name") or data.get("name")
     slug = job.slug or slug_for(name if isinstance(name, str) else "")
+    bad_slug = check_slug(slug)
+    if bad_slug:  # before the slug names a folder
+        return Answer(DEFAULT_SLUG, problems=(_for_form(bad_slug, job),))
     problems = _studio_limits(job, data)
     if problems:
         return Answer(slug, problems=tuple(problems))
@@ -385,7 +411,7 @@ def _do(root: str, job: Job) -> Answer:
         folder = Path(tmp) / slug
         folder.mkdir()
         (folder / DISTRICT_FILE).write_text(text, encoding="utf-8")
-        if job.logo is not None and logo_file and _plain_name(logo_file):
+        if job.logo is not None and logo_file and _plain_name(logo_file) and logo_file != DISTRICT_FILE:
             (folder / logo_file).write_bytes(job.logo)
         scratch = _RequestProject(project.root, scratch=Path(tmp) / "output")
         try:
