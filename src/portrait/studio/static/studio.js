@@ -365,22 +365,7 @@
   }
 
   function showPages(body) {
-    const pages = $("pages");
-    pages.replaceChildren();
-    pages.dataset.version = String(previewSeq);
-    for (const image of body.images) {
-      const figure = document.createElement("figure");
-      figure.className = "page";
-      const img = document.createElement("img");
-      img.src = image.src;
-      img.width = image.width;
-      img.height = image.height;
-      img.alt = "Page " + image.page + " of " + body.pages + " of your edition: " + image.label.toLowerCase();
-      const caption = document.createElement("figcaption");
-      caption.textContent = image.label + " · page " + image.page;
-      figure.append(img, caption);
-      pages.append(figure);
-    }
+    window.PortraitPages.show($("pages"), body, previewSeq); // static/pages.js
   }
 
   function showNotices(notices) {
