@@ -307,6 +307,7 @@
     if (focusSummary && problems.length) summary.focus();
   }
   function labelOf(el) {
+    if (el.id === "add-signer") return "Signed by";
     const label = el.id && form.querySelector('label[for="' + el.id + '"]');
     if (label) return label.textContent.replace("*", "").trim();
     return el.getAttribute("aria-label") || el.textContent.trim();
