@@ -10,15 +10,16 @@ STAMP  := $(VENV)/.installed-stamp
 
 # System libraries WeasyPrint loads at run time (Debian/Ubuntu package names).
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1
-# Optional, for the tests: Poppler's pdfinfo reads the structure tree independently of portrait.
-TEST_PACKAGES   := poppler-utils
+# Only the tests need these: the district studio's browser test drives Debian's chromium, and
+# Poppler's pdfinfo reads the structure tree independently of portrait.
+TEST_SYSTEM_PACKAGES := chromium poppler-utils
 
-.PHONY: build test test-fast lint bench system clean readme-cover
+.PHONY: build test test-fast lint bench system system-test clean readme-cover
 
 build: $(STAMP)
 	$(PY) build.py build
 
-test: $(STAMP)
+test: $(STAMP) system-test
 	$(PY) -m pytest -n auto
 
 test-fast: $(STAMP)
@@ -43,8 +44,7 @@ $(STAMP): pyproject.toml | system
 	touch $(STAMP)
 
 # Pango and friends come from the system, not from PyPI. Install them when we can
-# (root with apt-get), otherwise stop with the command that would. Poppler's pdfinfo, an
-# independent reader of the PDF's tags for the tests, is optional: without it those tests skip.
+# (root with apt-get), otherwise stop with the command that would.
 system:
 	@if $(PYTHON) -c "import ctypes.util as u, sys; sys.exit(0 if u.find_library('pango-1.0') and u.find_library('pangoft2-1.0') and u.find_library('harfbuzz-subset') and u.find_library('fontconfig') else 1)"; then \
 		:; \
@@ -59,14 +59,21 @@ system:
 		echo "  macOS:         brew install pango"; \
 		exit 1; \
 	fi
-	@if ! command -v pdfinfo >/dev/null; then \
-		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			echo "Installing $(TEST_PACKAGES) (pdfinfo, for the tests)"; \
-			apt-get update -qq && apt-get install -y -qq $(TEST_PACKAGES); \
-		else \
-			echo "note: pdfinfo is not installed; the tests that read the tags with it will skip"; \
-			echo "  Debian/Ubuntu: sudo apt-get install $(TEST_PACKAGES)"; \
-		fi; \
+
+# The browser test (tests/test_studio_browser.py) runs Debian's chromium through Playwright;
+# Playwright's own browser download is never used. `make build` does not need it.
+system-test:
+	@if [ -x /usr/bin/chromium ] && command -v pdfinfo >/dev/null; then \
+		exit 0; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing what the tests need besides Python: $(TEST_SYSTEM_PACKAGES)"; \
+		apt-get update -qq && apt-get install -y -qq $(TEST_SYSTEM_PACKAGES); \
+	else \
+		echo "The tests need Debian's chromium (the studio's browser test) and Poppler's pdfinfo."; \
+		echo "Install it, then run make test again:"; \
+		echo "  Debian/Ubuntu: sudo apt-get install $(TEST_SYSTEM_PACKAGES)"; \
+		echo "(make test-fast skips that test and does not need it.)"; \
+		exit 1; \
 	fi
 
 clean:

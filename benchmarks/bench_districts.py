@@ -35,8 +35,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from portrait.build.batch import build_editions  # noqa: E402
-from portrait.build.produce import load_inputs  # noqa: E402
 from portrait.inputs.district import district_slugs, load_edition  # noqa: E402
+from portrait.inputs.load import load_inputs  # noqa: E402
 from portrait.project import Project  # noqa: E402
 from portrait.render.renderer import Renderer  # noqa: E402
 

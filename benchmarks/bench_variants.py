@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from portrait.build.produce import load_inputs  # noqa: E402
 from portrait.check.preflight import check  # noqa: E402
 from portrait.finish.variants import PRINT, SCREEN  # noqa: E402
+from portrait.inputs.load import load_inputs  # noqa: E402
 from portrait.project import Project  # noqa: E402
 from portrait.render.layout import identifier_for, write_pdf  # noqa: E402
 from portrait.render.renderer import Renderer  # noqa: E402

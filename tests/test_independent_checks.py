@@ -18,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _editions import ROOT, district_edition, edition  # noqa: E402
 from test_preflight import _tagging_pdf  # noqa: E402
 
-from portrait.build.produce import load_inputs  # noqa: E402
 from portrait.check.facts import read_facts  # noqa: E402
+from portrait.inputs.load import load_inputs  # noqa: E402
 from portrait.project import Project  # noqa: E402
 
 EDITIONS = {"portrait": lambda: edition("screen").pdf, "district": lambda: district_edition("screen")}

@@ -211,3 +211,33 @@ def test_preview_contents_carry_the_pdf_page_numbers(watched):
     page = preview_page(watched.project, snapshot)
     assert '<a href="#introduction" data-page-number="3">' in page
     assert "a[data-page-number]::after" in page
+
+
+def test_page_view_shows_the_real_pages_of_the_built_pdf(portrait_build, tmp_path: Path):
+    """/pages: the built PDF's pages in the district studio's page viewer, made once per build."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    state = PreviewState()
+    state.succeeded("<html><body></body></html>", 0.5)
+    server = PreviewServer(Project.at(REPO), state, portrait_build.path, port=0).start()
+    try:
+        status, mime, body = get(server.url + "pages")
+        assert status == 200 and mime.startswith("text/html")
+        assert b"/static/pages.js" in body and b"/static/watch.js" in body
+        for name in ("pages.js", "pages.css", "watch.js", "watch.css"):
+            assert get(server.url + "static/" + name)[0] == 200
+        assert get(server.url + "static/app.py")[0] == 404  # only the static folder's files
+        pages = json.loads(get(server.url + "__pages")[2])
+        assert pages["build"] == 1 and pages["pages"] == len(pages["images"]) == 16
+        assert [i["label"] for i in pages["images"][:2]] == ["Cover", "Contents"]
+        cover = Image.open(io.BytesIO(base64.b64decode(pages["images"][0]["src"].split(",", 1)[1]))).convert("RGB")
+        assert cover.width == 480
+        r, g, b = cover.getpixel((5, 5))
+        assert r > 200 and g < 120  # the cover's pink corner
+        assert json.loads(get(server.url + "__pages")[2]) == pages  # the same build: not rendered again
+        assert 'href="/pages"' in get(server.url)[2].decode()
+    finally:
+        server.stop()

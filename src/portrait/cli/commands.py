@@ -47,6 +47,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _not_negative(text: str) -> int:
+    value = _integer(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be at least 0, not {value}")
+    return value
+
+
 def _dpi(text: str) -> int:
     from portrait.designer.proof import MAX_DPI, MIN_DPI
 
@@ -208,6 +215,25 @@ def parser() -> argparse.ArgumentParser:
     new.add_argument("slug", metavar="SLUG", help="folder name: lower-case letters, digits and -")
     new.add_argument("--name", required=True, help="the district's full name, as on the cover")
     new.add_argument("--logo", required=True, type=Path, metavar="PATH", help="SVG, PNG or JPEG logo file")
+
+    studio = sub.add_parser(
+        "studio",
+        parents=common,
+        help="serve the district studio: a web page where a district makes its edition",
+        description="Serve the district studio (a web page and its HTTP API; see README, District studio).",
+    )
+    studio.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    studio.add_argument("--port", type=_positive, default=8000, help="port to listen on (8000)")
+    studio.add_argument(
+        "--workers", type=_positive, default=None, metavar="N", help="render processes (default: the cores, at most 4)"
+    )
+    studio.add_argument(
+        "--queue",
+        type=_not_negative,
+        default=8,
+        metavar="N",
+        help="requests that may wait for a worker; more get 429 (8)",
+    )
 
     release = sub.add_parser(
         "release",
@@ -396,6 +422,12 @@ def _new_district(project: Project, args: argparse.Namespace, out: TextIO, err: 
     return 0
 
 
+def _studio(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from portrait.studio.app import serve
+
+    return serve(project.root, args.host, args.port, workers=args.workers, queue_size=args.queue)
+
+
 COMMANDS = {
     "build": _build,
     "check": _check,
@@ -404,4 +436,5 @@ COMMANDS = {
     "district": _district,
     "new-district": _new_district,
     "release": _release,
+    "studio": _studio,
 }

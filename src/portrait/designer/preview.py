@@ -31,7 +31,10 @@ from portrait.render.incremental import INTERNAL_LINK
 
 FILES = "/files/"
 PDF_PATH = "/publication.pdf"
+PAGES_PATH = "/pages"  # the built PDF's real pages, in the district studio's page viewer
+STATIC = "/static/"
 POLL_MS = 400
+PAGE_WIDTH_PX = 480
 
 SCREEN_CSS = """
 @media screen {
@@ -109,7 +112,7 @@ def preview_page(project: Project, snapshot: Snapshot) -> str:
     body_start = (
         f'<div id="portrait-preview-bar">build {snapshot.build} · '
         f"{'failed' if snapshot.error else f'{snapshot.seconds:.2f} s'} · "
-        f'<a href="{PDF_PATH}">PDF</a></div><div style="height:24px"></div>'
+        f'<a href="{PDF_PATH}">PDF</a> · <a href="{PAGES_PATH}">PDF pages</a></div><div style="height:24px"></div>'
     )
     if snapshot.error:
         kept = "the PDF and this page show the last good build" if snapshot.html else "there is no good build yet"
@@ -145,6 +148,50 @@ def local_urls(project: Project, text: str) -> str:
     return text.replace(project.root.as_uri() + "/", FILES)
 
 
+# The page viewer is the district studio's (static/pages.js, pages.css), served from there.
+STUDIO_STATIC = Path(__file__).resolve().parents[1] / "studio" / "static"
+
+
+def _static_names() -> set[str]:
+    return {p.name for p in STUDIO_STATIC.iterdir() if p.is_file()}
+
+
+def page_images(pdf: Path, width: int) -> dict[str, object]:
+    """``{"pages": n, "images": [{"page", "label", "width", "height", "src"}]}`` for every page of
+    ``pdf``, each labelled with the first bookmark on it (else "Page N")."""
+    import base64
+    import io
+
+    import pypdfium2 as pdfium
+
+    try:
+        document = pdfium.PdfDocument(pdf.read_bytes())
+    except (OSError, pdfium.PdfiumError):
+        return {"pages": 0, "images": []}
+    try:
+        labels: dict[int, str] = {}
+        for item in document.get_toc():
+            dest = item.get_dest()
+            index = dest.get_index() if dest is not None else None
+            if index is not None:
+                labels.setdefault(index, item.get_title())
+        images = []
+        for index in range(len(document)):
+            page = document[index]
+            bitmap = page.render(scale=width / page.get_width())
+            image = bitmap.to_pil()
+            buffer = io.BytesIO()
+            image.save(buffer, format="PNG", compress_level=6)
+            src = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+            label = labels.get(index, f"Page {index + 1}")
+            images.append({"page": index + 1, "label": label, "width": image.width, "height": image.height, "src": src})
+            bitmap.close()
+            page.close()
+        return {"pages": len(document), "images": images}
+    finally:
+        document.close()
+
+
 class PreviewServer:
     """A preview of ``project`` on http://127.0.0.1:port/ in a background thread."""
 
@@ -153,6 +200,8 @@ class PreviewServer:
         self.state = state
         self.pdf = pdf
         self.fetcher = ProjectFetcher(project.readable_roots)
+        self._pages: dict[str, object] | None = None
+        self._pages_lock = threading.Lock()  # pdfium is not thread-safe; and one render per build
         handler = type("Handler", (_Handler,), {"preview": self})
         try:
             self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
@@ -179,6 +228,14 @@ class PreviewServer:
         self.httpd.shutdown()
         self.httpd.server_close()
 
+    def pages(self) -> dict[str, object]:
+        """Every page of the built PDF as a PNG, for the page view; made once per build."""
+        with self._pages_lock:
+            build = self.state.snapshot().build
+            if self._pages is None or self._pages["build"] != build:
+                self._pages = {"build": build, **page_images(self.pdf, PAGE_WIDTH_PX)}
+            return self._pages
+
     def file(self, url_path: str) -> Path:
         """The project file a ``/files/…`` URL names; RefusedResource outside the project."""
         relative = unquote(url_path[len(FILES) :])
@@ -201,6 +258,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.OK, json.dumps(data).encode(), "application/json")
         elif path == PDF_PATH:
             self._send_file(p.pdf, "application/pdf")
+        elif path == PAGES_PATH:
+            self._send_file(STUDIO_STATIC / "watch.html", "text/html; charset=utf-8")
+        elif path == "/__pages":
+            body = json.dumps(p.pages()).encode()
+            self._send(HTTPStatus.OK, body, "application/json")
+        elif path.startswith(STATIC) and path[len(STATIC) :] in _static_names():
+            name = path[len(STATIC) :]
+            self._send_file(STUDIO_STATIC / name, mimetypes.guess_type(name)[0] or "application/octet-stream")
         elif path.startswith(FILES):
             try:
                 file = p.file(path)

@@ -186,8 +186,11 @@ def check_slug(slug: str) -> Problem | None:
 def load_district(project: Project, slug: str, folder: Path | None = None) -> tuple[District, Logo]:
     """Read and check one district folder; every problem in it is reported together.
 
-    ``folder`` defaults to ``content/districts/<slug>``; new-district checks a staging copy.
+    ``folder`` defaults to ``content/districts/<slug>``, which must be a real folder there. A
+    caller may pass a folder of its own instead: new-district checks a staging copy, the studio
+    a request's temporary folder.
     """
+    own_folder = folder is not None
     bad_slug = check_slug(slug)
     if bad_slug:
         raise InputError(bad_slug)
@@ -204,7 +207,8 @@ def load_district(project: Project, slug: str, folder: Path | None = None) -> tu
                 fix=f"did you mean `{hint}`?" if hint else _NEW_DISTRICT_HINT.format(slug=slug),
             )
         )
-    if folder.is_symlink() or not folder.resolve().is_relative_to(districts_folder(project).resolve()):
+    inside = folder.resolve().is_relative_to(districts_folder(project).resolve())
+    if not own_folder and (folder.is_symlink() or not inside):
         raise InputError(
             Problem(
                 project.relative(folder) + "/",

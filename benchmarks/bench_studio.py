@@ -1,0 +1,219 @@
+"""Load test of the district studio: concurrent districts asking for their PDF.
+
+Run: .venv/bin/python benchmarks/bench_studio.py [--clients 30] [--seconds 30] [--workers 2] [--queue 8]
+
+Starts ``build.py studio`` on 127.0.0.1 (a free port; nothing else is ever contacted) on a
+temporary copy of the project, waits for its workers to be ready, then runs ``--clients``
+concurrent clients for ``--seconds``. Each client posts a district (its own name and colour each
+time) with the example SVG logo to ``POST /api/editions`` and, when told 429, waits the
+``Retry-After`` it was given. Prints editions per minute, p50/p95 latency, the count of each status
+code and the peak RSS of the server and its workers.
+
+Exits 1 on any 5xx answer or any 200 whose body is not a PDF that pypdf reads with the
+district's name on the cover. Bounded: at most 100 clients and 300 seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import io
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import httpx
+from pypdf import PdfReader
+
+REPO = Path(__file__).resolve().parents[1]
+HOST = "127.0.0.1"
+LOGO = (REPO / "content/districts/example-cedar-ridge/logo.svg").read_bytes()
+DISTRICT = """\
+name: "{name}"
+colors:
+  primary: "{color}"
+foreword:
+  title: "A message from our superintendent"
+  body: |
+    Our principals and teacher leaders will use the Portrait in hiring, in coaching and in
+    the conversations leaders have with one another about their growth.
+  signed:
+    - name: "Name of the Superintendent"
+      role: "Superintendent"
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of ``pid`` and all its descendants."""
+    total = 0
+    stack = [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+            for task in Path(f"/proc/{current}/task").iterdir():
+                stack.extend(int(c) for c in (task / "children").read_text().split())
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
+
+
+class Peak(threading.Thread):
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.done = pid, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.25):
+            self.peak = max(self.peak, rss_bytes(self.pid))
+
+
+async def client(
+    number: int, url: str, until: float, results: list[tuple[int, float]], bad: list[str], http: httpx.AsyncClient
+) -> None:
+    count = 0
+    while time.monotonic() < until:
+        count += 1
+        name = f"Load Test District {number}-{count}"
+        color = f"#{(number * 37 + count * 11) % 256:02x}{(number * 91) % 256:02x}{(count * 53) % 256:02x}"
+        start = time.monotonic()
+        try:
+            response = await http.post(
+                url + "/api/editions",
+                data={"district": DISTRICT.format(name=name, color=color)},
+                files={"logo": ("logo.svg", LOGO, "image/svg+xml")},
+            )
+        except httpx.HTTPError as exc:
+            bad.append(f"{name}: {type(exc).__name__}: {exc}")
+            results.append((0, time.monotonic() - start))
+            continue
+        elapsed = time.monotonic() - start
+        results.append((response.status_code, elapsed))
+        if response.status_code == 200:
+            problem = check_pdf(response.content, name)
+            if problem:
+                bad.append(f"{name}: {problem}")
+        elif response.status_code == 429:
+            await asyncio.sleep(
+                min(float(response.headers.get("retry-after", "1")), max(0.0, until - time.monotonic()))
+            )
+        elif response.status_code >= 500:
+            bad.append(f"{name}: {response.status_code} {response.text[:200]}")
+
+
+def check_pdf(data: bytes, name: str) -> str | None:
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        text = reader.pages[0].extract_text().replace("\n", " ")
+    except Exception as exc:  # anything pypdf cannot read is a failure of the studio
+        return f"not a readable PDF ({type(exc).__name__}: {exc})"
+    return None if name in text else "the district's name is not on the cover"
+
+
+async def load(url: str, clients: int, seconds: float) -> tuple[list[tuple[int, float]], list[str], float]:
+    results: list[tuple[int, float]] = []
+    bad: list[str] = []
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(timeout=httpx.Timeout(180.0), limits=limits) as http:
+        start = time.monotonic()
+        until = start + seconds
+        await asyncio.gather(*(client(i, url, until, results, bad, http) for i in range(clients)))
+        return results, bad, time.monotonic() - start
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=30, help="concurrent clients (30; at most 100)")
+    parser.add_argument("--seconds", type=float, default=30.0, help="how long the clients run (30; at most 300)")
+    parser.add_argument("--workers", type=int, default=2, help="the studio's render processes (2)")
+    parser.add_argument("--queue", type=int, default=8, help="requests that may wait for a worker (8)")
+    args = parser.parse_args()
+    clients = max(1, min(args.clients, 100))
+    seconds = max(1.0, min(args.seconds, 300.0))
+
+    with tempfile.TemporaryDirectory(prefix="bench-studio-") as tmp:
+        root = Path(tmp) / "project"
+        for name in ("content", "templates", "assets"):
+            shutil.copytree(REPO / name, root / name)
+        port = free_port()
+        url = f"http://{HOST}:{port}"
+        log = (Path(tmp) / "studio.log").open("w")
+        command = [sys.executable, str(REPO / "build.py"), "--root", str(root), "studio"]
+        command += ["--host", HOST, "--port", str(port), "--workers", str(args.workers), "--queue", str(args.queue)]
+        server = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONWARNINGS": "ignore"}
+        )
+        peak = Peak(server.pid)
+        try:
+            started = time.monotonic()
+            while True:
+                try:
+                    with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
+                        if response.read() == b"ok":
+                            break
+                except OSError:
+                    pass
+                if server.poll() is not None or time.monotonic() - started > 120:
+                    log.close()
+                    print((Path(tmp) / "studio.log").read_text(), file=sys.stderr)
+                    print("the studio did not start", file=sys.stderr)
+                    return 1
+                time.sleep(0.2)
+            print(f"studio ready in {time.monotonic() - started:.1f} s ({args.workers} workers, queue {args.queue})")
+            peak.start()
+            results, bad, wall = asyncio.run(load(url, clients, seconds))
+        finally:
+            peak.done.set()
+            server.terminate()
+            server.wait(timeout=60)
+            log.close()
+        server_errors = [line for line in (Path(tmp) / "studio.log").read_text().splitlines() if " ERROR " in line]
+
+    statuses = collections.Counter(code for code, _ in results)
+    ok = [seconds for code, seconds in results if code == 200]
+    print(f"{clients} clients for {seconds:.0f} s ({wall:.1f} s until the last answer), POST /api/editions (screen)")
+    print(f"editions per minute: {len(ok) / wall * 60:.1f} ({len(ok)} PDFs)")
+    print(f"latency of a 200: p50 {percentile(ok, 0.5):.2f} s, p95 {percentile(ok, 0.95):.2f} s")
+    refused = [seconds for code, seconds in results if code == 429]
+    if refused:
+        print(f"latency of a 429: p50 {percentile(refused, 0.5) * 1000:.0f} ms")
+    print("status codes: " + ", ".join(f"{code}: {n}" for code, n in sorted(statuses.items())))
+    print(f"peak RSS, server and workers: {peak.peak / 1024 / 1024:.0f} MiB")
+    if ok:
+        print(f"mean latency {statistics.mean(ok):.2f} s")
+    for line in server_errors[:10]:
+        print(f"server log: {line}", file=sys.stderr)
+    for line in bad[:20]:
+        print(f"FAILED: {line}", file=sys.stderr)
+    failed = bool(bad) or any(code >= 500 or code == 0 for code in statuses)
+    if failed:
+        print("FAIL: a 5xx answer, a broken connection, or a 200 that is not a valid PDF", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

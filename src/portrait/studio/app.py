@@ -1,0 +1,354 @@
+"""The district studio: a web page where a district makes its edition, and the HTTP API it uses.
+
+Routes (documented in the README, "District studio"):
+
+    GET  /                     the studio page (static/index.html)
+    GET  /healthz              200 "ok"
+    GET  /api/schema           the JSON Schema of district.yaml
+    POST /api/editions         the edition as a PDF (?variant=screen|print)
+    POST /api/previews         PNG images of the edition's own pages and one shared page
+    POST /api/district-folder  a zip of district.yaml and the logo
+    POST /api/open             a district folder (zip, or district.yaml and logo) as form values
+
+The server keeps no state between requests: each request's files live in a temporary folder
+for the duration of its render (see engine.py). Every response carries an ``X-Request-ID`` and a
+Content-Security-Policy that allows nothing but this server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from portrait.studio.engine import VARIANTS, Answer, Engine, FieldProblem, Job, QueueFull, district_schema
+
+log = logging.getLogger("portrait.studio")
+
+STATIC = Path(__file__).parent / "static"
+MAX_BODY_BYTES = 5 * 1024 * 1024
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+def problems_response(problems: list[FieldProblem] | tuple[FieldProblem, ...], status: int = 422) -> JSONResponse:
+    return JSONResponse({"problems": [p.as_json() for p in problems]}, status_code=status)
+
+
+class Guard:
+    """Outermost middleware: a request id on every response, the security headers, and for
+    anything unexpected a 500 that names the request id (the traceback goes to the log only)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = uuid.uuid4().hex[:16]
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in dict(SECURITY_HEADERS)]
+                headers += SECURITY_HEADERS + [(b"x-request-id", request_id.encode())]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            log.exception("request %s %s %s failed", request_id, scope.get("method"), scope.get("path"))
+            if started:
+                raise
+            response = JSONResponse(
+                {
+                    "error": "internal error: the studio could not answer this request. "
+                    "It has been logged; please try again, and quote this request id if it persists.",
+                    "request_id": request_id,
+                },
+                status_code=500,
+            )
+            await response(scope, receive, send_with_headers)
+
+
+async def read_form(request: Request, limit: int) -> Any:
+    """The multipart form, read only up to ``limit`` bytes (else BodyTooLarge)."""
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > limit:
+        raise BodyTooLarge()
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge()
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return await Request(request.scope, replay).form(max_files=4, max_fields=16, max_part_size=limit)
+
+
+async def _text(value: Any) -> str | None:
+    """A form value as text: a plain field, or an uploaded district.yaml."""
+    if value is None:
+        return None
+    if isinstance(value, UploadFile):
+        data = await value.read()
+        return data.decode("utf-8", "replace")
+    return str(value)
+
+
+def create_app(
+    root: Path | str | None = None,
+    *,
+    workers: int | None = None,
+    queue_size: int = 8,
+    timeout: float | None = None,
+    max_body: int = MAX_BODY_BYTES,
+    engine: Engine | None = None,
+) -> Starlette:
+    """The studio for the project at ``root``.
+
+    ``workers`` render processes (default: the cores, at most 4); ``queue_size`` requests may
+    wait for one beyond those that are rendering, further ones get 429.
+    """
+    from portrait.project import Project
+
+    if engine is None:
+        options: dict[str, Any] = {"workers": workers, "queue_size": queue_size}
+        if timeout is not None:
+            options["timeout"] = timeout
+        engine = Engine(Project.at(root).root, **options)
+    fonts: dict[str, Path] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        fonts.update(engine.font_files())
+        engine.start()
+        try:
+            await engine.warm_up()
+            yield
+        finally:
+            engine.stop()
+
+    async def page(request: Request) -> Response:
+        return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
+
+    async def healthz(request: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    async def schema(request: Request) -> Response:
+        return JSONResponse(district_schema())
+
+    async def font(request: Request) -> Response:
+        path = fonts.get(request.path_params["name"])
+        if path is None:
+            return PlainTextResponse("not found", status_code=404)
+        return FileResponse(path, media_type="font/otf", headers={"Cache-Control": "public, max-age=86400"})
+
+    async def job_from(request: Request, action: str) -> Job | Response:
+        variant = request.query_params.get("variant", "screen")
+        if variant not in VARIANTS:
+            return problems_response(
+                [FieldProblem("variant", f"unknown variant `{variant}`", fix="use variant=screen or variant=print")]
+            )
+        try:
+            form = await read_form(request, max_body)
+        except BodyTooLarge:
+            return too_large(max_body)
+        district = await _text(form.get("district"))
+        if not district or not district.strip():
+            return problems_response(
+                [FieldProblem("district", "no district.yaml text was sent", fix="fill in the district's name at least")]
+            )
+        logo = form.get("logo")
+        logo_bytes = logo_filename = None
+        if isinstance(logo, UploadFile):
+            logo_bytes, logo_filename = await logo.read(), logo.filename
+            if not logo_bytes:
+                logo_bytes = None
+        slug = form.get("slug")
+        slug = str(slug).strip() if slug and not isinstance(slug, UploadFile) else None
+        return Job(action, district, logo_bytes, logo_filename, slug or None, variant)
+
+    async def run(request: Request, action: str) -> Answer | Response:
+        job = await job_from(request, action)
+        if isinstance(job, Response):
+            return job
+        try:
+            answer = await engine.run(job)
+        except QueueFull as exc:
+            return JSONResponse(
+                {"error": f"{exc}", "retry_after": exc.retry_after},
+                status_code=429,
+                headers={"Retry-After": str(exc.retry_after)},
+            )
+        if answer.problems:
+            return problems_response(answer.problems)
+        if answer.timed_out:
+            log.warning("request %s: %s", request.scope["state"]["request_id"], answer.error)
+            retry = engine.retry_after()
+            return JSONResponse(
+                {"error": answer.error, "retry_after": retry}, status_code=503, headers={"Retry-After": str(retry)}
+            )
+        if answer.error:
+            # The input was valid but no file could be made: log it, answer like any bug.
+            raise RuntimeError(f"{answer.slug}: {answer.error}")
+        return answer
+
+    async def editions(request: Request) -> Response:
+        answer = await run(request, "pdf")
+        if isinstance(answer, Response):
+            return answer
+        variant = request.query_params.get("variant", "screen")
+        suffix = "" if variant == "screen" else f"-{variant}"
+        return Response(
+            answer.pdf,
+            media_type="application/pdf",
+            headers={
+                "Content-Disposition": f'attachment; filename="portrait-of-a-leader-{answer.slug}{suffix}.pdf"',
+                "X-Portrait-Pages": str(answer.pages),
+            },
+        )
+
+    async def previews(request: Request) -> Response:
+        answer = await run(request, "previews")
+        if isinstance(answer, Response):
+            return answer
+        import base64
+
+        return JSONResponse(
+            {
+                "slug": answer.slug,
+                "pages": answer.pages,
+                "notices": list(answer.notices),
+                "images": [
+                    {
+                        "page": p.page,
+                        "label": p.label,
+                        "width": p.width,
+                        "height": p.height,
+                        "src": "data:image/png;base64," + base64.b64encode(p.png).decode(),
+                    }
+                    for p in answer.previews
+                ],
+            }
+        )
+
+    async def district_folder(request: Request) -> Response:
+        answer = await run(request, "folder")
+        if isinstance(answer, Response):
+            return answer
+        return Response(
+            answer.folder,
+            media_type="application/zip",
+            headers={"Content-Disposition": f'attachment; filename="{answer.slug}.zip"'},
+        )
+
+    async def open_folder(request: Request) -> Response:
+        try:
+            form = await read_form(request, max_body)
+        except BodyTooLarge:
+            return too_large(max_body)
+
+        async def data(name: str) -> bytes | None:
+            value = form.get(name)
+            if isinstance(value, UploadFile):
+                return await value.read() or None
+            return value.encode("utf-8") if isinstance(value, str) and value else None
+
+        folder, district, logo = await data("folder"), await data("district"), await data("logo")
+        opened = await run_in_threadpool(engine.open_folder, folder=folder, district=district, logo=logo)
+        return JSONResponse(opened)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if exc.status_code == 400:  # a malformed multipart body
+            return problems_response([FieldProblem("request", str(exc.detail))], status=400)
+        return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
+
+    routes = [
+        Route("/", page),
+        Route("/healthz", healthz),
+        Route("/api/schema", schema),
+        Route("/api/editions", editions, methods=["POST"]),
+        Route("/api/previews", previews, methods=["POST"]),
+        Route("/api/district-folder", district_folder, methods=["POST"]),
+        Route("/api/open", open_folder, methods=["POST"]),
+        Route("/fonts/{name}", font),
+        Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
+    ]
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={HTTPException: http_error},
+        middleware=[Middleware(Guard)],  # inside Starlette's last-resort handler, outside the routes
+    )
+    app.state.engine = engine
+    return app
+
+
+def too_large(limit: int) -> JSONResponse:
+    return JSONResponse(
+        {
+            "problems": [
+                {
+                    "field": "logo",
+                    "message": f"the request is larger than {limit // 1024 // 1024} MB",
+                    "fix": "use a smaller logo file (an SVG, or a PNG or JPEG of at most 450 pixels across is plenty)",
+                    "line": None,
+                }
+            ]
+        },
+        status_code=413,
+    )
+
+
+def serve(root: Path | None, host: str, port: int, workers: int | None = None, queue_size: int = 8) -> int:
+    """``python build.py studio``: serve the studio until interrupted."""
+    import uvicorn
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_app(root, workers=workers, queue_size=queue_size)
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False, server_header=False)
+    return 0

@@ -1,0 +1,617 @@
+"""The studio's render pool: every call from the studio into the pipeline is in this module.
+
+A request's district.yaml text and logo are written into a fresh temporary folder, read and
+checked with the same code as ``python build.py district`` (``load_district``), and rendered by
+``Renderer.edition``. That CPU work runs in worker processes, never on the web server's event
+loop. Each worker keeps one ``Renderer`` per variant, so the shared pages of the Portrait are laid
+out once per worker and each edition only lays out its own pages.
+
+Nothing outlives a request: the temporary folder (the district's files and the sanitised logo
+the pipeline writes) is removed when the request's work is done, and a worker keeps only the
+Portrait's own layout between requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import logging
+import math
+import multiprocessing
+import os
+import re
+import signal
+import tempfile
+import time
+import unicodedata
+import zipfile
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from portrait.errors import InputError, PortraitError, Problem
+from portrait.project import Project
+
+log = logging.getLogger("portrait.studio")
+
+VARIANTS = ("screen", "print")
+# Studio limits, on top of the command line's rules (which apply as they are).
+MAX_FOREWORD_CHARS = 6000  # about two pages of text
+MAX_FOREWORD_PAGES = 2
+MAX_DISTRICT_CHARS = 100_000  # district.yaml text; a real one is a few kilobytes
+RENDER_TIMEOUT = 60.0  # seconds of work in a worker for one request
+DEFAULT_SLUG = "district"
+PREVIEW_WIDTH_PX = 600  # preview images, in pixels across a page
+
+
+@dataclass(frozen=True)
+class Job:
+    """One request's work, as sent to a worker process (plain data: it is pickled)."""
+
+    action: str  # "pdf", "previews" or "folder"
+    district: str  # the text of a district.yaml
+    logo: bytes | None = None
+    logo_filename: str | None = None
+    slug: str | None = None
+    variant: str = "screen"
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """A problem for the form: ``field`` is the district.yaml key (``foreword.signed[0].name``),
+    or ``logo``, ``slug``, ``district`` (the text as a whole)."""
+
+    field: str
+    message: str
+    fix: str | None = None
+    line: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"field": self.field, "message": self.message, "fix": self.fix, "line": self.line}
+
+
+@dataclass(frozen=True)
+class PreviewPage:
+    page: int  # 1-based
+    label: str
+    png: bytes
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a worker sends back: problems, or the file(s) asked for."""
+
+    slug: str
+    problems: tuple[FieldProblem, ...] = ()
+    pdf: bytes | None = None
+    pages: int = 0
+    previews: tuple[PreviewPage, ...] = ()
+    folder: bytes | None = None
+    notices: tuple[str, ...] = ()
+    error: str | None = None  # the output could not be made (a BuildError or a timeout): a 500
+    timed_out: bool = False
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and self.error is None
+
+
+class QueueFull(Exception):
+    """Every worker is busy and the waiting line is full."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(f"the render queue is full; retry in {retry_after} s")
+        self.retry_after = retry_after
+
+
+class Engine:
+    """A bounded pool of render workers for one project.
+
+    At most ``workers + queue_size`` jobs are accepted at once (running or waiting); past that,
+    ``run`` raises ``QueueFull`` at once instead of letting requests pile up.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        workers: int | None = None,
+        queue_size: int = 8,
+        timeout: float = RENDER_TIMEOUT,
+    ):
+        self.project = Project.at(root)
+        self.workers = max(1, workers or min(os.cpu_count() or 1, 4))
+        self.queue_size = max(0, queue_size)
+        self.timeout = timeout
+        self.in_flight = 0
+        self._pool: ProcessPoolExecutor | None = None
+        self._seconds = 2.0  # running mean of a job's time, for Retry-After
+
+    @property
+    def capacity(self) -> int:
+        return self.workers + self.queue_size
+
+    def start(self) -> None:
+        """Start the workers; each lays out the Portrait's shared pages before its first job."""
+        # Not fork: the server process runs an event loop and threads, which a fork would copy
+        # in whatever state they are in.
+        context = multiprocessing.get_context("spawn")
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+
+    async def warm_up(self) -> None:
+        """Lay out the shared pages in every worker; raises InputError if the project is broken."""
+        pool = self._require_pool()
+        loop = asyncio.get_running_loop()
+        results = await asyncio.gather(
+            *(loop.run_in_executor(pool, _warm, str(self.project.root)) for _ in range(self.workers))
+        )
+        for problems in results:
+            if problems:
+                raise InputError([Problem(p[0], p[1], fix=p[2]) for p in problems])
+
+    def stop(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def retry_after(self) -> int:
+        """Seconds until a place in the queue is likely free."""
+        return max(1, math.ceil(self._seconds * self.capacity / self.workers))
+
+    async def run(self, job: Job) -> Answer:
+        """Run ``job`` in a worker. Raises QueueFull when the pool is saturated."""
+        if self.in_flight >= self.capacity:
+            raise QueueFull(self.retry_after())
+        self.in_flight += 1
+        try:
+            pool = self._require_pool()
+            future: Future[Answer] = pool.submit(_work, str(self.project.root), job, self.timeout)
+            try:
+                answer = await asyncio.wrap_future(future)
+            except BrokenProcessPool:
+                # A worker died (killed for memory, a crash in a native library): the pool is
+                # broken for every request; replace it so the next request gets a fresh one.
+                self._replace_broken_pool()
+                raise
+            self._seconds = 0.8 * self._seconds + 0.2 * answer.seconds
+            return answer
+        finally:
+            self.in_flight -= 1
+
+    def _require_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            raise RuntimeError("the render pool is not started (Engine.start)")
+        return self._pool
+
+    def _replace_broken_pool(self) -> None:
+        pool = self._pool
+        if pool is None or not getattr(pool, "_broken", False):
+            return  # another request has replaced it already
+        log.error("a render worker stopped; starting new workers")
+        pool.shutdown(wait=False, cancel_futures=True)
+        self.start()
+
+    # Work done in the server process: cheap, bounded, no rendering.
+
+    def font_files(self) -> dict[str, Path]:
+        """The brand's font files by name (the studio page is set in the brand's type)."""
+        from portrait.inputs.brand import font_files, load_brand
+
+        return {path.name: path for path in font_files(self.project, load_brand(self.project))}
+
+    def open_folder(self, *, folder: bytes | None, district: bytes | None, logo: bytes | None) -> dict[str, Any]:
+        """Read a district folder (a zip, or a district.yaml and its logo) back into form values.
+
+        Returns ``{"district": {...}, "slug", "logo": {"filename", "type", "data"}, "problems"}``;
+        the values are returned even when the file has problems, so that they can be fixed in
+        the form.
+        """
+        return open_folder(self.project, folder=folder, district=district, logo=logo)
+
+
+
+
+def district_schema() -> dict[str, Any]:
+    """The JSON Schema of district.yaml, from the pydantic model the build validates with."""
+    from portrait.inputs.district import District
+
+    schema = District.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "district.yaml"
+    return schema
+
+
+def slug_for(name: str) -> str:
+    """A folder name from a district's name: "Distrito de Peña & Valle" → "distrito-de-pena-valle"."""
+    ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    while len(slug) > 60:
+        slug = slug[:60].rsplit("-", 1)[0] if "-" in slug[:60] else slug[:60]
+    return slug or DEFAULT_SLUG
+
+
+def logo_name(data: bytes | None, filename: str | None) -> str:
+    """What the uploaded logo is called in the district folder: ``logo.svg``/``.png``/``.jpg``
+    by its content; an unknown kind keeps the upload's extension, so that the pipeline's message
+    ("not an SVG, PNG or JPEG file name") names it."""
+    from portrait.inputs.logo import sniff
+
+    kind = sniff(data) if data else None
+    if kind:
+        return "logo." + {"svg": "svg", "png": "png", "jpeg": "jpg"}[kind]
+    suffix = re.sub(r"[^a-z0-9]", "", Path(filename or "").suffix.lower())[:8]
+    return f"logo.{suffix}" if suffix else "logo"
+
+
+_LOGO_KEY = re.compile(r"^logo[ \t]*:[ \t]*(.*?)[ \t]*(?:#.*)?$", re.MULTILINE)
+
+
+def with_logo_key(text: str, name: str) -> tuple[str, str]:
+    """``text`` with a ``logo:`` key naming the uploaded file, and the name the file gets.
+
+    A district.yaml that names its logo keeps that name (the file is saved under it, and the
+    pipeline checks that its content matches); one without gets ``logo: <name>`` at the end.
+    """
+    match = _LOGO_KEY.search(text)
+    if match:
+        given = match.group(1).strip().strip("\"'")
+        return text, given or name
+    if text and not text.endswith("\n"):
+        text += "\n"
+    return text + f"logo: {name}\n", name
+
+
+def field_of(problem: Problem) -> str:
+    """The form field a pipeline problem belongs to."""
+    if problem.key:
+        return problem.key
+    if problem.file.startswith("content/districts/") and problem.file.endswith("/"):
+        return "slug"
+    return "district"
+
+
+def _peek(text: str) -> dict[str, Any]:
+    """The top-level mapping of ``text``, or {} (load_district reports what is wrong with it)."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+# Work done in the worker processes.
+
+_state: dict[str, Any] = {}
+
+
+class _Timeout(BaseException):
+    """Raised by the alarm; a BaseException so that no ``except Exception`` in a library
+    swallows it and carries on rendering."""
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    raise _Timeout()
+
+
+def _setup(root: str) -> tuple[Project, Any]:
+    """This worker's project and validated inputs, read once."""
+    if _state.get("root") != root:
+        from portrait.inputs.load import load_inputs
+
+        project = Project.at(root)
+        _state.clear()
+        _state.update(root=root, project=project, inputs=load_inputs(project), renderers={})
+    return _state["project"], _state["inputs"]
+
+
+def _renderer(variant: str) -> Any:
+    from portrait.finish.variants import VARIANTS as TABLE
+    from portrait.render.renderer import Renderer
+
+    renderers = _state["renderers"]
+    if variant not in renderers:
+        renderers[variant] = Renderer(_state["project"], _state["inputs"], TABLE[variant])
+    return renderers[variant]
+
+
+def _warm(root: str) -> list[tuple[str, str, str | None]]:
+    """Read the Portrait's inputs and lay out its shared pages for the screen edition."""
+    try:
+        _setup(root)
+    except InputError as exc:
+        return [(p.file, p.message, p.fix) for p in exc.problems]
+    _renderer("screen").shared()
+    return []
+
+
+def _work(root: str, job: Job, timeout: float) -> Answer:
+    start = time.perf_counter()
+    # The render is stopped after ``timeout`` seconds of work (waiting in the queue not counted).
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        answer = _do(root, job)
+    except _Timeout:
+        # A render stopped halfway may leave a renderer's layout half made: start afresh.
+        _state.get("renderers", {}).clear()
+        answer = Answer(
+            job.slug or DEFAULT_SLUG,
+            error=f"the render took longer than {timeout:.0f} s and was stopped",
+            timed_out=True,
+        )
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    return replace(answer, seconds=time.perf_counter() - start)
+
+
+def _do(root: str, job: Job) -> Answer:
+    from portrait.inputs.district import DISTRICT_FILE, check_slug, load_district, make_edition
+
+    project, _ = _setup(root)
+    data = _peek(job.district)
+    name = data.get("short_name") or data.get("name")
+    slug = job.slug or slug_for(name if isinstance(name, str) else "")
+    bad_slug = check_slug(slug)
+    if bad_slug:  # before the slug names a folder
+        return Answer(DEFAULT_SLUG, problems=(_for_form(bad_slug, job),))
+    problems = _studio_limits(job, data)
+    if problems:
+        return Answer(slug, problems=tuple(problems))
+    text, logo_file = job.district, None
+    if job.logo is not None:
+        text, logo_file = with_logo_key(job.district, logo_name(job.logo, job.logo_filename))
+
+    # A folder of this request's own, outside the project, removed when it is answered.
+    with tempfile.TemporaryDirectory(prefix="portrait-studio-") as tmp:
+        folder = Path(tmp) / slug
+        folder.mkdir()
+        (folder / DISTRICT_FILE).write_text(text, encoding="utf-8")
+        if job.logo is not None and logo_file and _plain_name(logo_file) and logo_file != DISTRICT_FILE:
+            (folder / logo_file).write_bytes(job.logo)
+        try:
+            district, logo = load_district(project, slug, folder)
+        except InputError as exc:
+            return Answer(slug, problems=tuple(_for_form(p, job) for p in exc.problems))
+        edition = make_edition(slug, district, logo)
+        if job.action == "folder":
+            return Answer(slug, folder=_zip(text, logo_file, job.logo), notices=edition.notices)
+    try:
+        if job.action == "previews":
+            return _previews(slug, edition)
+        return _pdf(slug, edition, job.variant)
+    except PortraitError as exc:
+        return Answer(slug, error=str(exc), notices=edition.notices)
+
+
+def _plain_name(name: str) -> bool:
+    # The pipeline refuses other names itself (logo_source); only never write outside the folder.
+    return "/" not in name and "\\" not in name and name not in ("", ".", "..")
+
+
+def _studio_limits(job: Job, data: dict[str, Any]) -> list[FieldProblem]:
+    problems = []
+    if len(job.district) > MAX_DISTRICT_CHARS:
+        problems.append(
+            FieldProblem(
+                "district",
+                f"the district.yaml text is {len(job.district):,} characters; the studio takes at most "
+                f"{MAX_DISTRICT_CHARS:,}",
+                fix="shorten the foreword",
+            )
+        )
+    foreword = data.get("foreword")
+    body = foreword.get("body") if isinstance(foreword, dict) else None
+    if isinstance(body, str) and len(body) > MAX_FOREWORD_CHARS:
+        problems.append(
+            FieldProblem(
+                "foreword.body",
+                f"the foreword is {len(body):,} characters; the studio takes at most {MAX_FOREWORD_CHARS:,} "
+                f"(about {MAX_FOREWORD_PAGES} pages)",
+                fix="shorten the foreword",
+            )
+        )
+    return problems
+
+
+def _for_form(problem: Problem, job: Job) -> FieldProblem:
+    fix = problem.fix
+    if problem.key == "logo" and job.logo is None and "is not in the district's folder" in problem.message:
+        fix = "choose the logo file (SVG, PNG or JPEG) to upload with it"
+    return FieldProblem(field_of(problem), problem.message, fix, problem.line)
+
+
+def _pdf(slug: str, edition: Any, variant: str) -> Answer:
+    from portrait.check.preflight import check_facts, require
+
+    rendered = _renderer(variant).edition(edition)
+    too_long = _foreword_too_long(rendered, edition)
+    if too_long:
+        return Answer(slug, problems=(too_long,), notices=edition.notices)
+    suffix = "" if variant == "screen" else f"-{variant}"
+    require(check_facts(rendered.facts, f"portrait-of-a-leader-{slug}{suffix}.pdf", variant))
+    return Answer(slug, pdf=rendered.pdf, pages=rendered.pages, notices=edition.notices)
+
+
+def _foreword_too_long(rendered: Any, edition: Any) -> FieldProblem | None:
+    pages = _foreword_pages(rendered, edition)
+    if pages <= MAX_FOREWORD_PAGES:
+        return None
+    return FieldProblem(
+        "foreword.body",
+        f"the foreword takes {pages} pages; the studio allows at most {MAX_FOREWORD_PAGES}",
+        fix="shorten the foreword or use fewer signers",
+    )
+
+
+def _foreword_pages(rendered: Any, edition: Any) -> int:
+    """Pages between the cover and the contents (both are bookmarks of every edition)."""
+    if edition.foreword is None:
+        return 0
+    contents = [page for level, title, page in rendered.facts.outline if level == 1 and title == "Contents"]
+    return (contents[0] or 1) - 1 if contents else 1
+
+
+def _previews(slug: str, edition: Any) -> Answer:
+    """The real pages of the screen edition: cover, foreword, a shared page with the district's
+    footer, back cover; as PNG images of the PDF's pages."""
+    import pypdfium2 as pdfium
+
+    rendered = _renderer("screen").edition(edition)
+    too_long = _foreword_too_long(rendered, edition)
+    if too_long:
+        return Answer(slug, problems=(too_long,), notices=edition.notices)
+    foreword = _foreword_pages(rendered, edition)
+    wanted = [(0, "Cover")]
+    wanted += [(1 + i, "Foreword" if foreword == 1 else f"Foreword, page {i + 1}") for i in range(foreword)]
+    # The first page after the contents: a page of the Portrait, with the district in its footer.
+    wanted.append((foreword + 2, "A page of the Portrait, with your name in its footer"))
+    wanted.append((rendered.pages - 1, "Back cover"))
+    document = pdfium.PdfDocument(rendered.pdf)
+    try:
+        images = []
+        for index, label in wanted:
+            page = document[index]
+            scale = PREVIEW_WIDTH_PX / page.get_width()
+            bitmap = page.render(scale=scale)
+            image = bitmap.to_pil()
+            buffer = io.BytesIO()
+            image.save(buffer, format="PNG", optimize=False, compress_level=6)
+            images.append(PreviewPage(index + 1, label, buffer.getvalue(), image.width, image.height))
+            bitmap.close()
+            page.close()
+    finally:
+        document.close()
+    return Answer(slug, previews=tuple(images), pages=rendered.pages, notices=edition.notices)
+
+
+def _zip(text: str, logo_file: str | None, logo: bytes | None) -> bytes:
+    """district.yaml and the logo, at the top of the archive: unpacked into
+    content/districts/<slug>/, it is a folder `build.py district <slug>` builds as it is."""
+    from portrait.inputs.district import DISTRICT_FILE
+
+    buffer = io.BytesIO()
+    stamp = (2025, 1, 1, 0, 0, 0)  # the same files give the same bytes
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo(DISTRICT_FILE, stamp), text.encode("utf-8"), zipfile.ZIP_DEFLATED)
+        if logo_file and logo is not None:
+            archive.writestr(zipfile.ZipInfo(logo_file, stamp), logo, zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+# Opening a district folder again (server process: small, bounded work).
+
+MAX_ZIP_MEMBERS = 100
+
+
+def open_folder(
+    project: Project, *, folder: bytes | None, district: bytes | None, logo: bytes | None
+) -> dict[str, Any]:
+    from portrait.inputs.logo import MAX_LOGO_BYTES, sniff
+    from portrait.inputs.yaml_source import MAX_YAML_BYTES
+
+    problems: list[FieldProblem] = []
+    logo_filename: str | None = None
+    if folder is not None:
+        district, logo, logo_filename, problems = _read_zip(folder, MAX_YAML_BYTES, MAX_LOGO_BYTES)
+    if district is None:
+        problems.append(FieldProblem("district", "no district.yaml was given", fix="choose a district.yaml or a zip"))
+        return {"district": {}, "slug": None, "logo": None, "problems": [p.as_json() for p in problems]}
+    values, read_problems = _read_yaml_text(district)
+    problems += read_problems
+    logo_json = None
+    if logo is not None:
+        kind = sniff(logo)
+        mime = {"svg": "image/svg+xml", "png": "image/png", "jpeg": "image/jpeg"}.get(kind or "")
+        if mime is None:
+            problems.append(
+                FieldProblem("logo", "the logo is not an SVG, PNG or JPEG image", fix="choose another file")
+            )
+        else:
+            logo_json = {
+                "filename": logo_filename or logo_name(logo, None),
+                "type": mime,
+                "data": base64.b64encode(logo).decode(),
+            }
+    name = values.get("short_name") or values.get("name")
+    return {
+        "district": values,
+        "slug": slug_for(name) if isinstance(name, str) else None,
+        "logo": logo_json,
+        "problems": [p.as_json() for p in problems],
+    }
+
+
+def _read_zip(
+    data: bytes, max_yaml: int, max_logo: int
+) -> tuple[bytes | None, bytes | None, str | None, list[FieldProblem]]:
+    """district.yaml and the logo it names, at the top of the zip or in one folder inside it."""
+    from portrait.inputs.district import DISTRICT_FILE
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError):
+        return None, None, None, [FieldProblem("folder", "not a zip file", fix="choose the zip the studio made")]
+    if len(members) > MAX_ZIP_MEMBERS:
+        return None, None, None, [FieldProblem("folder", f"the zip holds {len(members)} files", fix="zip one folder")]
+    by_name = {m.filename: m for m in members if not m.is_dir()}
+    yaml_name = next((n for n in sorted(by_name, key=len) if n.rsplit("/", 1)[-1] == DISTRICT_FILE), None)
+    if yaml_name is None or yaml_name.count("/") > 1:
+        return None, None, None, [FieldProblem("folder", "the zip has no district.yaml", fix="zip a district folder")]
+    prefix = yaml_name[: -len(DISTRICT_FILE)]
+    problems: list[FieldProblem] = []
+    district = _read_member(archive, by_name[yaml_name], max_yaml)
+    if district is None:
+        return None, None, None, [FieldProblem("folder", "district.yaml in the zip is too large or damaged")]
+    logo = logo_file = None
+    named = _LOGO_KEY.search(district.decode("utf-8", "replace"))
+    if named:
+        logo_file = named.group(1).strip().strip("\"'")
+        member = by_name.get(prefix + logo_file)
+        if member is None:
+            problems.append(FieldProblem("logo", f"the zip has no logo file `{logo_file}`", fix="choose the logo"))
+        else:
+            logo = _read_member(archive, member, max_logo)
+            if logo is None:
+                problems.append(FieldProblem("logo", "the logo in the zip is too large or damaged"))
+    return district, logo, logo_file, problems
+
+
+def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limit: int) -> bytes | None:
+    if member.file_size > limit:
+        return None
+    try:
+        with archive.open(member) as stream:
+            data = stream.read(limit + 1)  # the header's size may lie: never read past the limit
+    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
+        return None
+    return data if len(data) <= limit else None
+
+
+def _read_yaml_text(raw: bytes) -> tuple[dict[str, Any], list[FieldProblem]]:
+    """Parse with the pipeline's reader (no aliases, duplicate keys caught, line numbers)."""
+    import json
+
+    from portrait.inputs.district import DISTRICT_FILE
+    from portrait.inputs.yaml_source import read_yaml
+
+    with tempfile.TemporaryDirectory(prefix="portrait-studio-") as tmp:
+        path = Path(tmp) / DISTRICT_FILE
+        path.write_bytes(raw)
+        try:
+            source = read_yaml(path, DISTRICT_FILE)
+        except InputError as exc:
+            return {}, [FieldProblem(field_of(p), p.message, p.fix, p.line) for p in exc.problems]
+    if not isinstance(source.data, dict):
+        return {}, [FieldProblem("district", "the file must be keys and values (name:, logo:, ...)", line=1)]
+    # Plain JSON values only (YAML dates and the like become text).
+    return json.loads(json.dumps(source.data, default=str)), []

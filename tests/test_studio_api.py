@@ -1,0 +1,315 @@
+"""The district studio's HTTP API, in process (Starlette's TestClient) with real render workers.
+
+One studio for the module, on a copy of the project, with one worker and no waiting line, so
+that a second request while one renders is refused with 429.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import logging
+import shutil
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from pypdf import PdfReader
+
+from portrait.project import Project
+
+starlette_testclient = pytest.importorskip("starlette.testclient")
+
+REPO = Path(__file__).resolve().parents[1]
+SVG_LOGO = (REPO / "content/districts/example-cedar-ridge/logo.svg").read_bytes()
+PNG_LOGO = (REPO / "content/districts/example-lakeshore/logo.png").read_bytes()
+NAME = "Distrito Escolar de Peña & Valle"
+DISTRICT = f"""\
+name: "{NAME}"
+short_name: "Peña & Valle"
+colors:
+  primary: "#c0392b"
+  secondary: "#f6c445"
+foreword:
+  title: "Un mensaje de la superintendente"
+  body: |
+    Our leaders *grow* together.
+  signed:
+    - name: "María José Núñez"
+      role: "Superintendente"
+contact:
+  website: "https://www.example.org/pena-valle"
+"""
+
+
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory: pytest.TempPathFactory):
+    from starlette.testclient import TestClient
+
+    from portrait.studio.app import create_app
+
+    root = tmp_path_factory.mktemp("studio") / "project"
+    for name in ("content", "templates", "assets"):
+        shutil.copytree(REPO / name, root / name)
+    app = create_app(root, workers=1, queue_size=0)
+    with TestClient(app) as client:
+        client.root = root  # type: ignore[attr-defined]
+        client.engine = app.state.engine  # type: ignore[attr-defined]
+        yield client
+
+
+def post(client, path: str, district: str = DISTRICT, logo: tuple[str, bytes] | None = ("logo.svg", SVG_LOGO), **data):
+    files = {"logo": (logo[0], logo[1], "application/octet-stream")} if logo else None
+    return client.post(path, data={"district": district, **data}, files=files)
+
+
+def fields(response) -> dict[str, dict]:
+    assert response.status_code == 422, response.text
+    return {p["field"]: p for p in response.json()["problems"]}
+
+
+def test_health_schema_and_page(studio):
+    assert studio.get("/healthz").text == "ok"
+    schema = studio.get("/api/schema").json()
+    assert {"name", "logo", "short_name", "colors", "foreword", "contact"} <= set(schema["properties"])
+    assert schema["required"] == ["name", "logo"]
+    page = studio.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    csp = page.headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "script-src 'self'" in csp and "http" not in csp
+    assert "<form" in page.text and "studio.js" in page.text
+    assert studio.get("/static/studio.js").status_code == 200
+    assert studio.get("/fonts/Inter-Regular.otf").status_code == 200
+    assert studio.get("/fonts/..%2Fbrand.yaml").status_code == 404
+
+
+def test_screen_edition_is_a_pdf_with_the_districts_name(studio):
+    response = post(studio, "/api/editions")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["content-disposition"] == 'attachment; filename="portrait-of-a-leader-pena-valle.pdf"'
+    reader = PdfReader(io.BytesIO(response.content))
+    assert len(reader.pages) == 17  # the Portrait's 16 and a one-page foreword
+    cover = reader.pages[0].extract_text()
+    assert NAME in cover.replace("\n", " ")
+    assert "María José Núñez" in reader.pages[1].extract_text()
+    assert "PEÑA & VALLE EDITION" in reader.pages[5].extract_text()  # the running footer of a shared page
+    assert NAME in str(reader.metadata.title)
+
+
+def test_print_edition_named_print(studio):
+    response = post(studio, "/api/editions?variant=print", logo=("crest.png", PNG_LOGO))
+    assert response.status_code == 200, response.text
+    assert response.headers["content-disposition"].endswith('-pena-valle-print.pdf"')
+    reader = PdfReader(io.BytesIO(response.content))
+    assert len(reader.pages) % 4 == 0
+    assert "GTS_PDFX" in str(reader.trailer["/Root"]["/OutputIntents"][0]["/S"])
+
+
+def test_previews_are_the_real_pages(studio):
+    response = post(studio, "/api/previews")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [i["label"] for i in body["images"]] == [
+        "Cover",
+        "Foreword",
+        "A page of the Portrait, with your name in its footer",
+        "Back cover",
+    ]
+    assert [i["page"] for i in body["images"]] == [1, 2, 4, 17]
+    # The primary colour's darker shade for text is announced.
+    assert any("colors.primary #c0392b" in n for n in body["notices"]) or body["notices"] == []
+    cover = Image.open(io.BytesIO(base64.b64decode(body["images"][0]["src"].split(",", 1)[1]))).convert("RGB")
+    assert cover.width == 600
+    # The district's primary colour (the ring and band) is on the cover.
+    assert _near(cover, (0xC0, 0x39, 0x2B)) > 500
+
+
+def _near(image: Image.Image, color: tuple[int, int, int], tolerance: int = 12) -> int:
+    return sum(1 for px in image.get_flattened_data() if all(abs(a - b) <= tolerance for a, b in zip(px, color, strict=True)))
+
+
+@pytest.mark.parametrize(
+    ("district", "logo", "field", "words"),
+    [
+        (DISTRICT.replace('"#c0392b"', '"#c0392"'), ("logo.svg", SVG_LOGO), "colors.primary", "#rrggbb"),
+        (DISTRICT.replace("short_name:", "shortname:"), ("logo.svg", SVG_LOGO), "shortname", "short_name"),
+        (DISTRICT.replace(f'name: "{NAME}"\n', ""), ("logo.svg", SVG_LOGO), "name", "required"),
+        (DISTRICT, None, "logo", "required"),
+        (DISTRICT, ("logo.gif", b"GIF89a" + b"\0" * 64), "logo", "SVG, PNG or JPEG"),
+        (
+            DISTRICT,
+            ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>x()</script></svg>'),
+            "logo",
+            "script",
+        ),
+        (DISTRICT + "logo: logo.svg\n", ("logo.png", PNG_LOGO), "logo", "PNG"),
+        (
+            DISTRICT.replace('website: "https://', 'website: "http://'),
+            ("logo.svg", SVG_LOGO),
+            "contact.website",
+            "https",
+        ),
+        (DISTRICT.replace("    - name:", "    - nom:"), ("logo.svg", SVG_LOGO), "foreword.signed[0].nom", "unknown"),
+        ('name: "A: b: c"\n  bad: [', ("logo.svg", SVG_LOGO), "district", "invalid YAML"),
+        (DISTRICT.replace("Our leaders", "x" * 7000), ("logo.svg", SVG_LOGO), "foreword.body", "characters"),
+        (
+            DISTRICT.replace("    Our leaders *grow* together.\n", "".join(f"    - item {i}\n" for i in range(150))),
+            ("logo.svg", SVG_LOGO),
+            "foreword.body",
+            "pages",
+        ),
+        ("name: Ok\ncover_line: 'Ⴀ Georgian'\n", ("logo.svg", SVG_LOGO), "cover_line", "U+10A0"),
+    ],
+    ids=[
+        "colour",
+        "unknown-key",
+        "no-name",
+        "no-logo",
+        "gif-logo",
+        "svg-script",
+        "png-named-svg",
+        "http-website",
+        "signer-key",
+        "yaml-syntax",
+        "foreword-chars",
+        "foreword-pages",
+        "unprintable",
+    ],
+)
+def test_bad_input_names_the_field(studio, district, logo, field, words):
+    problems = fields(post(studio, "/api/editions", district=district, logo=logo))
+    assert field in problems, problems
+    problem = problems[field]
+    assert words in problem["message"] + " " + (problem["fix"] or "")
+    assert "Traceback" not in str(problems) and ".studio-" not in str(problems)
+
+
+def test_same_words_as_the_command_line(studio):
+    """A field's message is the one `build.py district` prints for that key (the CLI prints the
+    InputError that load_district raises)."""
+    from portrait.errors import InputError
+    from portrait.inputs.district import load_district
+
+    bad = DISTRICT.replace('"#c0392b"', '"#c0392"').replace("https://", "http://")
+    api = fields(post(studio, "/api/editions", district=bad))
+    root = Path(studio.root)
+    folder = root / "content" / "districts" / "cli-words"
+    folder.mkdir()
+    try:
+        (folder / "district.yaml").write_text(bad + "logo: logo.svg\n", encoding="utf-8")
+        (folder / "logo.svg").write_bytes(SVG_LOGO)
+        with pytest.raises(InputError) as raised:
+            load_district(Project.at(root), "cli-words")
+    finally:
+        shutil.rmtree(folder)
+    cli = {p.key: (p.message, p.fix, p.line) for p in raised.value.problems}
+    assert set(cli) == set(api) == {"colors.primary", "contact.website"}
+    for key, (message, fix, line) in cli.items():
+        assert (api[key]["message"], api[key]["fix"], api[key]["line"]) == (message, fix, line)
+
+
+def test_other_bad_requests(studio):
+    assert fields(post(studio, "/api/editions?variant=poster"))["variant"]
+    assert fields(post(studio, "/api/editions", district="  "))["district"]
+    assert fields(post(studio, "/api/editions", slug="Not A Slug"))["slug"]
+    root = Path(studio.root)
+    escape = fields(post(studio, "/api/editions", slug="../../escape"))["slug"]
+    assert "not a valid district folder name" in escape["message"]
+    assert not (root / "escape").exists() and not (root / "content" / "escape").exists()
+    # A district.yaml whose logo key names district.yaml itself cannot overwrite it.
+    logo_is_yaml = fields(post(studio, "/api/editions", district=DISTRICT + "logo: district.yaml\n"))["logo"]
+    assert "not an SVG, PNG or JPEG file name" in logo_is_yaml["message"]
+
+
+def test_too_large_is_413(studio):
+    big = b"\x89PNG\r\n\x1a\n" + b"\0" * (5 * 1024 * 1024 + 10)
+    response = post(studio, "/api/editions", logo=("logo.png", big))
+    assert response.status_code == 413
+    assert response.json()["problems"][0]["field"] == "logo"
+
+
+def test_district_folder_builds_as_it_is(studio, tmp_path):
+    from portrait.inputs.district import load_edition
+
+    response = post(studio, "/api/district-folder", logo=("my logo.PNG", PNG_LOGO))
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/zip"
+    assert response.headers["content-disposition"] == 'attachment; filename="pena-valle.zip"'
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    assert sorted(archive.namelist()) == ["district.yaml", "logo.png"]
+    assert archive.read("logo.png") == PNG_LOGO
+    root = tmp_path / "project"
+    for name in ("content", "templates", "assets"):
+        shutil.copytree(REPO / name, root / name)
+    archive.extractall(root / "content" / "districts" / "pena-valle")
+    edition = load_edition(Project.at(root), "pena-valle")
+    assert edition.name == NAME and edition.foreword is not None
+
+    # Opening it again gives the form its values back.
+    opened = studio.post("/api/open", files={"folder": ("pena-valle.zip", response.content, "application/zip")})
+    assert opened.status_code == 200
+    values = opened.json()
+    assert values["district"]["name"] == NAME
+    assert values["district"]["foreword"]["signed"][0]["name"] == "María José Núñez"
+    assert values["slug"] == "pena-valle" and values["problems"] == []
+    assert base64.b64decode(values["logo"]["data"]) == PNG_LOGO and values["logo"]["type"] == "image/png"
+
+
+def test_nothing_outlives_a_request(studio):
+    import tempfile
+
+    root = Path(studio.root)
+    scratch = Path(tempfile.gettempdir())
+    before = sorted(root.rglob("*")), sorted(scratch.glob("portrait-studio-*"))
+    assert post(studio, "/api/previews", logo=("logo.png", PNG_LOGO)).status_code == 200
+    assert fields(post(studio, "/api/editions", district=DISTRICT.replace("#c0392b", "red")))
+    # Nothing written into the project (not even output/), no temporary folder left behind.
+    assert (sorted(root.rglob("*")), sorted(scratch.glob("portrait-studio-*"))) == before
+
+
+def test_queue_full_is_429(studio):
+    engine = studio.engine
+    first: dict = {}
+    thread = threading.Thread(target=lambda: first.setdefault("r", post(studio, "/api/editions")))
+    thread.start()
+    deadline = time.monotonic() + 30
+    while engine.in_flight < 1 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert engine.in_flight == 1
+    refused = post(studio, "/api/previews")
+    thread.join()
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) >= 1
+    assert first["r"].status_code == 200
+
+
+def test_timeout_is_503(studio):
+    engine = studio.engine
+    engine.timeout = 0.05
+    try:
+        response = post(studio, "/api/editions")
+    finally:
+        engine.timeout = 60.0
+    assert response.status_code == 503
+    assert "longer than" in response.json()["error"] and response.headers["retry-after"]
+    assert post(studio, "/api/editions").status_code == 200  # the worker renders again afterwards
+
+
+def test_unexpected_error_is_500_with_request_id(studio, monkeypatch, caplog):
+    async def broken(job):
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr(studio.engine, "run", broken)
+    with caplog.at_level(logging.ERROR, logger="portrait.studio"):
+        response = post(studio, "/api/editions")
+    assert response.status_code == 500
+    body = response.json()
+    request_id = response.headers["x-request-id"]
+    assert body["request_id"] == request_id
+    assert "secret" not in response.text and "Traceback" not in response.text
+    logged = [r for r in caplog.records if request_id in r.getMessage()]
+    assert logged and "secret internal detail" in (logged[0].exc_text or str(logged[0].exc_info))
