@@ -129,7 +129,9 @@ def test_previews_are_the_real_pages(studio):
 
 
 def _near(image: Image.Image, color: tuple[int, int, int], tolerance: int = 12) -> int:
-    return sum(1 for px in image.get_flattened_data() if all(abs(a - b) <= tolerance for a, b in zip(px, color, strict=True)))
+    return sum(
+        1 for px in image.get_flattened_data() if all(abs(a - b) <= tolerance for a, b in zip(px, color, strict=True))
+    )
 
 
 @pytest.mark.parametrize(

@@ -214,6 +214,8 @@ def test_preview_contents_carry_the_pdf_page_numbers(watched):
 
 
 def test_page_view_shows_the_real_pages_of_the_built_pdf(portrait_build, tmp_path: Path):
+    built_pdf = tmp_path / "portrait-of-a-leader.pdf"
+    built_pdf.write_bytes(portrait_build.pdf)
     """/pages: the built PDF's pages in the district studio's page viewer, made once per build."""
     import base64
     import io
@@ -222,7 +224,7 @@ def test_page_view_shows_the_real_pages_of_the_built_pdf(portrait_build, tmp_pat
 
     state = PreviewState()
     state.succeeded("<html><body></body></html>", 0.5)
-    server = PreviewServer(Project.at(REPO), state, portrait_build.path, port=0).start()
+    server = PreviewServer(Project.at(REPO), state, built_pdf, port=0).start()
     try:
         status, mime, body = get(server.url + "pages")
         assert status == 200 and mime.startswith("text/html")

@@ -86,7 +86,11 @@ def _paint_footer(pdf: Pdf, footer: Pdf) -> None:
     for page in pdf.pages:
         # A fixed name: pikepdf's generated ones are random, and a release must be reproducible.
         name = page.add_resource(form, Name.XObject, Name("/EditionFooter"))
-        page.contents_add(pikepdf.Stream(pdf, b"/Artifact BMC q " + str(name).encode() + b" Do Q EMC"), prepend=False)
+        # The page's own content leaves its coordinates flipped (WeasyPrint draws top-down):
+        # wrap it in q/Q so that the footer is painted in the page's default coordinates.
+        page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
+        paint = b"\nQ\n/Artifact BMC q " + str(name).encode() + b" Do Q EMC\n"
+        page.contents_add(pikepdf.Stream(pdf, paint), prepend=False)
 
 
 def _share_identical_streams(pdf: Pdf) -> None:

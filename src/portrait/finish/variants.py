@@ -21,8 +21,6 @@ from typing import Any
 
 import pydyf
 
-from portrait.finish import tagging
-
 # PDF/X-4 names the printing condition by a registered identifier; the profile in
 # assets/color/ is built from the FOGRA39 characterization data (see assets/color/README.md).
 OUTPUT_CONDITION = "FOGRA39"
@@ -207,6 +205,9 @@ def _finish_screen(document: Any, pdf: pydyf.PDF) -> None:
     ``rating-x.rating-x``. A widget of a group carries no name: the group is the field.
     """
     _describe_links(document)
+    # Imported here: it needs WeasyPrint, and an up-to-date build must not load WeasyPrint.
+    from portrait.finish import tagging
+
     tagging.scope_table_headers(document)
     tagging.leaders_as_artifacts(document, pdf)
     tagging.prune_empty_elements(pdf)

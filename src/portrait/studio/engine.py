@@ -217,8 +217,6 @@ class Engine:
         return open_folder(self.project, folder=folder, district=district, logo=logo)
 
 
-
-
 def district_schema() -> dict[str, Any]:
     """The JSON Schema of district.yaml, from the pydantic model the build validates with."""
     from portrait.inputs.district import District
