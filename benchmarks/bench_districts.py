@@ -1,212 +1,244 @@
-"""How much one more district edition costs, against a full build of the Portrait.
+"""District editions at network scale: what one more edition costs, against a full build.
 
-Run: .venv/bin/python benchmarks/bench_districts.py [--editions 40] [--jobs N] [--runs 3]
+Run: .venv/bin/python benchmarks/bench_districts.py [--editions 40] [--runs 3] [--rss 500]
 
-Every line gives wall time and CPU time (this process and its finished children): on a shared
-or busy machine, wall time grows with the load and CPU time does not.
+Works on a temporary copy of the project whose content/districts/ holds ``--editions`` generated
+districts like a real one (a 600×600 PNG logo, one colour, a two-paragraph foreword), so the real
+content/ and output/ are untouched. Every figure is measured in this run, against baselines
+measured in this run too:
 
-Works on a temporary copy of the project with ``--editions`` generated districts (the three
-examples repeated under new slugs), so the real content/ and output/ are untouched. Prints:
+- cold full screen build: ``build.py build --force --screen-only`` in a new process;
+- one cold edition: ``build.py district SLUG`` in a new process (imports and shared layout included);
+- N editions: ``build.py district --all`` in a new process, on every core;
+- one more edition in a batch: (N editions − one cold edition) / (N − 1), wall time;
+- raster-logo edition / SVG-logo edition: one edition in a warm renderer, PNG against SVG logo;
+- naive: each edition laid out and written whole by WeasyPrint, no reuse (the baseline), and the
+  previous engine (shared layout reused, every page written again per edition);
+- with ``--rss N``: N editions in one ``district --all``, peak RSS of the process and its workers.
 
-- full build: the main Portrait in-process (layout + write + font check), median of ``--runs``;
-- one edition, cold: ``python build.py district SLUG`` in a new process (imports included);
-- marginal edition: one more edition in a process that has laid out the shared pages;
-- N editions: ``build_editions`` over every core (the real batch);
-- N editions, naive: a full render of the whole edition for each (same number of cores);
-
-with the ratios that matter: marginal edition / full build, and naive / batch.
+Medians of ``--runs`` runs; on a busy machine wall times grow, ratios much less.
 """
 
 from __future__ import annotations
 
 import argparse
-import multiprocessing
+import io
 import os
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from portrait.build.batch import build_editions  # noqa: E402
-from portrait.inputs.district import district_slugs, load_edition  # noqa: E402
-from portrait.inputs.load import load_inputs  # noqa: E402
-from portrait.project import Project  # noqa: E402
+from PIL import Image, ImageDraw  # noqa: E402
+
+import portrait  # noqa: E402
+from portrait import SCREEN, Project  # noqa: E402
 from portrait.render.renderer import Renderer  # noqa: E402
+
+FOREWORD = (
+    "This benchmark foreword stands in for a district's own words: two paragraphs of ordinary "
+    "length, set in the foreword's style, with *emphasis* and a [link](https://example.org).\n\n"
+    "A second paragraph follows, so that the page holds the amount of text a superintendent's "
+    "message usually has, and the foreword is laid out as it would be for a real district."
+)
+
+
+def png_logo(size: int = 600) -> bytes:
+    image = Image.new("RGB", (size, size), "#ffffff")
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((40, 40, size - 40, size - 40), fill="#1b4f9c")
+    draw.rectangle((size // 3, size // 4, 2 * size // 3, 3 * size // 4), fill="#f2a900")
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+SVG_LOGO = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 600 600" width="600" height="600">'
+    b'<circle cx="300" cy="300" r="260" fill="#1b4f9c"/><rect x="200" y="150" width="200" height="300" '
+    b'fill="#f2a900"/></svg>'
+)
+
+
+def write_district(folder: Path, number: int, logo: str = "png") -> None:
+    folder.mkdir(parents=True)
+    logo_file = "logo.png" if logo == "png" else "logo.svg"
+    (folder / logo_file).write_bytes(png_logo() if logo == "png" else SVG_LOGO)
+    body = "\n".join("      " + line for line in FOREWORD.splitlines())
+    (folder / "district.yaml").write_text(
+        f'name: "Benchmark Unified School District {number}"\n'
+        f"logo: {logo_file}\n"
+        "colors:\n"
+        '  primary: "#2a6f97"\n'
+        "foreword:\n"
+        '  title: "A message from our superintendent"\n'
+        f"  body: |\n{body}\n"
+        "  signed:\n"
+        '    - name: "Superintendent"\n'
+        '      role: "Superintendent"\n',
+        encoding="utf-8",
+    )
 
 
 def make_project(dest: Path, editions: int) -> Project:
     for name in ("content", "templates", "assets"):
         shutil.copytree(REPO / name, dest / name)
     districts = dest / "content" / "districts"
-    examples = sorted(p for p in districts.iterdir() if p.is_dir())
+    shutil.rmtree(districts)
     for i in range(editions):
-        source = examples[i % len(examples)]
-        shutil.copytree(source, districts / f"bench-{i + 1:03d}")
-    for source in examples:
-        shutil.rmtree(source)
+        write_district(districts / f"bench-{i + 1:03d}", i + 1)
+    write_district(districts / "bench-svg", 0, logo="svg")
     return Project.at(dest)
 
 
-def timed(fn, runs: int) -> tuple[float, list[float]]:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), times
+def run(args: list[str], root: Path) -> float:
+    """Seconds for one cold ``build.py`` process, after clearing what it would skip."""
+    shutil.rmtree(root / "output", ignore_errors=True)
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, str(REPO / "build.py"), "--root", str(root), *args], check=True, capture_output=True
+    )
+    return time.perf_counter() - start
 
 
-def full_build(project: Project) -> None:
-    Renderer(project, load_inputs(project)).portrait()
+def median(fn: Callable[[], float], runs: int) -> float:
+    return statistics.median(fn() for _ in range(runs))
 
 
-def edition_steps(renderer: Renderer, edition, project: Project, runs: int) -> list[tuple[str, float]]:
-    """Where one edition's time goes: the same steps as Renderer.edition, timed one by one."""
-    from portrait.check.facts import read_facts
-    from portrait.render.layout import check_fonts, write_pdf
-    from portrait.render.renderer import EDITION_FOOTER, _margin_box, _with_margin_box
-
-    _, shared = renderer.shared()
-    own_html = renderer.html(edition, parts="edition")
-    own = renderer.layout(own_html)
-    cover, *foreword, probe, back = own.pages
-    footer = _margin_box(probe, EDITION_FOOTER)
-
-    def combine():
-        body = [_with_margin_box(page, EDITION_FOOTER, footer) for page in shared.pages[1:-1]]
-        return own.copy([cover, *foreword, *body, back])
-
-    document = combine()
-    pdf = renderer.write(document, own_html).pdf  # the screen edition as the batch writes it
-    steps = {
-        "HTML of the own pages": lambda: renderer.html(edition, parts="edition"),
-        "layout of the own pages": lambda: renderer.layout(own_html),
-        "combining pages": combine,
-        "plain write_pdf (paint all pages)": lambda: write_pdf(document, identifier=b"0" * 32),
-        "screen write (tags, forms, finisher) + font check": lambda: renderer.write(document, own_html),
-        "font check alone (read back)": lambda: check_fonts(read_facts(pdf), renderer._allowed_fonts),
-    }
-    return [(name, timed(fn, runs)[0]) for name, fn in steps.items()]
-
-
-def naive_edition(args: tuple[Path, str]) -> int:
-    """The edition without reuse: the whole publication laid out with the district in it."""
-    root, slug = args
-    project = Project.at(root)
-    renderer = Renderer(project, load_inputs(project))
-    edition = load_edition(project, slug)
-    html = renderer.html(edition, parts="all")
-    document = renderer.layout(html)
-    return renderer.write(document, html).pages
-
-
-def cpu_seconds() -> float:
-    """CPU time of this process and of its finished children (workers, subprocesses)."""
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.process_time() + children.ru_utime + children.ru_stime
-
-
-def measure(fn) -> tuple[float, float]:
-    """(wall, CPU) seconds of one call. CPU time is what a busy machine does not inflate."""
-    wall, cpu = time.perf_counter(), cpu_seconds()
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
     fn()
-    return time.perf_counter() - wall, cpu_seconds() - cpu
+    return time.perf_counter() - start
 
 
-def medians(fn, runs: int) -> tuple[float, float]:
-    samples = [measure(fn) for _ in range(runs)]
-    return statistics.median(w for w, _ in samples), statistics.median(c for _, c in samples)
+def peak_rss_of_tree(command: list[str]) -> tuple[float, int]:
+    """Wall seconds and the peak of the summed RSS (bytes) of ``command`` and its children."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        page = os.sysconf("SC_PAGE_SIZE")
+        while not done.is_set():
+            total = 0
+            for pid in _tree(process.pid):
+                try:
+                    with open(f"/proc/{pid}/statm") as statm:
+                        total += int(statm.read().split()[1]) * page
+                except OSError:
+                    continue
+            peak = max(peak, total)
+            time.sleep(0.05)
+
+    start = time.perf_counter()
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    code = process.wait()
+    done.set()
+    sampler.join()
+    if code != 0:
+        raise SystemExit(f"{' '.join(command)} failed with exit code {code}")
+    return time.perf_counter() - start, peak
 
 
-def row(label: str, wall: float, cpu: float) -> None:
-    print(f"{label:42s}{wall:8.2f} s wall {cpu:8.2f} s CPU")
+def _tree(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(parent, []).append(int(entry))
+    found, stack = [], [root]
+    while stack:
+        pid = stack.pop()
+        found.append(pid)
+        stack.extend(children.get(pid, []))
+    return found
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--editions", type=int, default=40)
-    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--runs", type=int, default=3, help="runs of the short measurements")
-    args = ap.parse_args()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--editions", type=int, default=40)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--rss", type=int, default=0, metavar="N", help="also: peak RSS of a batch of N editions")
+    args = parser.parse_args()
     os.environ.setdefault("SOURCE_DATE_EPOCH", "1740000000")
 
     with tempfile.TemporaryDirectory(prefix="bench-districts-") as tmp:
         project = make_project(Path(tmp) / "project", args.editions)
-        slugs = district_slugs(project)
-        load = os.getloadavg()[0]
+        root = project.root
+        n = args.editions + 1  # the generated ones and the SVG one
+
+        full = median(lambda: run(["build", "--force", "--screen-only"], root), args.runs)
+        one = median(lambda: run(["district", "bench-001"], root), args.runs)
+        batch = median(lambda: run(["district", "--all"], root), args.runs)
+        marginal = (batch - one) / (n - 1)
+
+        inputs = portrait.load_inputs(project)
+        renderer = Renderer(project, inputs, SCREEN)
+        renderer.body()
+        png = portrait.load_edition(project, "bench-001")
+        svg = portrait.load_edition(project, "bench-svg")
+        edition_png = median(lambda: timed(lambda: renderer.edition(png)), args.runs * 3)
+        edition_svg = median(lambda: timed(lambda: renderer.edition(svg)), args.runs * 3)
+        previous = median(lambda: timed(lambda: renderer.edition_in_full(png)), args.runs)
+
+        def naive() -> None:
+            fresh = Renderer(project, inputs, SCREEN)
+            html = fresh.html(png)
+            fresh.write(fresh.layout(html), html)
+
+        naive_one = median(lambda: timed(naive), args.runs)
+
+        cores = os.cpu_count() or 1
+        print(f"District editions, {n} generated (PNG 600×600 logo, one colour, two-paragraph foreword)")
+        print(f"  median of {args.runs} runs, {cores} cores, load average {os.getloadavg()[0]:.1f}")
+        print(f"  cold full screen build (build --force --screen-only) {full:7.2f} s")
+        print(f"  one cold edition (district SLUG)                    {one:7.2f} s")
         print(
-            f"{len(slugs)} editions, {args.jobs} jobs, {os.cpu_count()} cores, load average "
-            f"{load:.1f} at the start; medians of {args.runs} runs"
-        )
-
-        full = medians(lambda: full_build(project), args.runs)
-        row("full build (in-process)", *full)
-
-        cold_cmd = [
-            sys.executable,
-            str(REPO / "build.py"),
-            "--root",
-            str(project.root),
-            "district",
-            slugs[0],
-            "--jobs",
-            "1",
-        ]
-        cold = medians(lambda: subprocess.run(cold_cmd, check=True, capture_output=True), args.runs)
-        row("one edition, cold process", *cold)
-
-        renderer = Renderer(project, load_inputs(project))
-        renderer.shared()
-        editions = [load_edition(project, s) for s in slugs[: max(3, args.runs)]]
-        renderer.edition(editions[0])  # warm caches (fonts, images)
-        wall, cpu = medians(lambda: [renderer.edition(e) for e in editions], args.runs)
-        marginal = (wall / len(editions), cpu / len(editions))
-        row("marginal edition (warm process)", *marginal)
-        for step, seconds in edition_steps(renderer, editions[0], project, args.runs):
-            print(f"  of which {step:32s}{seconds:8.3f} s wall")
-
-        batch_result = []
-        batch = measure(lambda: batch_result.append(build_editions(project, slugs, jobs=args.jobs)))
-        assert not batch_result[0].failed, [r.message for r in batch_result[0].failed]
-        row(f"{len(slugs)} editions, batch", *batch)
-
-        context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-
-        def naive_batch() -> None:
-            with context.Pool(args.jobs) as pool:
-                pool.map(naive_edition, [(project.root, s) for s in slugs], chunksize=1)
-                pool.close()
-                pool.join()
-
-        naive = measure(naive_batch)
-        row(f"{len(slugs)} editions, naive (full render each)", *naive)
-
-        extra = max(1, len(slugs) - 1)
-        print()
-        print(
-            f"marginal edition / full build, one core          "
-            f"{marginal[0] / full[0]:6.1%} wall {marginal[1] / full[1]:6.1%} CPU"
+            f"  {n} editions (district --all)                        {batch:7.2f} s   {batch / one:5.2f}× one cold edition"
         )
         print(
-            f"batch: per extra edition / full build            "
-            f"{(batch[0] - cold[0]) / extra / full[0]:6.1%} wall "
-            f"{(batch[1] - cold[1]) / extra / full[1]:6.1%} CPU"
+            f"  one more edition in the batch, wall                 {marginal:7.3f} s   {marginal / full:6.1%} of a cold full build"
+        )
+        print(f"  one edition in a warm renderer, PNG logo            {edition_png:7.3f} s")
+        print(
+            f"  one edition in a warm renderer, SVG logo            {edition_svg:7.3f} s   PNG/SVG {edition_png / edition_svg:.2f}×"
         )
         print(
-            f"{len(slugs)} editions / one edition cold                  "
-            f"{batch[0] / cold[0]:6.1f} x wall {batch[1] / cold[1]:6.1f} x CPU"
+            f"  previous engine (every page written per edition)    {previous:7.3f} s   {previous / edition_png:5.1f}× the assembled edition"
         )
         print(
-            f"naive / batch                                    "
-            f"{naive[0] / batch[0]:6.1f} x wall {naive[1] / batch[1]:6.1f} x CPU"
+            f"  naive full render per edition (no reuse)            {naive_one:7.3f} s   {naive_one / edition_png:5.1f}× the assembled edition"
         )
+        print(
+            f"  naive batch of {n}, estimated on {cores} cores        {naive_one * n / cores:7.2f} s   {naive_one * n / cores / batch:5.1f}× the batch"
+        )
+
+        if args.rss:
+            shutil.rmtree(root / "content" / "districts")
+            for i in range(args.rss):
+                write_district(root / "content" / "districts" / f"rss-{i + 1:04d}", i + 1)
+            shutil.rmtree(root / "output", ignore_errors=True)
+            command = [sys.executable, str(REPO / "build.py"), "--root", str(root), "-q", "district", "--all"]
+            seconds, peak = peak_rss_of_tree(command)
+            print(
+                f"  {args.rss} editions (district --all): {seconds:.1f} s, {seconds / args.rss:.3f} s an edition, "
+                f"peak RSS {peak / 2**20:.0f} MiB (process and workers)"
+            )
 
 
 if __name__ == "__main__":

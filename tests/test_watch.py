@@ -243,3 +243,38 @@ def test_page_view_shows_the_real_pages_of_the_built_pdf(portrait_build, tmp_pat
         assert 'href="/pages"' in get(server.url)[2].decode()
     finally:
         server.stop()
+
+
+@pytest.mark.slow
+def test_a_file_saved_during_the_first_build_is_built(tmp_path: Path):
+    from conftest import EPOCH, copy_inputs
+
+    project = copy_inputs(tmp_path / "project")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {"SOURCE_DATE_EPOCH": EPOCH, "PATH": "/usr/bin:/bin"}
+    command = [sys.executable, str(REPO / "build.py"), "--root", str(project.root), "watch", "--port", str(port)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert process.stdout is not None
+        while b"watching" not in process.stdout.readline():
+            pass
+        time.sleep(1.0)  # the watcher is running and the first build is under way (it takes seconds)
+        assert not (project.output / "portrait-of-a-leader.pdf").exists()
+        why = project.content / "sections" / "why.yaml"
+        why.write_text(why.read_text(encoding="utf-8").replace("capacity", "capacity today"), encoding="utf-8")
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                page = get(f"http://127.0.0.1:{port}/")[2].decode()
+                if "capacity today" in page:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.2)
+        else:
+            raise AssertionError("the edit saved during the first build was never built")
+    finally:
+        process.terminate()
+        process.communicate(timeout=20)

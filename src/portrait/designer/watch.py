@@ -27,6 +27,8 @@ from portrait.render.incremental import IncrementalRenderer
 
 # How long the inputs must be quiet before a rebuild starts (editors write files in bursts).
 SETTLE_MS = 60
+# How long one step of the watcher waits for a change before it looks again (Ctrl-C, stop).
+WAIT_MS = 500
 
 
 @dataclass(frozen=True)
@@ -95,9 +97,21 @@ def watch(project: Project, port: int = 8000, out: TextIO | None = None, err: Te
         file=out,
         flush=True,
     )
-    _report(watcher.rebuild(), out, err)
     try:
-        for changes in watchfiles.watch(*project.readable_roots, step=SETTLE_MS, debounce=1600, raise_interrupt=False):
+        # Watch from before the first build: a file saved while it runs is then a change like
+        # any other. With yield_on_timeout the first step returns once the watcher is running,
+        # and changes seen while a build runs wait for the next step.
+        changes_seen = watchfiles.watch(
+            *project.readable_roots,
+            step=SETTLE_MS,
+            debounce=1600,
+            raise_interrupt=False,
+            yield_on_timeout=True,
+            rust_timeout=WAIT_MS,
+        )
+        next(changes_seen)
+        _report(watcher.rebuild(), out, err)
+        for changes in changes_seen:
             names = changed_inputs(project, changes)
             if not names:
                 continue

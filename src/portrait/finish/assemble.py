@@ -63,7 +63,9 @@ def assemble(parts: Parts) -> bytes:
         pdf.Root.Metadata = _copy(pdf, own.Root.Metadata)
         pdf.docinfo = _copy(pdf, own.trailer.Info)
         out = io.BytesIO()
-        pdf.save(out, deterministic_id=True, compress_streams=True)
+        pdf.save(
+            out, deterministic_id=True, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate
+        )
         return out.getvalue()
 
 
