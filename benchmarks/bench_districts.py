@@ -206,27 +206,20 @@ def main() -> None:
         cores = os.cpu_count() or 1
         print(f"District editions, {n} generated (PNG 600×600 logo, one colour, two-paragraph foreword)")
         print(f"  median of {args.runs} runs, {cores} cores, load average {os.getloadavg()[0]:.1f}")
-        print(f"  cold full screen build (build --force --screen-only) {full:7.2f} s")
-        print(f"  one cold edition (district SLUG)                    {one:7.2f} s")
-        print(
-            f"  {n} editions (district --all)                        {batch:7.2f} s   {batch / one:5.2f}× one cold edition"
-        )
-        print(
-            f"  one more edition in the batch, wall                 {marginal:7.3f} s   {marginal / full:6.1%} of a cold full build"
-        )
-        print(f"  one edition in a warm renderer, PNG logo            {edition_png:7.3f} s")
-        print(
-            f"  one edition in a warm renderer, SVG logo            {edition_svg:7.3f} s   PNG/SVG {edition_png / edition_svg:.2f}×"
-        )
-        print(
-            f"  previous engine (every page written per edition)    {previous:7.3f} s   {previous / edition_png:5.1f}× the assembled edition"
-        )
-        print(
-            f"  naive full render per edition (no reuse)            {naive_one:7.3f} s   {naive_one / edition_png:5.1f}× the assembled edition"
-        )
-        print(
-            f"  naive batch of {n}, estimated on {cores} cores        {naive_one * n / cores:7.2f} s   {naive_one * n / cores / batch:5.1f}× the batch"
-        )
+
+        def line(label: str, seconds: float, note: str = "") -> None:
+            print(f"  {label:<52} {seconds:7.3f} s   {note}")
+
+        line("cold full screen build (build --force --screen-only)", full)
+        line("one cold edition (district SLUG)", one)
+        line(f"{n} editions (district --all)", batch, f"{batch / one:.2f}× one cold edition")
+        line("one more edition in the batch, wall", marginal, f"{marginal / full:.1%} of a cold full build")
+        line("one edition in a warm renderer, PNG logo", edition_png)
+        line("one edition in a warm renderer, SVG logo", edition_svg, f"PNG/SVG {edition_png / edition_svg:.2f}×")
+        line("previous engine (every page written per edition)", previous, f"{previous / edition_png:.1f}×")
+        line("naive full render per edition (no reuse)", naive_one, f"{naive_one / edition_png:.1f}×")
+        naive_batch = naive_one * n / cores
+        line(f"naive batch of {n}, estimated on {cores} cores", naive_batch, f"{naive_batch / batch:.1f}× the batch")
 
         if args.rss:
             shutil.rmtree(root / "content" / "districts")
