@@ -12,7 +12,8 @@ module joins them with pikepdf:
 - one structure tree: the own part's top-level elements go before and after the body's in
   reading order, its parent-tree keys are moved past the body's so that no key is used twice;
 - outline, named destinations, metadata (XMP, document info) and the /ID: the edition's own,
-  over the body's.
+  over the body's;
+- one embedded subset per font face, however many parts use it (portrait.finish.fonts).
 
 Nothing about the look is decided here: the footer is WeasyPrint's rendering of the stylesheets'
 ``@bottom-left`` box, so the designer still styles it in CSS.
@@ -21,13 +22,15 @@ Nothing about the look is decided here: the footer is WeasyPrint's rendering of 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, OutlineItem, Pdf
 
 from portrait.errors import BuildError
+from portrait.finish.fonts import share_fonts
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class Parts:
     front: int  # how many of the own pages come before the body
     back: int  # how many come after it
     footer: bytes | None  # one page holding only the district's footer line; None: no footer
+    fonts: Mapping[str, bytes] = field(default_factory=dict)  # PostScript name → brand font file
 
 
 def assemble(parts: Parts) -> bytes:
@@ -58,6 +62,7 @@ def assemble(parts: Parts) -> bytes:
             _merge_structure(pdf, own, offset, placed, parts.front)
         _merge_dests(pdf, own, placed)
         _merge_outline(pdf, own, placed, parts.front)
+        share_fonts(pdf, parts.fonts)
         _share_identical_streams(pdf)
         # The edition's metadata: its title, and the same standard claims as the body's.
         pdf.Root.Metadata = _copy(pdf, own.Root.Metadata)

@@ -51,6 +51,7 @@ class Renderer:
         self._shared: tuple[str, Document] | None = None
         self._notes: Document | None = None
         self._body: tuple[bytes, int] | None = None
+        self._fonts: dict[str, bytes] | None = None
         self._page_layers: dict[int, tuple[list, list]] = {}  # id(layers) → (layers, as laid out)
         self._allowed_fonts = postscript_names(font_files(project, inputs.brand))
 
@@ -123,6 +124,7 @@ class Renderer:
             front=len(front),
             back=len(notes) + 1,
             footer=self._pdf(own.copy([_footer_only(probe)]), key + EDITION_FOOTER),
+            fonts=self._font_programs(),
         )
         return self._rendered(assemble(parts))
 
@@ -137,6 +139,13 @@ class Renderer:
         body = [_with_margin_box(page, EDITION_FOOTER, footer) for page in shared.pages[1:-1]]
         combined = own.copy([cover, *foreword, *body, back])
         return self.write(combined, shared_html + own_html)
+
+    def _font_programs(self) -> dict[str, bytes]:
+        """The brand's font files by PostScript name, read once."""
+        if self._fonts is None:
+            files = font_files(self.project, self.inputs.brand)
+            self._fonts = {name: path.read_bytes() for path in files for name in postscript_names([path])}
+        return self._fonts
 
     def body(self) -> tuple[bytes, int]:
         """The pages every edition shares (contents to colophon), without the footer line that
