@@ -158,6 +158,7 @@ def main() -> None:
             slugs[0],
             "--jobs",
             "1",
+            "--force",  # measure a build, not the skip of an up-to-date edition
         ]
         cold = medians(lambda: subprocess.run(cold_cmd, check=True, capture_output=True), args.runs)
         row("one edition, cold process", *cold)
@@ -173,7 +174,7 @@ def main() -> None:
             print(f"  of which {step:32s}{seconds:8.3f} s wall")
 
         batch_result = []
-        batch = measure(lambda: batch_result.append(build_editions(project, slugs, jobs=args.jobs)))
+        batch = measure(lambda: batch_result.append(build_editions(project, slugs, jobs=args.jobs, force=True)))
         assert not batch_result[0].failed, [r.message for r in batch_result[0].failed]
         row(f"{len(slugs)} editions, batch", *batch)
 
