@@ -109,7 +109,9 @@ def _print_table(console: Console, project: Project, batch: BatchResult) -> None
                 Text(where),
             )
         else:
-            first = (r.message or "").splitlines()[0] if r.message else ""
+            # The first problem itself, not the "N problems in the input:" line above it.
+            lines = [line.strip() for line in (r.message or "").splitlines() if line.strip()]
+            first = lines[1] if len(lines) > 1 and lines[0].endswith("in the input:") else (lines or [""])[0]
             table.add_row(
                 Text(r.slug),
                 Text(f"{r.failure} error", "red"),
