@@ -47,6 +47,18 @@ REQUIRED = ("slug", "name", "logo")
 NOT_PRINTED = {
     "phone": "an edition prints a website and an e-mail address, no phone number (district.yaml has no phone key)",
 }
+# Names a person may give a column, for the "did you mean".
+_SYNONYMS = {
+    name: [column]
+    for column, names in {
+        "primary": ("color", "colour", "colors", "colours", "primary_color", "primary_colour"),
+        "secondary": ("secondary_color", "secondary_colour"),
+        "name": ("district", "district_name"),
+        "logo": ("logo_file", "logo_path"),
+        "foreword": ("foreword_body", "foreword_file", "body"),
+    }.items()
+    for name in names
+}
 MAX_CSV_BYTES = 10 * 1024 * 1024
 MAX_FOREWORD_BYTES = 200_000
 # What new-district --from writes at the top of each district.yaml (and district --from stages).
@@ -186,7 +198,7 @@ def _check_header(sheet: Sheet) -> None:
                 )
             )
         elif column not in COLUMNS:
-            close = difflib.get_close_matches(column, list(COLUMNS), n=1, cutoff=0.6)
+            close = difflib.get_close_matches(column, list(COLUMNS), n=1, cutoff=0.6) or _SYNONYMS.get(column, [])
             fix = f"did you mean `{close[0]}`?" if close else "the columns are: " + ", ".join(COLUMNS)
             problems.append(Problem(sheet.shown, f"unknown column `{column}`", key=f"row 1, column {letter}", fix=fix))
         elif sheet.columns.index(column) != i:
@@ -387,7 +399,7 @@ def _inside(sheet: Sheet, row: Row, column: str) -> Path:
             sheet.problem(
                 row.number,
                 column,
-                f"no file `{given}` in {sheet.shown}'s folder",
+                f"no file `{given}` in the folder of {sheet.shown}",
                 fix="put the file there, or fix the path (relative to the CSV file's folder)",
             )
         )
