@@ -125,7 +125,7 @@ class Sheet:
         """``primary (G)``: the column's name and its letter in a spreadsheet."""
         if column in self.columns:
             return f"{column} ({_letter(self.columns.index(column))})"
-        return column
+        return f"{column} (not in the file)"
 
 
 def read_sheet(path: Path, shown: str) -> Sheet:
@@ -279,8 +279,8 @@ def stage(sheet: Sheet, row: Row, folder: Path) -> None:
     logo: tuple[str, bytes] | None = None
     if "logo" in cells:
         try:
-            path = _inside(sheet, row, "logo")
-            suffix = path.suffix.lower()
+            # The name first, as in a district folder: an SVG, PNG or JPEG.
+            suffix = PurePosixPath(cells["logo"].replace("\\", "/")).suffix.lower()
             if suffix not in SUFFIXES:
                 raise InputError(
                     sheet.problem(
@@ -290,6 +290,7 @@ def stage(sheet: Sheet, row: Row, folder: Path) -> None:
                         fix="use a logo ending in .svg, .png, .jpg or .jpeg",
                     )
                 )
+            path = _inside(sheet, row, "logo")
             logo = ("logo" + suffix, read_logo_bytes(path))
             data["logo"] = logo[0]
         except InputError as exc:
