@@ -147,7 +147,9 @@ def test_an_edited_or_deleted_output_is_rebuilt(runs: Runs, monkeypatch: pytest.
 @pytest.mark.slow
 def test_the_edition_folders_hold_only_pdfs(runs: Runs):
     # The cache's records live in output/.cache/, not in what a district is sent.
-    files = sorted(p.relative_to(runs.project.output).as_posix() for p in (runs.project.output / "districts").rglob("*"))
+    files = sorted(
+        p.relative_to(runs.project.output).as_posix() for p in (runs.project.output / "districts").rglob("*")
+    )
     assert all(f.endswith(".pdf") or f.count("/") == 1 for f in files), files
     records = list((runs.project.output / ".cache" / "districts").rglob("*.json"))
     assert len(records) == 3

@@ -218,7 +218,8 @@ def test_usage_errors(project: Project):
 
 def test_new_district_from_a_csv_writes_nothing_when_a_row_is_wrong(project: Project, tmp_path: Path):
     csv_file = write_csv(
-        tmp_path / "sheet", "slug,name,logo,primary\nexample-a,Example: A,logos/ok.svg,\nexample-b,Example: B,logos/ok.svg,red\n"
+        tmp_path / "sheet",
+        "slug,name,logo,primary\nexample-a,Example: A,logos/ok.svg,\nexample-b,Example: B,logos/ok.svg,red\n",
     )
     before = sorted(os.listdir(project.content / "districts"))
     result = run(project, "new-district", "--from", str(csv_file))
