@@ -34,7 +34,7 @@ from portrait.build.cache import CACHE_FOLDER, edition_key, folder_digest, input
 from portrait.build.outputs import output_file
 from portrait.errors import ExitCode, InputError, PortraitError
 from portrait.finish.variants import SCREEN, Variant
-from portrait.inputs.district import Edition, districts_folder, load_edition
+from portrait.inputs.district import Edition, check_slug, districts_folder, load_edition
 from portrait.project import Project
 
 # Exit status of a batch: the most serious failure decides it.
@@ -103,7 +103,9 @@ class Source:
 
 
 def folder_source(project: Project, slug: str) -> Source:
-    return Source(slug, districts_folder(project) / slug, functools.partial(load_edition, project, slug))
+    # A slug that is not a folder name (``..``) names no folder to hash; reading it says why.
+    folder = None if check_slug(slug) else districts_folder(project) / slug
+    return Source(slug, folder, functools.partial(load_edition, project, slug))
 
 
 @contextlib.contextmanager

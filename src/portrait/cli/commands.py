@@ -449,7 +449,7 @@ def _new_district(project: Project, args: argparse.Namespace, out: TextIO, err: 
             print(f"created {project.relative(folder)}/", file=out)
         print(
             f"{len(folders)} district folders created from {args.csv}; build them with:\n"
-            "  portrait district --all   (or: portrait district --from " + str(args.csv) + ")",
+            "  portrait district --all   (editions that are up to date are skipped)",
             file=out,
         )
         return 0
