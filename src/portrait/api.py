@@ -10,6 +10,7 @@ are imported inside the calls, so that ``import portrait`` and an up-to-date bui
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -17,7 +18,7 @@ from portrait.finish.variants import PRINT, SCREEN, Variant
 from portrait.project import Project
 
 if TYPE_CHECKING:
-    from portrait.build.batch import BatchResult, EditionResult
+    from portrait.build.batch import BatchResult, EditionResult, Source
     from portrait.build.portrait import PortraitFile
     from portrait.build.release import Artifact
     from portrait.check.preflight import Report
@@ -62,22 +63,46 @@ def build_portrait(
 
 def build_editions(
     project: Project,
-    slugs: Sequence[str],
+    districts: Sequence[str | Source],
     *,
     variants: Sequence[Variant] = (SCREEN,),
     jobs: int | None = None,
     on_result: Callable[[EditionResult], None] | None = None,
+    force: bool = False,
 ) -> BatchResult:
-    """Build the district editions of ``slugs`` on ``jobs`` worker processes (default: every
-    core). One district's failure never stops the others: each gets a result."""
+    """Build the district editions of ``districts`` (slugs of folders in content/districts/, or
+    the sources of ``districts_from_csv``) on ``jobs`` worker processes (default: every core).
+    One district's failure never stops the others: each gets a result. An edition whose inputs
+    have not changed since its files were written is skipped (``skipped`` result) unless ``force``."""
     from portrait.build.batch import build_editions as build
 
-    return build(project, list(slugs), jobs=jobs, variants=variants, on_result=on_result)
+    return build(project, list(districts), jobs=jobs, variants=variants, on_result=on_result, force=force)
 
 
-def build_edition(project: Project, slug: str, variants: Sequence[Variant] = (SCREEN,)) -> EditionResult:
-    """Build one district's edition in this process."""
-    return build_editions(project, [slug], variants=variants, jobs=1).results[0]
+def build_edition(
+    project: Project, slug: str, variants: Sequence[Variant] = (SCREEN,), *, force: bool = False
+) -> EditionResult:
+    """Build one district's edition in this process (skipped when up to date, unless ``force``)."""
+    return build_editions(project, [slug], variants=variants, jobs=1, force=force).results[0]
+
+
+def districts_from_csv(
+    project: Project, path: Path, shard: tuple[int, int] | None = None
+) -> AbstractContextManager[list[Source]]:
+    """The districts of a CSV file, one per row, to give ``build_editions`` inside the ``with``
+    block (each row is checked as a district.yaml is; see README, District editions). A wrong
+    file or header raises InputError; a wrong row fails its own edition, naming row and column."""
+    from portrait.build.batch import csv_sources
+
+    return csv_sources(project, path, shard)
+
+
+def new_districts_from_csv(project: Project, path: Path) -> list[Path]:
+    """Create ``content/districts/<slug>/`` for every row of a CSV file, logo copied in; nothing
+    is written when any row is wrong or its folder exists (InputError naming every row)."""
+    from portrait.build.scaffold import new_districts_from_csv as scaffold
+
+    return scaffold(project, path)
 
 
 def check_pdf(pdf: Path | bytes, variant: Variant | None = None, *, name: str | None = None) -> Report:

@@ -1,9 +1,11 @@
 """Building many district editions in one run, on every core.
 
-Stages: read and check every requested district folder (fast, in this process); then hand the
-valid ones to worker processes. Each worker makes one ``Renderer``, which lays out the shared
-Portrait once, then renders each edition it is given by laying out only the edition's own pages.
-One district's failure never stops the others; each edition is written atomically.
+Stages: skip every edition whose files are up to date (the shared inputs hashed once, each
+district's folder on its own; see portrait.build.cache); then read and check each remaining
+district folder in this process as it is handed to a worker process. Each worker makes one
+``Renderer``, which lays out the shared Portrait once, then renders each edition it is given by
+laying out only the edition's own pages, writes it atomically and records its key. One district's
+failure never stops the others.
 
 Sharding (``--shard K/N``, for splitting a batch over machines): districts are sorted by slug and
 district number ``i`` (counting from 0) goes to shard ``i % N + 1``. Every district is in exactly
@@ -12,23 +14,27 @@ one shard, and adding a district moves only the districts after it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import itertools
 import multiprocessing
 import os
 import re
+import tempfile
 import time
 import traceback
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from portrait.build.cache import CACHE_FOLDER, edition_key, folder_digest, input_key, remember, up_to_date
 from portrait.build.outputs import output_file
 from portrait.errors import ExitCode, InputError, PortraitError
 from portrait.finish.variants import SCREEN, Variant
-from portrait.inputs.district import Edition, load_edition
+from portrait.inputs.district import Edition, check_slug, districts_folder, load_edition
 from portrait.project import Project
 
 # Exit status of a batch: the most serious failure decides it.
@@ -41,6 +47,9 @@ _SEVERITY = {
 
 @dataclass(frozen=True)
 class EditionResult:
+    """What became of one edition. Plain, small data: never the PDF's bytes (a batch of hundreds
+    keeps every result until its summary)."""
+
     slug: str
     name: str | None = None
     path: Path | None = None
@@ -51,6 +60,7 @@ class EditionResult:
     message: str | None = None
     notices: tuple[str, ...] = field(default=())
     paths: tuple[Path, ...] = field(default=())  # every file written: screen first, then print
+    skipped: bool = False  # up to date: no input changed since its files were written, none rebuilt
 
     @property
     def ok(self) -> bool:
@@ -67,9 +77,72 @@ class BatchResult:
         return [r for r in self.results if not r.ok]
 
     @property
+    def skipped(self) -> list[EditionResult]:
+        return [r for r in self.results if r.skipped]
+
+    @property
+    def built(self) -> list[EditionResult]:
+        return [r for r in self.results if r.ok and not r.skipped]
+
+    @property
     def exit_code(self) -> ExitCode:
         codes = [_SEVERITY[r.failure] for r in self.failed if r.failure]
         return max(codes) if codes else ExitCode.OK
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where one edition's district comes from: the folder whose files are its inputs (hashed to
+    tell whether the edition is up to date), and how to read it into an ``Edition`` (raising
+    InputError). A district folder in content/districts/ by default; a spreadsheet row written
+    to a temporary folder for ``district --from`` (portrait.inputs.district_csv)."""
+
+    slug: str
+    folder: Path | None  # None: nothing to hash, always built (e.g. a row that is wrong)
+    load: Callable[[], Edition]
+
+
+def folder_source(project: Project, slug: str) -> Source:
+    # A slug that is not a folder name (``..``) names no folder to hash; reading it says why.
+    folder = None if check_slug(slug) else districts_folder(project) / slug
+    return Source(slug, folder, functools.partial(load_edition, project, slug))
+
+
+@contextlib.contextmanager
+def csv_sources(project: Project, path: Path, shard: tuple[int, int] | None = None) -> Iterator[list[Source]]:
+    """The rows of a CSV file of districts (portrait.inputs.district_csv) as sources, for as long
+    as the context lasts: each row is written as a district folder in a temporary folder outside
+    the project, removed afterwards. A row that cannot be written fails when its edition is read."""
+    from portrait.inputs.district_csv import check, read_sheet, stage
+
+    sheet = read_sheet(path, project.relative(path))
+    selected = set(select_shard((row.label for row in sheet.rows), shard))
+    with tempfile.TemporaryDirectory(prefix="portrait-csv-") as tmp:
+        sources = []
+        for row in sheet.rows:
+            if row.label not in selected:
+                continue
+            folder = Path(tmp) / f"row-{row.number}"
+            try:
+                stage(sheet, row, folder)
+            except InputError as exc:
+                sources.append(Source(row.label, None, functools.partial(_raise, exc)))
+                continue
+            sources.append(Source(row.slug, folder, functools.partial(check, project, sheet, row, folder)))
+        yield sources
+
+
+def _raise(error: InputError) -> Edition:
+    raise error
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What a worker is given: the edition, and the key its files are recorded under."""
+
+    edition: Edition
+    key: str | None
+    records: Path
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -110,9 +183,10 @@ def _renderer(variant: Variant) -> Any:
     return renderers[variant.name]
 
 
-def _render_one(edition: Edition) -> EditionResult:
+def _render_one(job: _Job) -> EditionResult:
     from portrait.build.produce import Target, produce
 
+    edition = job.edition
     start = time.perf_counter()
     project: Project = _worker["project"]
     try:
@@ -129,6 +203,9 @@ def _render_one(edition: Edition) -> EditionResult:
                 for variant in _worker["variants"]
             ],
         )
+        # Recorded here, where the bytes are: they never travel back to the batch's process.
+        for m in made:
+            remember(m.path, job.key, m.rendered.pdf, m.rendered.pages, edition.notices, job.records)
     except PortraitError as exc:
         kind = "input" if isinstance(exc, InputError) else "build"
         return EditionResult(
@@ -164,65 +241,142 @@ def _render_one(edition: Edition) -> EditionResult:
     )
 
 
+def records_folder(project: Project, slug: str) -> Path:
+    """Where the cache records of a district's files go: output/.cache/districts/<slug>/, so
+    that the edition's own folder holds only its PDFs (it is what a district is sent)."""
+    return project.output / CACHE_FOLDER / "districts" / slug
+
+
 def build_editions(
     project: Project,
-    slugs: list[str],
+    districts: Sequence[str | Source],
     *,
     jobs: int | None = None,
     variants: Sequence[Variant] = (SCREEN,),
     on_result: Callable[[EditionResult], None] | None = None,
+    force: bool = False,
 ) -> BatchResult:
-    """Build the editions of ``slugs`` in each of ``variants``; every district gets a result,
-    none stops the others."""
-    from portrait.inputs.load import load_inputs
-
+    """Build the editions of ``districts`` (slugs of folders in content/districts/, or sources
+    of other folders) in each of ``variants``; every district gets a result, none stops the
+    others. An edition whose files are up to date with its inputs is skipped (``force``
+    rebuilds it)."""
     variants = tuple(variants)
     start = time.perf_counter()
     results: list[EditionResult] = []
+    sources = [d if isinstance(d, Source) else folder_source(project, d) for d in districts]
 
     def report(result: EditionResult) -> None:
         results.append(result)
         if on_result:
             on_result(result)
 
-    editions = []
-    for slug in slugs:
-        try:
-            editions.append(load_edition(project, slug))
-        except InputError as exc:
-            report(EditionResult(slug, failure="input", message=str(exc)))
-    # The Portrait's own content: if it is wrong, no edition can be built (InputError for all).
-    inputs = load_inputs(project) if editions else None
+    # Skipped first, before anything is read or laid out: the shared inputs are hashed once for
+    # the batch, each district's folder on its own (a change to one logo rebuilds one edition).
+    shared = input_key(project, exclude=(districts_folder(project),))
+    pending: list[tuple[Source, str | None]] = []
+    for source in sources:
+        key = edition_key(shared, source.slug, folder_digest(source.folder) if source.folder else None)
+        kept = None if force else _up_to_date(project, source.slug, key, variants, start)
+        if kept is not None:
+            report(kept)
+        else:
+            pending.append((source, key))
 
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(editions)))
-    if workers == 1:
-        _init_worker(project.root, inputs, variants)
-        for edition in editions:
-            report(_render_one(edition))
-    elif editions:
-        # fork shares the parsed inputs with every worker without pickling; spawn elsewhere.
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        context = multiprocessing.get_context(method)
-        # A process pool that notices a dead worker (killed for memory, a crash in a native
-        # library): its editions fail with a message instead of the batch hanging.
-        with ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_init_worker, initargs=(project.root, inputs, variants)
-        ) as pool:
-            futures = {pool.submit(_render_one, edition): edition for edition in editions}
-            for future in as_completed(futures):
-                try:
-                    result = future.result()
-                except BrokenProcessPool:
-                    edition = futures[future]
-                    result = EditionResult(
-                        edition.slug,
-                        edition.name,
-                        failure="internal",
-                        message="a worker process stopped (out of memory, or a crash in a "
-                        "native library) before this edition was written; build this district "
-                        "alone to see which one fails",
-                    )
-                report(result)
-    order = {slug: i for i, slug in enumerate(slugs)}
+    # Each edition is read only when it is about to be built, and at most a few are queued per
+    # worker: memory stays the same for 5 editions or 5,000.
+    def editions() -> Iterator[_Job]:
+        for source, key in pending:
+            try:
+                edition = source.load()
+            except InputError as exc:
+                report(EditionResult(source.slug, failure="input", message=str(exc)))
+                continue
+            yield _Job(edition, key, records_folder(project, edition.slug))
+
+    queue = editions()
+    first = next(queue, None)
+    if first is not None:
+        _build(project, itertools.chain([first], queue), len(pending), jobs, variants, report)
+    order = {source.slug: i for i, source in enumerate(sources)}
     results.sort(key=lambda r: order.get(r.slug, len(order)))
     return BatchResult(results, time.perf_counter() - start)
+
+
+def _up_to_date(
+    project: Project, slug: str, key: str | None, variants: tuple[Variant, ...], start: float
+) -> EditionResult | None:
+    """The result of an edition whose every file is up to date with ``key``, else None."""
+    records = records_folder(project, slug)
+    paths = [output_file(project.output, variant, slug) for variant in variants]
+    kept = [up_to_date(path, key, records) for path in paths]
+    if key is None or not all(kept):
+        return None
+    first = kept[0]
+    assert first is not None
+    return EditionResult(
+        slug,
+        path=paths[0],
+        pages=first.pages,
+        size=paths[0].stat().st_size,
+        seconds=time.perf_counter() - start,
+        notices=first.warnings,
+        paths=tuple(paths),
+        skipped=True,
+    )
+
+
+def _build(
+    project: Project,
+    queue: Iterator[_Job],
+    count: int,
+    jobs: int | None,
+    variants: tuple[Variant, ...],
+    report: Callable[[EditionResult], None],
+) -> None:
+    from portrait.inputs.load import load_inputs
+
+    # The Portrait's own content: if it is wrong, no edition can be built (InputError for all).
+    inputs = load_inputs(project)
+    workers = max(1, min(jobs or os.cpu_count() or 1, count))
+    if workers == 1:
+        _init_worker(project.root, inputs, variants)
+        for job in queue:
+            report(_render_one(job))
+        return
+    # fork shares the parsed inputs with every worker without pickling; spawn elsewhere.
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    # A process pool that notices a dead worker (killed for memory, a crash in a native
+    # library): its editions fail with a message instead of the batch hanging.
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_init_worker, initargs=(project.root, inputs, variants)
+    ) as pool:
+        running: dict[Future[EditionResult], Edition] = {}
+
+        def collect(done: Iterable[Future[EditionResult]]) -> None:
+            for future in done:
+                edition = running.pop(future)
+                try:
+                    report(future.result())
+                except BrokenProcessPool:
+                    report(_stopped(edition))
+
+        for job in queue:
+            try:
+                running[pool.submit(_render_one, job)] = job.edition
+            except BrokenProcessPool:
+                report(_stopped(job.edition))
+                continue
+            if len(running) >= 2 * workers:
+                collect(wait(running, return_when=FIRST_COMPLETED).done)
+        collect(list(running))
+
+
+def _stopped(edition: Edition) -> EditionResult:
+    return EditionResult(
+        edition.slug,
+        edition.name,
+        failure="internal",
+        message="a worker process stopped (out of memory, or a crash in a native library) before "
+        "this edition was written; build this district alone to see which one fails",
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -10,6 +11,7 @@ import yaml
 
 from portrait.errors import InputError, Problem
 from portrait.inputs.district import DISTRICT_FILE, check_slug, districts_folder, load_district
+from portrait.inputs.district_csv import Sheet, check, read_sheet, stage
 from portrait.inputs.logo import LogoError, read_logo_bytes, sniff
 from portrait.project import Project
 
@@ -98,3 +100,46 @@ def new_district(project: Project, slug: str, name: str, logo: Path) -> tuple[Pa
 def _quoted(text: str) -> str:
     # yaml.safe_dump quotes and escapes whatever the name holds (quotes, &, :, Unicode).
     return yaml.safe_dump(text, allow_unicode=True, default_style='"', width=10_000).strip().removesuffix("...").strip()
+
+
+def new_districts_from_csv(project: Project, path: Path) -> list[Path]:
+    """Create a district folder for every row of a CSV file (see portrait.inputs.district_csv);
+    return the folders, in the file's order.
+
+    Every row is staged and checked before any is moved into content/districts/: when one row is
+    wrong (or its folder exists already) nothing is written and every problem is reported, so
+    the file can be fixed and given again. Each folder is then moved into place whole."""
+    sheet = read_sheet(path, project.relative(path))
+    parent = districts_folder(project)
+    parent.mkdir(parents=True, exist_ok=True)
+    problems: list[Problem] = []
+    with tempfile.TemporaryDirectory(prefix=".new-from-csv-", dir=parent) as tmp:
+        staged: list[tuple[int, Path, Path]] = []
+        for row in sheet.rows:
+            target = parent / row.slug
+            try:
+                if row.slug and not row.problems and target.exists():
+                    raise InputError(_exists(project, sheet, row.number, target))
+                folder = Path(tmp) / f"row-{row.number}"
+                stage(sheet, row, folder)
+                check(project, sheet, row, folder)
+            except InputError as exc:
+                problems.extend(exc.problems)
+                continue
+            staged.append((row.number, folder, target))
+        if problems:
+            raise InputError(problems)
+        for number, folder, target in staged:
+            if target.exists():  # made by someone else since the check above
+                raise InputError(_exists(project, sheet, number, target))
+            os.rename(folder, target)
+    return [target for _, _, target in staged]
+
+
+def _exists(project: Project, sheet: Sheet, number: int, target: Path) -> Problem:
+    return sheet.problem(
+        number,
+        "slug",
+        f"{project.relative(target)}/ already exists",
+        fix="remove the row (new-district never overwrites a district folder), or give it another slug",
+    )

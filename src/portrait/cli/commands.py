@@ -13,7 +13,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import portrait
 from portrait.errors import ExitCode, PortraitError
@@ -185,10 +185,20 @@ def parser() -> argparse.ArgumentParser:
         "district",
         parents=common,
         help="build district editions: output/districts/<slug>/portrait-of-a-leader-<slug>.pdf",
-        description="Build the editions of the districts in content/districts/<slug>/.",
+        description="Build the editions of the districts in content/districts/<slug>/ (or in a CSV file). "
+        "An edition whose inputs have not changed since it was built is skipped.",
     )
     district.add_argument("slugs", nargs="*", metavar="SLUG", help="district folder names")
     district.add_argument("--all", action="store_true", help="every folder in content/districts/")
+    district.add_argument(
+        "--from",
+        dest="csv",
+        type=Path,
+        default=None,
+        metavar="FILE.csv",
+        help="the districts of a spreadsheet, one row each (columns: see README, District editions)",
+    )
+    district.add_argument("--force", action="store_true", help="rebuild editions that are up to date")
     district.add_argument(
         "--jobs", "-j", type=_positive, default=None, metavar="N", help="worker processes (default: every core)"
     )
@@ -210,11 +220,20 @@ def parser() -> argparse.ArgumentParser:
         "new-district",
         parents=common,
         help="create content/districts/<slug>/ and district.yaml",
-        description="Scaffold a district folder: copy the logo in, write district.yaml.",
+        description="Scaffold a district folder: copy the logo in, write district.yaml. "
+        "With --from, one folder per row of a spreadsheet.",
     )
-    new.add_argument("slug", metavar="SLUG", help="folder name: lower-case letters, digits and -")
-    new.add_argument("--name", required=True, help="the district's full name, as on the cover")
-    new.add_argument("--logo", required=True, type=Path, metavar="PATH", help="SVG, PNG or JPEG logo file")
+    new.add_argument("slug", nargs="?", metavar="SLUG", help="folder name: lower-case letters, digits and -")
+    new.add_argument("--name", help="the district's full name, as on the cover (required with SLUG)")
+    new.add_argument("--logo", type=Path, metavar="PATH", help="SVG, PNG or JPEG logo file (required with SLUG)")
+    new.add_argument(
+        "--from",
+        dest="csv",
+        type=Path,
+        default=None,
+        metavar="FILE.csv",
+        help="create a folder for every row of a spreadsheet (nothing is written if any row is wrong)",
+    )
 
     studio = sub.add_parser(
         "studio",
@@ -393,25 +412,52 @@ def _district(project: Project, args: argparse.Namespace, out: TextIO, err: Text
     from portrait.build.batch import select_shard
     from portrait.cli.report import print_summary, progress_bar
 
-    if not args.slugs and not args.all:
-        raise UsageError("say which districts to build: their folder names (district SLUG ...) or --all")
-    if args.slugs and args.all:
-        raise UsageError("name the districts to build (SLUG ...) or use --all, not both")
+    given = sum(map(bool, (args.slugs, args.all, args.csv)))
+    if given == 0:
+        raise UsageError(
+            "say which districts to build: their folder names (district SLUG ...), --all or --from FILE.csv"
+        )
+    if given > 1:
+        raise UsageError("name the districts to build (SLUG ...), or use --all, or --from FILE.csv: only one of them")
     if args.debug:
         os.environ["PORTRAIT_DEBUG"] = "1"  # workers then report internal errors with a traceback
-    slugs = select_shard(portrait.district_slugs(project) if args.all else args.slugs, args.shard)
-    if not slugs:
-        where = " in this shard" if args.shard else " (content/districts/ is empty)"
-        print("no districts to build" + where, file=err)
-        return 0
     variants = (SCREEN, PRINT) if args.with_print else (SCREEN,)
-    with progress_bar(err, len(slugs), quiet=args.verbosity < 0) as advance:
-        batch = portrait.build_editions(project, slugs, jobs=args.jobs, variants=variants, on_result=advance)
+    with contextlib.ExitStack() as stack:
+        if args.csv:
+            districts: Sequence[Any] = stack.enter_context(portrait.districts_from_csv(project, args.csv, args.shard))
+            empty = f" ({args.csv} has no rows)"
+        else:
+            districts = select_shard(portrait.district_slugs(project) if args.all else args.slugs, args.shard)
+            empty = " (content/districts/ is empty)"
+        if not districts:
+            print("no districts to build" + (" in this shard" if args.shard else empty), file=err)
+            return 0
+        with progress_bar(err, len(districts), quiet=args.verbosity < 0) as advance:
+            batch = portrait.build_editions(
+                project, districts, jobs=args.jobs, variants=variants, on_result=advance, force=args.force
+            )
     print_summary(project, batch, out, err, verbosity=args.verbosity)
     return int(batch.exit_code)
 
 
 def _new_district(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.csv:
+        if args.slug or args.name or args.logo:
+            raise UsageError("give either SLUG --name NAME --logo PATH, or --from FILE.csv")
+        folders = portrait.new_districts_from_csv(project, args.csv)
+        for folder in folders:
+            print(f"created {project.relative(folder)}/", file=out)
+        print(
+            f"{len(folders)} district folders created from {args.csv}; build them with:\n"
+            "  portrait district --all   (editions that are up to date are skipped)",
+            file=out,
+        )
+        return 0
+    missing = [
+        option for option, value in (("SLUG", args.slug), ("--name", args.name), ("--logo", args.logo)) if not value
+    ]
+    if missing:
+        raise UsageError(f"missing {', '.join(missing)}: give SLUG --name NAME --logo PATH, or --from FILE.csv")
     folder, logo = portrait.new_district(project, args.slug, args.name, args.logo)
     print(f"created {project.relative(folder)}/ with district.yaml and {logo}", file=out)
     print(

@@ -56,7 +56,7 @@ def progress_bar(stream: TextIO, total: int, quiet: bool = False) -> Iterator[Ca
     task = progress.add_task("", total=total)
 
     def advance(result: EditionResult) -> None:
-        mark = "ok" if result.ok else f"FAILED ({result.failure} error)"
+        mark = "skipped, up to date" if result.skipped else "ok" if result.ok else f"FAILED ({result.failure} error)"
         progress.update(task, advance=1, description=f"{result.slug}: {mark}")
         if not console.is_terminal and not quiet:
             done = int(progress.tasks[0].completed)
@@ -88,7 +88,17 @@ def _print_table(console: Console, project: Project, batch: BatchResult) -> None
     table.add_column("Time", justify="right")
     table.add_column("Output or reason", overflow="fold")
     for r in batch.results:
-        if r.ok:
+        if r.skipped:
+            where = project.relative(r.path.parent) + "/" if r.path else ""
+            table.add_row(
+                Text(r.slug),
+                Text("skipped, up to date", "cyan"),
+                str(r.pages),
+                f"{r.size / 1024:.0f} KiB",
+                "",
+                Text(f"{where} (no input changed; --force rebuilds)"),
+            )
+        elif r.ok:
             where = project.relative(r.path.parent) + "/" if r.path else ""
             table.add_row(
                 Text(r.slug),
@@ -99,7 +109,9 @@ def _print_table(console: Console, project: Project, batch: BatchResult) -> None
                 Text(where),
             )
         else:
-            first = (r.message or "").splitlines()[0] if r.message else ""
+            # The first problem itself, not the "N problems in the input:" line above it.
+            lines = [line.strip() for line in (r.message or "").splitlines() if line.strip()]
+            first = lines[1] if len(lines) > 1 and lines[0].endswith("in the input:") else (lines or [""])[0]
             table.add_row(
                 Text(r.slug),
                 Text(f"{r.failure} error", "red"),
@@ -109,8 +121,9 @@ def _print_table(console: Console, project: Project, batch: BatchResult) -> None
                 Text(first),
             )
     console.print(table)
-    built = len(batch.results) - len(batch.failed)
-    console.print(f"{built} of {len(batch.results)} editions built in {batch.seconds:.1f} s")
+    skipped = len(batch.skipped)
+    also = f", {skipped} skipped (up to date)" if skipped else ""
+    console.print(f"{len(batch.built)} of {len(batch.results)} editions built{also} in {batch.seconds:.1f} s")
 
 
 def _print_failures(err_console: Console, batch: BatchResult) -> None:
