@@ -164,8 +164,8 @@ def select_shard(slugs: Iterable[str], shard: tuple[int, int] | None) -> list[st
     return [slug for i, slug in enumerate(ordered) if i % n == k - 1]
 
 
-# Work done in each worker process. The renderer is made on the first edition a worker gets, so
-# the shared Portrait is laid out once per process and variant.
+# Work done in each worker process: one renderer per variant, whose shared body is laid out and
+# written once (in the parent before the workers are forked, where the system can fork).
 _worker: dict[str, Any] = {}
 
 
@@ -343,14 +343,23 @@ def _build(
         for job in queue:
             report(_render_one(job))
         return
-    # fork shares the parsed inputs with every worker without pickling; spawn elsewhere.
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
+    forking = "fork" in multiprocessing.get_all_start_methods()
+    if forking:
+        # Lay out and write the shared body once, here, before the workers are forked: they
+        # inherit it, instead of each making its own (seconds per worker and variant).
+        _init_worker(project.root, inputs, variants)
+        for variant in variants:
+            _renderer(variant).body()
+        start: dict[str, Any] = {"mp_context": multiprocessing.get_context("fork")}
+    else:  # spawn: each worker reads its copy of the inputs and lays out the body itself
+        start = {
+            "mp_context": multiprocessing.get_context("spawn"),
+            "initializer": _init_worker,
+            "initargs": (project.root, inputs, variants),
+        }
     # A process pool that notices a dead worker (killed for memory, a crash in a native
     # library): its editions fail with a message instead of the batch hanging.
-    with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_init_worker, initargs=(project.root, inputs, variants)
-    ) as pool:
+    with ProcessPoolExecutor(workers, **start) as pool:
         running: dict[Future[EditionResult], Edition] = {}
 
         def collect(done: Iterable[Future[EditionResult]]) -> None:
