@@ -85,6 +85,8 @@ def test_a_file_of_unknown_type_is_served_as_bytes(tmp_project):
     (tmp_project.assets / "blob.unknownext").write_bytes(b"\x00\x01")
     response = ProjectFetcher(tmp_project.readable_roots).fetch((tmp_project.assets / "blob.unknownext").as_uri())
     assert response.content_type == "application/octet-stream" and response.read() == b"\x00\x01"
+    # one header, as sent: the bare MIME type
+    assert list(response.headers.items()) == [("Content-Type", "application/octet-stream")]
 
 
 def test_localhost_file_urls_are_local_files(project):
@@ -148,6 +150,7 @@ def test_a_missing_or_unreadable_file_is_named(tmp_project, monkeypatch):
 def test_data_urls_are_decoded(project, url, body, content_type):
     response = ProjectFetcher(project.readable_roots).fetch(url)
     assert (response.url, response.read(), response.content_type) == (url, body, content_type)
+    assert list(response.headers.items()) == [("Content-Type", content_type)]  # without parameters
 
 
 @pytest.mark.parametrize("url", ["data:image/png;base64,@@@" + "A" * 40, "data:text/plain" + "x" * 60])
