@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed-stamp
 # System libraries WeasyPrint loads at run time (Debian/Ubuntu package names).
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1
 
-.PHONY: build test test-fast lint bench system clean readme-cover
+.PHONY: build test test-fast lint bench mutation system clean readme-cover
 
 build: $(STAMP)
 	$(PY) build.py build
@@ -33,6 +33,15 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_build.py
+
+# Mutation testing (not in CI): mutmut changes the preflight, the fetcher, the logo sanitizer and
+# the atomic writer one small edit at a time ([tool.mutmut] in pyproject.toml) and runs the fast
+# tests that reach each edit; every edit should make a test fail. Results: `mutmut results`,
+# one diff: `mutmut show NAME`. README "Mutation testing" has the last score.
+mutation: $(STAMP)
+	rm -rf mutants
+	$(VENV)/bin/mutmut run --max-children 2
+	$(VENV)/bin/mutmut results
 
 $(STAMP): pyproject.toml | system
 	$(PYTHON) -m venv $(VENV)
@@ -58,7 +67,7 @@ system:
 	fi
 
 clean:
-	rm -rf output $(VENV) .pytest_cache
+	rm -rf output $(VENV) .pytest_cache mutants
 
 # The cover picture in the README, from the current build.
 readme-cover: build

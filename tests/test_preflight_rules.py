@@ -162,6 +162,16 @@ def remove_every_page(pdf: pikepdf.Pdf) -> None:
         del pdf.pages[-1]
 
 
+def nth_heading(index: int, kind: str) -> Edit:
+    """Retag the ``index``-th heading in reading order (the structure tree's depth-first order)."""
+
+    def edit(pdf: pikepdf.Pdf) -> None:
+        found = [e for e in struct_elements(pdf) if re.fullmatch(r"/H[1-6]", str(e.S))]
+        found[index].S = Name(kind)
+
+    return edit
+
+
 def only_headings(level: int) -> Edit:
     def edit(pdf: pikepdf.Pdf) -> None:
         for element in struct_elements(pdf):
@@ -371,6 +381,18 @@ CASES: dict[str, tuple[str, str, Edit, str | re.Pattern[str]]] = {
         "screen",
         retag("/H2", "/H4"),
         "heading level skips from H1 to H4 (Matterhorn checkpoint 14)",
+    ),
+    "headings: H1 to H3": (
+        "heading levels",
+        "screen",
+        retag("/H2", "/H3"),
+        "heading level skips from H1 to H3 (Matterhorn checkpoint 14)",
+    ),
+    "headings: the first is H2, the next H1": (
+        "heading levels",
+        "screen",
+        lambda pdf: nth_heading(0, "/H2")(pdf),
+        "the first heading is H2, not H1 (Matterhorn checkpoint 14)",
     ),
     "alt text: a figure without it": (
         "alt text",
@@ -662,3 +684,179 @@ def test_check_file_reads_the_file_or_names_it(tmp_path: Path) -> None:
     assert check_file(path, "print").profile == "print"
     with pytest.raises(InputError, match="cannot read the file"):
         check_file(tmp_path / "missing.pdf", shown_as="output/missing.pdf")
+
+
+# Details of what passes, and of failures with more than one cause -----------------------------
+
+
+def test_the_details_of_passing_rules_count_what_was_checked() -> None:
+    """The details of a passing report are computed from the file's facts (read independently
+    here), so a report that says the wrong thing fails."""
+    screen = edition("screen")
+    f = read_facts(screen.pdf)
+    links, widgets = f.annotations.get("Link", 0), f.annotations.get("Widget", 0)
+    assert links > 0 and widgets > 0 and f.structure.get("Table", 0) > 0
+    expected = {
+        "page count": f"{f.pages} pages",
+        "fonts embedded": f"{len(f.fonts)} fonts, all embedded",
+        "metadata": f"title “{f.metadata['Title']}”",
+        "internal links": f"{len(f.internal_links)} internal links resolve",
+        "PDF/UA identifier": "PDF/UA-1 declared in XMP",
+        "tagged structure": f"{sum(f.structure.values())} structure elements",
+        "content tagged": "all marked content is in the structure tree or an artifact",
+        "language": f"/Lang {f.language}",
+        "title displayed": "viewer shows the title",
+        "heading levels": f"{len(f.headings)} headings, no skipped levels",
+        "alt text": f"{f.structure.get('Figure', 0)} figures, all with alternate text",
+        "table headers": f"{f.structure['Table']} tables, all with header cells",
+        "tagged annotations": f"{links} links and {widgets} widgets, all tagged",
+        "link descriptions": f"{links} links, all described",
+        "form field tooltips": f"{len(f.form_fields)} form fields, all with tooltips",
+    }
+    details = {r.rule: r.detail for r in check(screen.pdf, "s.pdf").results}
+    assert {rule: details[rule] for rule in expected} == expected
+    p = read_facts(edition("print").pdf)
+    expected = {
+        "PDF/X-4 keys": f"PDF/X-4 declared, PDF {p.pdf_version}, Trapped False",
+        "output intent": "FOGRA39, CMYK ICC profile embedded",
+        "device colour": "DeviceRGB only where DefaultRGB (sRGB) defines it",
+        "page boxes": "TrimBox and BleedBox on every page",
+        "no links or fields": "no links or form fields",
+        "image resolution": "no raster images (vector art only)",
+        "booklet pages": f"{p.pages} pages, a multiple of 4",
+    }
+    details = {r.rule: r.detail for r in check(edition("print").pdf, "p.pdf").results}
+    assert {rule: details[rule] for rule in expected} == expected
+
+
+def test_figures_with_alternate_text_pass() -> None:
+    def figure_with_alt(pdf: pikepdf.Pdf) -> None:
+        paragraph = next(e for e in struct_elements(pdf) if e.S == Name.P)
+        paragraph.S = Name.Figure
+        paragraph.Alt = String("A test figure")
+
+    results = {r.rule: r for r in check(edited("screen", figure_with_alt), "s.pdf").results}
+    assert results["alt text"].passed and results["alt text"].detail == "1 figures, all with alternate text"
+
+
+def test_a_file_without_tags_links_or_fields_counts_none() -> None:
+    """The print edition has no structure tree, links or fields: checked as a screen file, the
+    rules that need structure say so and the counts are zero."""
+    details = {r.rule: r.detail for r in check(edition("print").pdf, "p.pdf", "screen").results}
+    assert details["content tagged"] == details["heading levels"] == "— (no structure: see tagged structure)"
+    assert details["alt text"] == "0 figures, all with alternate text"
+    assert details["table headers"] == "0 tables, all with header cells"
+    assert details["tagged annotations"] == "0 links and 0 widgets, all tagged"
+    assert details["link descriptions"] == "0 links, all described"
+    assert details["form field tooltips"] == "0 form fields, all with tooltips"
+
+
+def test_a_trapped_file_passes_and_says_so() -> None:
+    results = {r.rule: r for r in check(edited("print", info("/Trapped", Name("/True"))), "p.pdf").results}
+    assert results["PDF/X-4 keys"].passed
+    assert results["PDF/X-4 keys"].detail.endswith(", Trapped True")
+
+
+def test_h1_then_h2_is_a_good_start() -> None:
+    assert failures(edited("screen", nth_heading(1, "/H2")), "screen") == {}
+
+
+def test_a_broken_link_names_its_page() -> None:
+    def edit(pdf: pikepdf.Pdf) -> None:
+        page = pdf.pages[1]  # the contents: every entry links to its page
+        link = next(a for a in page.obj.Annots if a.Subtype == Name.Link and "/URI" not in a.get("/A", {}))
+        if "/A" in link:
+            del link["/A"]
+        link.Dest = String("no-such-anchor")
+
+    assert failures(edited("screen", edit), "screen") == {"internal links": "1 links go nowhere (on pages 2)"}
+
+
+def test_every_cause_is_listed() -> None:
+    def two_fonts(pdf: pikepdf.Pdf) -> None:
+        fonts = list(pdf.pages[0].Resources.Font.values())[:2]
+        for font in fonts:
+            descendant = font.DescendantFonts[0] if "/DescendantFonts" in font else font
+            for key in ("/FontFile", "/FontFile2", "/FontFile3"):
+                if key in descendant.FontDescriptor:
+                    del descendant.FontDescriptor[key]
+
+    detail = failures(edited("screen", two_fonts), "screen")["fonts embedded"]
+    assert re.fullmatch(r"not embedded: [^,]+, [^,]+", detail), detail
+
+    def two_fields(pdf: pikepdf.Pdf) -> None:
+        fields = [a for a in annotations(pdf, "/Widget") if a.get("/FT") == Name.Tx][:2]
+        for field in fields:
+            del field["/TU"]
+
+    detail = failures(edited("screen", two_fields), "screen")["form field tooltips"]
+    assert re.fullmatch(r"form fields without a tooltip \(/TU\): [^,]+, [^,]+ \(Matterhorn checkpoint 28\)", detail)
+
+    def link_and_field(pdf: pikepdf.Pdf) -> None:
+        add_a_field(pdf)
+        link = Dictionary(Type=Name.Annot, Subtype=Name.Link, Rect=Array([72, 72, 144, 90]))
+        pdf.pages[1].obj.Annots.append(pdf.make_indirect(link))
+
+    detail = failures(edited("print", link_and_field), "print")["no links or fields"]
+    assert detail == "a print file has no links or form fields; found 1 Link, 1 Widget"
+
+
+def test_page_lists_are_cut_after_eight() -> None:
+    from portrait.check.preflight import _pages
+
+    assert _pages([1, 2, 3, 4, 5, 6, 7, 8]) == "1, 2, 3, 4, 5, 6, 7, 8"
+    assert _pages(list(range(1, 10))) == "1, 2, 3, 4, 5, 6, 7, 8 and 1 more"
+
+
+def test_the_coarsest_image_is_named(tmp_path: Path) -> None:
+    Image.new("RGB", (300, 200), (200, 30, 120)).save(tmp_path / "wide.png")
+    Image.new("RGB", (120, 80), (30, 120, 200)).save(tmp_path / "small.png")
+    html = (
+        '<img src="wide.png" alt="a" style="width: 2in; height: 1.333in">'
+        '<img src="small.png" alt="b" style="width: 2in; height: 1.333in">'
+    )
+    pdf = HTML(string=html, base_url=str(tmp_path) + "/").write_pdf()
+    (result,) = [r for r in check(pdf, "x.pdf", "print").results if r.rule == "image resolution"]
+    assert result.detail == "2 images below 300 dpi effective; lowest 60 dpi (120×80 px on page 1)"
+
+
+def test_pypdf_warnings_about_a_damaged_file_become_the_report(caplog: pytest.LogCaptureFixture) -> None:
+    """pypdf's warnings while reading are silenced during the check (the report says what is
+    wrong) and its log level is restored afterwards."""
+    import logging
+
+    data = edition("screen").pdf
+    damaged = re.sub(rb"startxref\s+\d+", b"startxref\n17", data)  # pypdf repairs this, warning as it goes
+    level = logging.getLogger("pypdf").level
+    caplog.set_level(logging.WARNING)
+    check(damaged, "d.pdf", "screen")
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("pypdf")] == []
+    assert logging.getLogger("pypdf").level == level
+    caplog.clear()
+    from pypdf import PdfReader
+
+    PdfReader(io.BytesIO(damaged))  # outside the check the same file does warn
+    assert any(r.name.startswith("pypdf") for r in caplog.records)
+
+
+def test_an_unreadable_file_is_reported_under_its_name_and_profile() -> None:
+    report = check(b"not a pdf", "given.pdf", "print")
+    assert (report.name, report.profile) == ("given.pdf", "print")
+    assert report.results[0].passed is False
+
+
+def test_the_profile_defaults_to_what_the_file_claims() -> None:
+    from portrait.check.preflight import check_facts
+
+    assert check(edition("print").pdf, "p.pdf").profile == "print"
+    assert check_facts(read_facts(edition("print").pdf), "p.pdf").profile == "print"
+    assert check_facts(read_facts(edition("screen").pdf), "s.pdf").profile == "screen"
+
+
+def test_a_missing_file_is_an_input_error_naming_it(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.pdf"
+    with pytest.raises(InputError) as caught:
+        check_file(missing)
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.fix) == (str(missing), "give the path of a PDF file")
+    assert problem.message == "cannot read the file (No such file or directory)"
