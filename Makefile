@@ -14,7 +14,7 @@ SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-su
 # Poppler's pdfinfo reads the structure tree independently of portrait.
 TEST_SYSTEM_PACKAGES := chromium poppler-utils
 
-.PHONY: build test test-fast lint bench system system-test clean readme-cover
+.PHONY: build test test-fast lint bench mutation system system-test clean readme-cover
 
 build: $(STAMP)
 	$(PY) build.py build
@@ -36,6 +36,15 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_build.py
+
+# Mutation testing (not in CI): mutmut changes the preflight, the fetcher, the logo sanitizer and
+# the atomic writer one small edit at a time ([tool.mutmut] in pyproject.toml) and runs the fast
+# tests that reach each edit; every edit should make a test fail. Results: `mutmut results`,
+# one diff: `mutmut show NAME`. README "Mutation testing" has the last score.
+mutation: $(STAMP)
+	rm -rf mutants
+	$(VENV)/bin/mutmut run --max-children 2
+	$(VENV)/bin/mutmut results
 
 $(STAMP): pyproject.toml | system
 	$(PYTHON) -m venv $(VENV)
@@ -77,7 +86,7 @@ system-test:
 	fi
 
 clean:
-	rm -rf output $(VENV) .pytest_cache
+	rm -rf output $(VENV) .pytest_cache mutants
 
 # The cover picture in the README, from the current build.
 readme-cover: build

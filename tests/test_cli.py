@@ -22,9 +22,13 @@ def run(*argv: str) -> tuple[int, str, str]:
 
 def test_every_command_has_help_and_is_in_the_readme():
     readme = README.read_text()
-    commands = parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
-    for name, sub in commands.items():
-        assert sub.description or sub.format_help(), name
+    subparsers = parser()._subparsers._group_actions[0]  # type: ignore[union-attr]
+    summaries = {action.dest: action.help for action in subparsers._choices_actions}
+    for name, sub in subparsers.choices.items():
+        # The one-line summary `build.py --help` lists, and help for each of the command's options.
+        assert summaries.get(name) and len(summaries[name].strip()) > 10, f"`{name}` has no summary in --help"
+        undocumented = [a.option_strings or [a.dest] for a in sub._actions if not (a.help and a.help.strip())]
+        assert not undocumented, f"`{name}` options without help: {undocumented}"
         assert f"build.py {name}" in readme, f"`build.py {name}` is not documented in README.md"
 
 

@@ -205,7 +205,7 @@ BAD_INPUTS = [
     ),
     (
         FOREWORD + '"[x](http://e.org)"\n',
-        ["foreword.body: link `http://e.org` uses http:; links in a district's text must use"],
+        ["foreword.body: link `http://e.org` uses http:; links in text must use https:"],
     ),
     (
         'name: "X"\nlogo: logo.svg\ncontact:\n  website: "http://www.example.org"\n',

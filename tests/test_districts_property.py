@@ -4,15 +4,18 @@ error (exit code 1); never with another exception, never with a traceback."""
 from __future__ import annotations
 
 import contextlib
+import io
 import shutil
 from pathlib import Path
 
+import pikepdf
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pypdf import PdfReader
 
-from portrait.errors import BuildError, InputError
+from portrait.errors import InputError
 from portrait.inputs.district import load_edition
 
 REPO = Path(__file__).resolve().parents[1]
@@ -87,7 +90,8 @@ def test_generated_district_files_load_or_fail_with_an_input_error(workspace, da
         assert exc.problems, "an input error names at least one problem"
         assert all(p.file.startswith("content/districts/generated/") for p in exc.problems), exc
         return
-    assert edition.name == str(data["name"]).strip() or edition.name
+    # The name is printed as written, only trimmed of surrounding whitespace.
+    assert edition.name == data["name"].strip()
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -101,7 +105,9 @@ def test_any_bytes_as_district_yaml_fail_with_an_input_error(workspace, raw):
 
 
 # Mostly valid districts, with hostile text where text goes: these reach the renderer.
-printable = st.text(st.characters(min_codepoint=32, max_codepoint=0x24F), min_size=1, max_size=60)
+printable = st.text(st.characters(min_codepoint=32, max_codepoint=0x24F), min_size=1, max_size=60).filter(
+    lambda s: s.strip()
+)
 hostile = st.one_of(printable, st.sampled_from(["<script>alert(1)</script>", 'A & B "Q"', "{{ 7*7 }}", "<b>x</b>"]))
 renderable = st.fixed_dictionaries(
     {"name": hostile, "logo": st.just("logo.svg")},
@@ -111,7 +117,7 @@ renderable = st.fixed_dictionaries(
             {
                 "title": hostile,
                 "body": hostile,
-                "signed": st.lists(st.fixed_dictionaries({"name": hostile, "role": hostile}), max_size=2),
+                "signed": st.lists(st.fixed_dictionaries({"name": hostile, "role": hostile}), min_size=1, max_size=2),
             }
         ),
         "contact": st.fixed_dictionaries(
@@ -120,21 +126,65 @@ renderable = st.fixed_dictionaries(
     },
 )
 
+# What in a PDF can run code or act on opening: none of it may come from a district's text.
+ACTIVE_KEYS = ("/JavaScript", "/JS", "/OpenAction", "/AA", "/Launch", "/SubmitForm", "/RichMedia")
+
+
+def active_content(pdf: bytes) -> list[str]:
+    """Keys of every object in ``pdf`` that could run code (pikepdf reads compressed objects too)."""
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        return sorted(
+            {
+                key
+                for obj in doc.objects
+                if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream)
+                for key in ACTIVE_KEYS
+                if key in obj
+            }
+        )
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
 
 @pytest.mark.slow
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=renderable)
 def test_generated_districts_render_or_fail_cleanly(workspace, data, edition_renderer):
-    """The whole way to a PDF: an edition is built, or refused with an input or build error."""
+    """The whole way to a PDF: a district file is refused with an input error naming it, or its
+    edition is built (a valid file that does not render is a failure), and its text is printed
+    as text."""
     project, folder = workspace
     (folder / "district.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     try:
         edition = load_edition(project, SLUG)
-        pdf = edition_renderer(project).edition(edition).pdf
-    except (InputError, BuildError):
+    except InputError as exc:
+        assert all(p.file.startswith("content/districts/generated/") for p in exc.problems), exc
         return
-    assert pdf.startswith(b"%PDF-")
-    assert b"<script>" not in pdf
+    pdf = edition_renderer(project).edition(edition).pdf
+    assert active_content(pdf) == []
+    reader = PdfReader(io.BytesIO(pdf))
+    cover = words(reader.pages[0].extract_text())
+    assert words(edition.name) in cover, (edition.name, cover)
+
+
+@pytest.mark.slow
+def test_markup_in_a_district_name_is_printed_as_text(workspace, edition_renderer):
+    """A name that is markup and script is what a reader sees, on the cover and in the footer of
+    every shared page; nothing in the PDF can run."""
+    project, folder = workspace
+    name = "<script>alert(1)</script> & <b>Bold</b>"
+    data = {"name": name, "logo": "logo.svg", "short_name": "<i>x</i> {{ 7*7 }}"}
+    (folder / "district.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    pdf = edition_renderer(project).edition(load_edition(project, SLUG)).pdf
+    assert active_content(pdf) == []
+    reader = PdfReader(io.BytesIO(pdf))
+    assert name in words(reader.pages[0].extract_text())
+    assert "Bold" in reader.pages[0].extract_text()  # a <b> that was interpreted would drop the tags
+    footers = [words(page.extract_text()) for page in reader.pages[1:-1]]  # set in capitals
+    assert all("<I>X</I> {{ 7*7 }} EDITION" in text for text in footers), footers[:2]
+    assert reader.metadata.title == f"Portrait of a Leader: {name} edition"
 
 
 @pytest.fixture(scope="module")

@@ -4,14 +4,20 @@ links, fonts, and the cover's colours."""
 from __future__ import annotations
 
 import io
+import math
 import re
 from html import unescape
+from pathlib import Path
 
 import pypdfium2
 import pytest
+import yaml
+from PIL import ImageStat
 from pypdf import PdfReader
 
 from portrait.inputs.content import load_content
+
+REPO = Path(__file__).resolve().parents[1]
 
 LETTER = (612.0, 792.0)
 
@@ -146,10 +152,25 @@ def test_cover_fades_from_bright_pink_to_sky_blue(portrait_build):
 
 
 def test_cover_holds_portraits_in_circles(portrait_build):
-    pdf = pypdfium2.PdfDocument(portrait_build.pdf)
-    image = pdf[0].render(scale=30 / 72).to_pil().convert("RGB")
-    # the centre of the first portrait circle (x 6.9 in, y 1.3 in) is not the gradient
-    centre = _pixel(image, 6.9 / 8.5, 1.3 / 11)
-    ring = _pixel(image, (6.9 - 1.3 + 0.03) / 8.5, 1.3 / 11)  # its white border
-    assert centre != _pixel(image, 0.5, 0.02)
-    assert min(ring) > 200, ring
+    """Each circle of assets/cover.yaml with `portrait: true` holds an illustration (hundreds of
+    colours where the gradient has a few dozen), inside a light ring, and is round: just outside
+    the ring, and in the corners of its bounding square, the gradient shows."""
+    dpi = 60
+    image = pypdfium2.PdfDocument(portrait_build.pdf)[0].render(scale=dpi / 72).to_pil().convert("RGB")
+    circles = [c for c in yaml.safe_load((REPO / "assets" / "cover.yaml").read_text())["circles"] if c.get("portrait")]
+    assert len(circles) == 5
+    gradient = image.crop((10, 10, 60, 60))
+    assert len(gradient.getcolors(10_000)) < 60 and max(ImageStat.Stat(gradient).stddev) < 10
+    for circle in circles:
+        cx, cy, r = circle["x"] * dpi, circle["y"] * dpi, circle["d"] / 2 * dpi
+
+        def at(radius: float, angle: float, cx: float = cx, cy: float = cy) -> tuple[int, int, int]:
+            return image.getpixel((int(cx + radius * math.cos(angle)), int(cy + radius * math.sin(angle))))
+
+        inside = image.crop((int(cx - 0.6 * r), int(cy - 0.6 * r), int(cx + 0.6 * r), int(cy + 0.6 * r)))
+        assert len(inside.getcolors(100_000)) > 200, circle  # an illustration, not a flat disc
+        assert sum(ImageStat.Stat(inside).stddev) / 3 > 25, circle
+        ring = [at(0.97 * r, i * math.pi / 4) for i in range(8)]
+        assert all(min(p) > 200 for p in ring), (circle, ring)  # light ring and background
+        beyond = [at(1.27 * r, math.pi / 4 + i * math.pi / 2) for i in range(4)]  # the square's corners
+        assert all(max(p) - min(p) > 60 for p in beyond), (circle, beyond)  # saturated gradient

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -145,3 +147,157 @@ def test_a_version_without_changelog_notes_is_refused(tmp_project):
     (tmp_project.root / "CHANGELOG.md").write_text("# Changelog\n\n## [0.9.0]\n\nOld.\n")
     with pytest.raises(InputError, match="no notes for version 1.0.0"):
         release.notes_for(tmp_project, "1.0.0")
+
+
+# Gathering shards: made-up parts over small files, as two CI machines would leave them.
+
+HEADER = {"title": "Portrait of a Leader", "version": "1.0.0", "commit": "abc123", "source_date": "2025-02-19"}
+
+
+def _artifact(folder, name: str, data: bytes) -> dict:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return {
+        "file": name,
+        "edition": "district",
+        "variant": "screen",
+        "district": name.split("/")[1] if "/" in name else None,
+        "district_name": None,
+        "pages": 16,
+        "bytes": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "conformance": "PDF/UA-1",
+        "preflight": {"passed": True},
+    }
+
+
+def _part(folder, k: int, n: int, files: list[dict], **header) -> None:
+    payload = {**HEADER, **header, "shard": f"{k}/{n}", "files": files}
+    (folder / release.PART.format(k=k, n=n)).write_text(json.dumps(payload))
+
+
+def _two_shards(folder) -> tuple[dict, dict]:
+    a = _artifact(folder, "districts/a/portrait-of-a-leader-a.pdf", b"%PDF-a")
+    b = _artifact(folder, "districts/b/portrait-of-a-leader-b.pdf", b"%PDF-b")
+    return a, b
+
+
+def test_gather_joins_good_parts(tmp_path):
+    a, b = _two_shards(tmp_path)
+    _part(tmp_path, 1, 2, [a])
+    _part(tmp_path, 2, 2, [b])
+    artifacts = release.gather(tmp_path)
+    assert [x.file for x in artifacts] == [a["file"], b["file"]]
+    assert release.verify(tmp_path) == []
+    assert not list(tmp_path.glob("manifest-part-*"))  # the parts are consumed
+
+
+def test_gather_refuses_a_file_in_two_shards(tmp_path):
+    a, b = _two_shards(tmp_path)
+    _part(tmp_path, 1, 2, [a, b])
+    _part(tmp_path, 2, 2, [b])
+    with pytest.raises(BuildError, match=r"a file appears in more than one shard: districts/b/"):
+        release.gather(tmp_path)
+    assert not (tmp_path / release.MANIFEST).exists() and not (tmp_path / release.SUMS).exists()
+
+
+@pytest.mark.parametrize("key", ["version", "commit", "source_date", "title"])
+def test_gather_refuses_parts_of_different_versions_or_commits(tmp_path, key):
+    a, b = _two_shards(tmp_path)
+    _part(tmp_path, 1, 2, [a])
+    _part(tmp_path, 2, 2, [b], **{key: "something else"})
+    with pytest.raises(BuildError, match="manifest parts come from different versions or commits"):
+        release.gather(tmp_path)
+    assert not (tmp_path / release.MANIFEST).exists()
+
+
+def test_gather_refuses_parts_of_different_shard_counts(tmp_path):
+    a, b = _two_shards(tmp_path)
+    _part(tmp_path, 1, 2, [a])
+    _part(tmp_path, 2, 3, [b])
+    with pytest.raises(BuildError, match="manifest parts from different shard counts"):
+        release.gather(tmp_path)
+
+
+@pytest.mark.parametrize("tamper", ["changed", "grown", "missing"])
+def test_gather_refuses_a_tampered_or_missing_file(tmp_path, tamper):
+    a, b = _two_shards(tmp_path)
+    _part(tmp_path, 1, 2, [a])
+    _part(tmp_path, 2, 2, [b])
+    path = tmp_path / b["file"]
+    if tamper == "changed":
+        path.write_bytes(b"%PDF-x")  # same size, other bytes
+    elif tamper == "grown":
+        path.write_bytes(path.read_bytes() + b"\n")
+    else:
+        path.unlink()
+    expected = f"{b['file']}: missing" if tamper == "missing" else f"{b['file']}: sha256 or size differs"
+    with pytest.raises(BuildError, match="checksums do not match the files") as caught:
+        release.gather(tmp_path)
+    assert expected in str(caught.value)
+    assert not (tmp_path / release.MANIFEST).exists() and not (tmp_path / release.SUMS).exists()
+    assert len(list(tmp_path.glob("manifest-part-*"))) == 2  # kept, to gather again once fixed
+
+
+def test_verify_catches_sums_and_manifest_that_disagree(tmp_path):
+    a, b = _two_shards(tmp_path)
+    _part(tmp_path, 1, 1, [a, b])
+    release.gather(tmp_path)
+    sums = tmp_path / release.SUMS
+    sums.write_text(sums.read_text().replace(a["sha256"], "0" * 64) + "1" * 64 + "  extra.pdf\n")
+    assert release.verify(tmp_path) == [
+        f"{a['file']}: SHA256SUMS and manifest.json disagree",
+        "extra.pdf: in SHA256SUMS but not in manifest.json",
+    ]
+    sums.unlink()
+    assert release.verify(tmp_path) == [f"SHA256SUMS is missing in {tmp_path}"]
+
+
+def _git(cwd, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_DATE": "2025-03-01T12:00:00Z", "GIT_COMMITTER_DATE": "2025-03-01T12:00:00Z"}
+    return subprocess.run(
+        ["git", "-c", "user.name=Test", "-c", "user.email=test@example.org", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
+@pytest.mark.slow
+def test_releases_of_one_commit_in_separate_processes_are_byte_identical(tmp_path):
+    """Two clones of one commit (different paths), each released by its own process: one dated by
+    the last commit (no SOURCE_DATE_EPOCH), one with SOURCE_DATE_EPOCH set to the commit's time.
+    The manifests and SHA256SUMS are the same bytes, dated by the commit."""
+    from conftest import REPO, copy_project
+
+    origin = copy_project(tmp_path / "origin").root
+    shutil.rmtree(origin / "content" / "districts")  # the Portrait alone keeps this to two files
+    shutil.copy(REPO / "CHANGELOG.md", origin)
+    _git(origin, "init", "-q")
+    _git(origin, "add", "-A")
+    _git(origin, "commit", "-q", "-m", "release")
+    epoch = _git(origin, "log", "-1", "--format=%ct")
+    folders = []
+    for name, extra in (("by-commit", {}), ("by-epoch", {"SOURCE_DATE_EPOCH": epoch})):
+        clone = tmp_path / name
+        _git(tmp_path, "clone", "-q", str(origin), str(clone))
+        env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"} | extra
+        done = subprocess.run(
+            [sys.executable, str(REPO / "build.py"), "--root", str(clone), "release"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert done.returncode == 0, done.stderr
+        folders.append(clone / "output" / "release" / "1.0.0")
+    first, second = folders
+    for name in (release.SUMS, release.MANIFEST, release.NOTES):
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+    manifest = json.loads((first / release.MANIFEST).read_text())
+    assert manifest["source_date"] == "2025-03-01T12:00:00+00:00"
+    assert manifest["commit"] == _git(origin, "rev-parse", "HEAD")
+    assert len(manifest["files"]) == 2

@@ -233,12 +233,18 @@ def _program_name(data: bytes) -> str | None:
 PUNCTUATION_RUN = 6
 
 
+def _is_true(value: Any) -> bool:
+    # pypdf's BooleanObject(False) is truthy (it has no __bool__): compare its value.
+    return getattr(value, "value", value) is True
+
+
 def _read_tags(reader: PdfReader, facts: PdfFacts) -> None:
     root = reader.root_object
-    facts.marked = bool(root.get("/MarkInfo", {}).get("/Marked", False))
+    mark_info = root.get("/MarkInfo")
+    facts.marked = mark_info is not None and _is_true(mark_info.get_object().get("/Marked"))
     prefs = root.get("/ViewerPreferences")
     prefs = prefs.get_object() if prefs is not None else {}
-    facts.display_doc_title = bool(prefs.get("/DisplayDocTitle", False))
+    facts.display_doc_title = _is_true(prefs.get("/DisplayDocTitle"))
     tree = root.get("/StructTreeRoot")
     if tree is None:
         return

@@ -24,7 +24,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from PIL import Image, ImageChops, ImageDraw
+import numpy as np
+from PIL import Image, ImageDraw
 
 from portrait.build.atomic import write_atomic
 from portrait.errors import BuildError, InputError, Problem
@@ -33,8 +34,11 @@ from portrait.project import Project
 
 PROOFS = "proofs"
 MIN_DPI, MAX_DPI = 10, 600  # a page PNG from a thumbnail to a press proof
-# A pixel "changed" when a channel differs by more than this (anti-aliasing noise stays below).
-PIXEL_THRESHOLD = 40
+# A pixel "changed" when its colour differs by more than this CIEDE2000 ΔE (ΔE00): about 2.3 is
+# the smallest difference people notice side by side, so a brand colour moved by a visible amount
+# counts even where no channel moved by much (the pink #e8177d moved by 32 in one channel is
+# ΔE00 3.2 to 7.5; the old test, any channel by more than 40 of 255, saw none of it).
+PIXEL_THRESHOLD = 3.0
 # Changed pixels are grouped into cells of this many pixels before boxing regions, so that one
 # changed word gets one box rather than one per glyph.
 CELL = 12
@@ -104,17 +108,80 @@ class PageDiff:
         return bool(self.boxes)
 
 
-def changed_mask(old: Image.Image, new: Image.Image, threshold: int = PIXEL_THRESHOLD) -> Image.Image:
-    """A 1-bit image of the pixels that differ by more than ``threshold`` in any channel.
+def changed_mask(old: Image.Image, new: Image.Image, threshold: float = PIXEL_THRESHOLD) -> Image.Image:
+    """A 1-bit image of the pixels whose colours differ by more than ``threshold`` (CIEDE2000 ΔE).
 
     Pages of different sizes are compared over the larger size (what one lacks counts as changed).
     """
     size = (max(old.width, new.width), max(old.height, new.height))
-    a, b = _on_canvas(old, size), _on_canvas(new, size)
-    difference = ImageChops.difference(a, b).convert("RGB")
-    channels = difference.split()
-    most = ImageChops.lighter(ImageChops.lighter(channels[0], channels[1]), channels[2])
-    return most.point(lambda v: 255 if v > threshold else 0).convert("1")
+    a = np.asarray(_on_canvas(old.convert("RGB"), size), dtype=np.uint8)
+    b = np.asarray(_on_canvas(new.convert("RGB"), size), dtype=np.uint8)
+    changed = np.zeros(a.shape[:2], dtype=bool)
+    differ = np.any(a != b, axis=2)  # ΔE only where the pixels differ at all: most stay the same
+    if differ.any():
+        changed[differ] = delta_e(a[differ], b[differ]) > threshold
+    return Image.fromarray(changed.astype(np.uint8) * 255).convert("1")
+
+
+# sRGB (D65) to CIE XYZ, and the D65 white point.
+_RGB_TO_XYZ = np.array(
+    [[0.4124564, 0.3575761, 0.1804375], [0.2126729, 0.7151522, 0.0721750], [0.0193339, 0.1191920, 0.9503041]]
+)
+_WHITE = np.array([0.95047, 1.0, 1.08883])
+
+
+def lab(rgb: np.ndarray) -> np.ndarray:
+    """CIE L*a*b* (D65) of 8-bit sRGB colours (an array of shape (..., 3))."""
+    c = rgb.astype(np.float64) / 255.0
+    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    xyz = linear @ _RGB_TO_XYZ.T / _WHITE
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], axis=-1)
+
+
+def delta_e(rgb1: np.ndarray, rgb2: np.ndarray) -> np.ndarray:
+    """CIEDE2000 colour difference between 8-bit sRGB colours, element by element (Sharma, Wu and
+    Dalal, 2005: the formula and its test data)."""
+    return ciede2000(lab(rgb1), lab(rgb2))
+
+
+def ciede2000(lab1: np.ndarray, lab2: np.ndarray) -> np.ndarray:
+    L1, a1, b1 = lab1[..., 0], lab1[..., 1], lab1[..., 2]
+    L2, a2, b2 = lab2[..., 0], lab2[..., 1], lab2[..., 2]
+    c_mean = (np.hypot(a1, b1) + np.hypot(a2, b2)) / 2
+    g = 0.5 * (1 - np.sqrt(c_mean**7 / (c_mean**7 + 25.0**7)))
+    a1p, a2p = (1 + g) * a1, (1 + g) * a2
+    c1p, c2p = np.hypot(a1p, b1), np.hypot(a2p, b2)
+    h1p = np.degrees(np.arctan2(b1, a1p)) % 360
+    h2p = np.degrees(np.arctan2(b2, a2p)) % 360
+    dLp = L2 - L1
+    dCp = c2p - c1p
+    dh = h2p - h1p
+    dh = np.where(dh > 180, dh - 360, np.where(dh < -180, dh + 360, dh))
+    dh = np.where(c1p * c2p == 0, 0.0, dh)
+    dHp = 2 * np.sqrt(c1p * c2p) * np.sin(np.radians(dh) / 2)
+    Lp_mean = (L1 + L2) / 2
+    cp_mean = (c1p + c2p) / 2
+    h_sum = h1p + h2p
+    hp_mean = np.where(
+        c1p * c2p == 0,
+        h_sum,
+        np.where(np.abs(h1p - h2p) <= 180, h_sum / 2, np.where(h_sum < 360, (h_sum + 360) / 2, (h_sum - 360) / 2)),
+    )
+    t = (
+        1
+        - 0.17 * np.cos(np.radians(hp_mean - 30))
+        + 0.24 * np.cos(np.radians(2 * hp_mean))
+        + 0.32 * np.cos(np.radians(3 * hp_mean + 6))
+        - 0.20 * np.cos(np.radians(4 * hp_mean - 63))
+    )
+    d_theta = 30 * np.exp(-(((hp_mean - 275) / 25) ** 2))
+    r_c = 2 * np.sqrt(cp_mean**7 / (cp_mean**7 + 25.0**7))
+    s_l = 1 + 0.015 * (Lp_mean - 50) ** 2 / np.sqrt(20 + (Lp_mean - 50) ** 2)
+    s_c = 1 + 0.045 * cp_mean
+    s_h = 1 + 0.015 * cp_mean * t
+    r_t = -np.sin(np.radians(2 * d_theta)) * r_c
+    return np.sqrt((dLp / s_l) ** 2 + (dCp / s_c) ** 2 + (dHp / s_h) ** 2 + r_t * (dCp / s_c) * (dHp / s_h))
 
 
 def _on_canvas(image: Image.Image, size: tuple[int, int]) -> Image.Image:
@@ -125,7 +192,7 @@ def _on_canvas(image: Image.Image, size: tuple[int, int]) -> Image.Image:
     return canvas
 
 
-def diff_pages(old: Image.Image, new: Image.Image, threshold: int = PIXEL_THRESHOLD) -> PageDiff:
+def diff_pages(old: Image.Image, new: Image.Image, threshold: float = PIXEL_THRESHOLD) -> PageDiff:
     mask = changed_mask(old, new, threshold)
     total = mask.width * mask.height
     changed = mask.histogram()[255]
@@ -342,7 +409,8 @@ def _run(command: list[str]) -> str:
 
 
 def key_pages(project: Project, pdf: bytes) -> dict[str, int]:
-    """The pages the visual regression tests watch, by name → 0-based page index.
+    """The pages the visual regression tests watch, by name → 0-based page index: the cover, the
+    contents, the first page of each section, each attribute page and the back cover.
 
     Found through the PDF's named destinations (the HTML ids), so that they follow the content.
     """
@@ -352,11 +420,11 @@ def key_pages(project: Project, pdf: bytes) -> dict[str, int]:
 
     content = load_content(project)
     anchors = {"cover": "cover", "contents": "contents"}
-    if content.attributes:
-        anchors["attribute"] = content.attributes[0].id
-    worksheet = next((s for s in content.sections if s.kind == "reflection"), None)
-    if worksheet is not None:
-        anchors["worksheet"] = worksheet.id
+    for section in content.sections:
+        anchors[f"section-{section.id}"] = section.id
+    for attribute in content.attributes:
+        anchors[f"attribute-{attribute.id}"] = attribute.id
+    anchors["back-cover"] = "back-cover"
     reader = PdfReader(io.BytesIO(pdf))
     destinations = reader.named_destinations
     pages: dict[str, int] = {}
@@ -375,30 +443,47 @@ def golden_renders(project: Project, pdf: bytes) -> dict[str, Image.Image]:
 
 # The district edition whose cover is a reference too (one of the shipped examples).
 GOLDEN_DISTRICT = "example-cedar-ridge"
+# The build date of the references: the tests' (tests/_editions.py), printed in the colophon.
+GOLDEN_EPOCH = "1740000000"
 
 
-def district_cover(project: Project) -> Image.Image | None:
-    """The cover of the example district's edition, rendered like the other references."""
-    if not (project.content / "districts" / GOLDEN_DISTRICT).is_dir():
-        return None
+def golden_pdf(project: Project) -> tuple[bytes, Image.Image | None]:
+    """The Portrait and the example district's cover, rendered for the references: dated
+    GOLDEN_EPOCH like every build in the tests, so that the colophon's date matches."""
     from portrait.inputs.district import load_edition
     from portrait.inputs.load import load_inputs
     from portrait.render.renderer import Renderer
 
-    edition = load_edition(project, GOLDEN_DISTRICT)
-    pdf = Renderer(project, load_inputs(project)).edition(edition).pdf
-    return render_pages(pdf, GOLDEN_DPI)[0]
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = GOLDEN_EPOCH
+    try:
+        renderer = Renderer(project, load_inputs(project))
+        pdf = renderer.portrait().pdf
+        cover = None
+        if (project.content / "districts" / GOLDEN_DISTRICT).is_dir():
+            edition = renderer.edition(load_edition(project, GOLDEN_DISTRICT)).pdf
+            cover = render_pages(edition, GOLDEN_DPI)[0]
+    finally:
+        if saved is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved
+    return pdf, cover
 
 
-def write_golden(project: Project, pdf: bytes) -> list[Path]:
+def write_golden(project: Project, pdf: bytes, district_cover: Image.Image | None) -> list[Path]:
+    """Rewrite tests/golden/ from ``pdf``: one PNG per key page and the district cover; references
+    of pages that no longer exist are removed."""
     folder = project.root / GOLDEN
     written = []
     renders = golden_renders(project, pdf)
-    cover = district_cover(project)
-    if cover is not None:
-        renders["district-cover"] = cover
+    if district_cover is not None:
+        renders["district-cover"] = district_cover
     for name, image in renders.items():
         written.append(write_atomic(folder / f"{name}.png", png(image)))
+    for stale in folder.glob("*.png"):
+        if stale.stem not in renders:
+            stale.unlink()
     return written
 
 
@@ -416,6 +501,12 @@ def run_proof(
 
     if not MIN_DPI <= dpi <= MAX_DPI:
         raise InputError(Problem("--dpi", f"{dpi} is out of range", fix=f"use {MIN_DPI} to {MAX_DPI} (72 is good)"))
+    if update_golden:
+        if pdf is not None:
+            raise InputError(Problem("--pdf", "not with --update-golden", fix="the references are rendered afresh"))
+        for path in write_golden(project, *golden_pdf(project)):
+            print(f"golden: {project.relative(path)}", file=out)
+        return 0
     if pdf is None:
         (built,) = build_portrait(project, [SCREEN])
         print(
@@ -424,10 +515,6 @@ def run_proof(
         )
         pdf = built.path
     data = pdf.read_bytes()
-    if update_golden:
-        for path in write_golden(project, data):
-            print(f"golden: {project.relative(path)}", file=out)
-        return 0
     other = other_version(project, against, source_epoch(project)) if against else None
     report = write_proofs(data, project.output / PROOFS, dpi, other)
     print(report.summary().replace(str(report.folder), project.relative(report.folder)), file=out)

@@ -6,8 +6,10 @@ typographer (``to_html``); plain-text fields from ``typeset``, which runs the sa
 rules (``smartquotes``, ``replacements``) and nothing else, so ``*`` or ``[`` stay as written.
 
 Raw HTML is shown as text, never rendered. Images, headings, code and tables are refused with a
-message, and so are links that are not ``https:``, ``mailto:`` or a ``#section`` of the document:
-text must never make the renderer fetch anything.
+message (the layout has no style for them in running text; a table printed as rows of pipes would
+look like a mistake), and so are links that are not ``https:``, ``mailto:`` or a ``#section`` of
+the document: text must never make the renderer fetch anything, and a published link is never
+unencrypted ``http:``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from functools import lru_cache
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-ALLOWED_SCHEMES = ("https:", "http:", "mailto:")
+ALLOWED_SCHEMES = ("https:", "mailto:")
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _REFUSED_RULES = {
     "image": "images are not allowed in text; use a figure in the content file",
@@ -27,7 +29,7 @@ _REFUSED_RULES = {
     "lheading": "headings (underlined with = or -) are not allowed in text",
     "fence": "code blocks are not allowed in text",
     "code_block": "indented code blocks are not allowed in text; remove the indentation",
-    "table": "tables are not allowed in text",
+    "table": "tables are not allowed in text; write the rows as a list, or ask for a table section kind",
 }
 
 
@@ -71,7 +73,9 @@ def typeset(text: str) -> PlainText:
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True})
-    md.enable(["replacements", "smartquotes"])
+    # Tables are parsed (the commonmark preset would print them as lines of pipes) so that
+    # ``_check`` can refuse them with a message.
+    md.enable(["replacements", "smartquotes", "table"])
     md.disable(["html_block", "html_inline"])
     # Links are checked by ``_check`` with a clear message; let the parser keep every href so the
     # check sees it (markdown-it would otherwise silently drop some schemes).
@@ -105,6 +109,8 @@ def check_link(href: str) -> None:
     lowered = href.strip().lower()
     if lowered.startswith(ALLOWED_SCHEMES):
         return
+    if lowered.startswith("http:"):
+        raise ValueError(f"link `{href}` uses http:; links in text must use https: (or mailto: or #section)")
     if _SCHEME.match(lowered):
         raise ValueError(f"link `{href}` uses a scheme that is not allowed; use https:, mailto: or #section")
     raise ValueError(f"link `{href}` is a relative path; links in text may only go to https:, mailto: or a #section")

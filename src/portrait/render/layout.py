@@ -12,10 +12,11 @@ from typing import Any
 from fontTools.ttLib import TTFont
 from weasyprint import HTML, Document
 from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import FatalURLFetchingError
 
 from portrait.check.facts import PdfFacts
 from portrait.errors import BuildError
-from portrait.render.fetcher import ProjectFetcher, RefusedResource, as_build_error
+from portrait.render.fetcher import ProjectFetcher, as_build_error
 
 _WEASYPRINT_LOGGER = logging.getLogger("weasyprint")
 
@@ -56,7 +57,7 @@ def render_document(
                 cache=cache if cache is not None else {},
                 **(options or {}),
             )
-        except RefusedResource as exc:
+        except FatalURLFetchingError as exc:  # a refusal, or any failure to fetch (fail_on_errors)
             raise as_build_error(exc) from None
     if errors:
         raise BuildError("rendering failed:\n" + "\n".join(f"  {e}" for e in errors))
