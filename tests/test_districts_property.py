@@ -184,7 +184,7 @@ def test_markup_in_a_district_name_is_printed_as_text(workspace, edition_rendere
     assert "Bold" in reader.pages[0].extract_text()  # a <b> that was interpreted would drop the tags
     footers = [words(page.extract_text()) for page in reader.pages[1:-1]]  # set in capitals
     assert all("<I>X</I> {{ 7*7 }} EDITION" in text for text in footers), footers[:2]
-    assert reader.metadata.title == f"Portrait of a Leader: {name} edition"
+    assert reader.metadata.title == f"Portrait of a Leader: {name} edition (Draft)"
 
 
 @pytest.fixture(scope="module")
