@@ -17,6 +17,7 @@ import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 from pypdf import PdfReader
@@ -192,7 +193,7 @@ def headings(f: PdfFacts) -> tuple[bool, str]:
         return False, "no headings tagged (H1–H6)"
     if f.headings[0] != 1:
         return False, f"the first heading is H{f.headings[0]}, not H1 (Matterhorn checkpoint 14)"
-    for before, after in zip(f.headings, f.headings[1:], strict=False):
+    for before, after in pairwise(f.headings):
         if after > before + 1:
             return (
                 False,
@@ -270,7 +271,7 @@ def pdfx_version(f: PdfFacts) -> tuple[bool, str]:
         return False, "Info /Trapped is not True or False"
     return (
         True,
-        f"PDF/X-4 declared, PDF {f.pdf_version}, Trapped {f.metadata['Trapped'].lstrip('/')}",
+        f"PDF/X-4 declared, PDF {f.pdf_version}, Trapped {f.metadata['Trapped'].removeprefix('/')}",
     )
 
 
