@@ -69,7 +69,7 @@ system:
 		exit 1; \
 	fi
 
-# The browser test (tests/test_studio_browser.py) runs Debian's chromium through Playwright;
+# The browser test (tests/studio/test_studio_browser.py) runs Debian's chromium through Playwright;
 # Playwright's own browser download is never used. `make build` does not need it.
 system-test:
 	@if [ -x /usr/bin/chromium ] && command -v pdfinfo >/dev/null; then \

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import shutil
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -81,3 +83,17 @@ def watched(tmp_path_factory: pytest.TempPathFactory, fixed_epoch: str):
     outcome = watcher.rebuild()
     assert outcome.ok, outcome.message
     return watcher
+
+
+@contextmanager
+def edited(path: Path, change: Callable[[str], str]) -> Iterator[str]:
+    """``path`` with ``change`` applied to its text while the block runs, then restored exactly
+    (the watcher tests edit a shared copy of the project and must leave it as they found it)."""
+    original = path.read_text(encoding="utf-8")
+    changed = change(original)
+    assert changed != original, f"the edit changes nothing in {path}"
+    path.write_text(changed, encoding="utf-8")
+    try:
+        yield changed
+    finally:
+        path.write_text(original, encoding="utf-8")

@@ -22,7 +22,7 @@ Cutting there is right when each top-level element starts a new page, as the tem
 (``.section`` and ``.attribute`` break before, the cover and contents break after, the back cover
 is a named page). Should a stylesheet drop such a break, ``join_unbroken`` sees it in the computed
 styles and lays the element out together with the part before it. Text directly inside
-``<body>`` keeps the body whole. tests/test_incremental.py checks that the result is the same
+``<body>`` keeps the body whole. tests/render/test_incremental.py checks that the result is the same
 publication as a full build (pages, text, page numbers, links, bookmarks; today even the same
 bytes).
 """
@@ -200,7 +200,7 @@ def join_unbroken(split: SplitHtml, documents: list[Document]) -> SplitHtml:
 def _body_child(document: Document, last: bool) -> Any:
     """The first box of the part's element on its first page, or the last on its last page.
 
-    Reads WeasyPrint's page boxes (as render.py does); tests/test_incremental.py checks it.
+    Reads WeasyPrint's page boxes (as render.py does); tests/render/test_incremental.py checks it.
     """
     if not document.pages:
         return None

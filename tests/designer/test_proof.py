@@ -16,7 +16,7 @@ from reportlab.pdfgen import canvas
 from portrait.cli import main
 from portrait.designer.proof import compare, diff_pages, render_pages, write_proofs
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def make_pdf(pages: int, changed_page: int | None = None) -> bytes:

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import io
-import sys
 from functools import lru_cache
 from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 import pytest
+from _editions import ROOT, district, district_edition, edition  # noqa: E402
 from PIL import Image, ImageCms
 from pypdf import PdfReader, PdfWriter
-
-sys.path.insert(0, str(Path(__file__).parent))
-from _editions import ROOT, district, district_edition, edition  # noqa: E402
 
 from portrait.check.preflight import check  # noqa: E402
 from portrait.inputs.colors import WHITE, contrast, relative_luminance, to_hex  # noqa: E402

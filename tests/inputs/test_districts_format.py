@@ -33,7 +33,7 @@ from portrait.inputs.logo import (
 from portrait.inputs.markdown import typeset
 from portrait.project import Project
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 LOGO_SVG = (REPO / "content/districts/example-cedar-ridge/logo.svg").read_bytes()
 LOGO_PNG = (REPO / "content/districts/example-lakeshore/logo.png").read_bytes()
 

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 
 from portrait.inputs.content import load_content
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 LETTER = (612.0, 792.0)
 

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 
 from portrait.build.atomic import write_atomic
 
-BUILD_PY = Path(__file__).resolve().parents[1] / "build.py"
+BUILD_PY = Path(__file__).resolve().parents[2] / "build.py"
 
 
 def test_write_atomic_replaces_whole_files(tmp_path):

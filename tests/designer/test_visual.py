@@ -41,7 +41,7 @@ from portrait.designer.proof import (
 )
 from portrait.project import Project
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 UPDATE = "python build.py proof --update-golden"
 
 

@@ -21,7 +21,7 @@ import pytest
 from PIL import Image, ImageDraw
 from pypdf import PdfReader
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 NAME = "Distrito Escolar de Peña & Valle"
 CHROMIUM_ARGS = [
@@ -175,7 +175,12 @@ def test_a_district_makes_its_edition(server, browser, tmp_path):
     # The cover's ring and band are the chosen gold.
     cover = Image.open(io.BytesIO(_page_png(Path(download.path())))).convert("RGB")
     assert (
-        sum(1 for px in cover.getdata() if all(abs(a - b) < 10 for a, b in zip(px, (246, 196, 69), strict=True))) > 300
+        sum(
+            1
+            for px in cover.get_flattened_data()
+            if all(abs(a - b) < 10 for a, b in zip(px, (246, 196, 69), strict=True))
+        )
+        > 300
     )
 
     # The district folder, opened again, fills the form.

@@ -24,7 +24,7 @@ from portrait.cli import main
 from portrait.inputs.district import districts_folder
 from portrait.project import Project
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = ["example-cedar-ridge", "example-lakeshore", "example-north-harbor-valley"]
 
 

@@ -12,21 +12,20 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import edited
 
 from portrait.designer.preview import PreviewServer, PreviewState, preview_page
 from portrait.designer.watch import changed_inputs
 from portrait.project import Project
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_bad_yaml_is_reported_with_file_and_line_and_the_last_good_pdf_stays(watched):
     why = watched.project.content / "sections" / "why.yaml"
-    original = why.read_text(encoding="utf-8")
     good = watched.pdf.read_bytes()
     build = watched.state.snapshot().build
-    try:
-        why.write_text(original.replace("kind: chapter", "kind: chapter: oops"), encoding="utf-8")
+    with edited(why, lambda text: text.replace("kind: chapter", "kind: chapter: oops")):
         outcome = watched.rebuild()
         assert not outcome.ok
         assert "content/sections/why.yaml:2: invalid YAML" in outcome.message
@@ -38,8 +37,6 @@ def test_bad_yaml_is_reported_with_file_and_line_and_the_last_good_pdf_stays(wat
         page = preview_page(watched.project, snapshot)
         assert 'id="portrait-preview-error"' in page
         assert "content/sections/why.yaml:2: invalid YAML" in page
-    finally:
-        why.write_text(original, encoding="utf-8")
     outcome = watched.rebuild()
     assert outcome.ok, outcome.message
     assert watched.state.snapshot().error is None
@@ -48,15 +45,11 @@ def test_bad_yaml_is_reported_with_file_and_line_and_the_last_good_pdf_stays(wat
 
 def test_template_error_names_the_template_and_line(watched):
     template = watched.project.templates / "sections" / "chapter.html.j2"
-    original = template.read_text(encoding="utf-8")
-    try:
-        template.write_text(original.replace("section.blocks", "section.blokcs"), encoding="utf-8")
+    with edited(template, lambda text: text.replace("section.blocks", "section.blokcs")):
         outcome = watched.rebuild()
         assert not outcome.ok
         assert "templates/sections/chapter.html.j2:" in outcome.message
         assert "blokcs" in outcome.message
-    finally:
-        template.write_text(original, encoding="utf-8")
     assert watched.rebuild().ok
 
 

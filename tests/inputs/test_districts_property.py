@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from portrait.errors import InputError
 from portrait.inputs.district import load_edition
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 LOGO = REPO / "content" / "districts" / "example-cedar-ridge" / "logo.svg"
 SLUG = "generated"
 KEYS = ["name", "logo", "colors", "foreword", "contact", "short_name", "state", "cover_line", "nmae", "colour"]

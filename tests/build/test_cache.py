@@ -16,7 +16,7 @@ from portrait.build.cache import Record, input_key, remember, up_to_date
 from portrait.cli import main
 from portrait.project import Project
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

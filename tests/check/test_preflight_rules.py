@@ -5,25 +5,22 @@ pikepdf so that one condition of one rule no longer holds, then checks that this
 other, fails with the reason a reader of the report needs. A rule whose check were removed, or
 a condition dropped from it, lets its broken file pass and fails its test here.
 
-tests/test_preflight.py checks the rules against faults as a whole; these are per condition.
+tests/check/test_preflight.py checks the rules against faults as a whole; these are per condition.
 """
 
 from __future__ import annotations
 
 import io
 import re
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pikepdf
 import pytest
+from _editions import edition  # noqa: E402
 from pikepdf import Array, Dictionary, Name, String
 from PIL import Image
 from weasyprint import HTML
-
-sys.path.insert(0, str(Path(__file__).parent))
-from _editions import edition  # noqa: E402
 
 from portrait.check import preflight  # noqa: E402
 from portrait.check.facts import read_facts  # noqa: E402
@@ -548,7 +545,7 @@ def test_a_file_broken_in_one_way_fails_that_rule_only(case: str) -> None:
 def test_every_rule_has_a_case() -> None:
     """Image resolution and page count are tested on files of their own below; the rules of the
     structure tree's content (paints, empty elements, punctuation runs, header scope) each have
-    their fault in tests/test_preflight.py."""
+    their fault in tests/check/test_preflight.py."""
     from test_preflight import SCREEN_FAULTS
 
     covered = {(profile, rule) for rule, profile, _, _ in CASES.values()}

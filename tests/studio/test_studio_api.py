@@ -23,7 +23,7 @@ from portrait.project import Project
 
 starlette_testclient = pytest.importorskip("starlette.testclient")
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SVG_LOGO = (REPO / "content/districts/example-cedar-ridge/logo.svg").read_bytes()
 PNG_LOGO = (REPO / "content/districts/example-lakeshore/logo.png").read_bytes()
 NAME = "Distrito Escolar de Peña & Valle"

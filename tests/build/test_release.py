@@ -31,7 +31,7 @@ def released(tmp_path_factory):
         for name in ("first", "second"):
             project = copy_project(tmp_path_factory.mktemp(name))
             shutil.rmtree(project.content / "districts" / "example-north-harbor-valley")
-            shutil.copy(release.Path(__file__).resolve().parents[1] / "CHANGELOG.md", project.root)
+            shutil.copy(release.Path(__file__).resolve().parents[2] / "CHANGELOG.md", project.root)
             results.append((project, *release.make_release(project)))
         return results
     finally:

@@ -18,7 +18,7 @@ from portrait.errors import BuildError
 from portrait.finish.variants import PRINT, SCREEN
 from portrait.project import Project
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 EPOCH = "1740000000"
 
 

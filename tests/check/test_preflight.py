@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import io
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from _editions import edition  # noqa: E402
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
@@ -20,9 +20,6 @@ from pypdf.generic import (
     TextStringObject,
 )
 from weasyprint import HTML
-
-sys.path.insert(0, str(Path(__file__).parent))
-from _editions import edition  # noqa: E402
 
 from portrait.check.preflight import RULES, check  # noqa: E402
 from portrait.cli import main  # noqa: E402

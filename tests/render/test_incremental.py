@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import edited
 from pypdf import PdfReader
 
 from portrait.check.facts import read_facts
@@ -95,16 +96,12 @@ def test_watcher_pdf_is_the_same_publication_as_a_full_build(watched):
 
 def test_one_paragraph_edit_lays_out_one_part(watched):
     why = watched.project.content / "sections" / "why.yaml"
-    original = why.read_text(encoding="utf-8")
-    try:
-        why.write_text(original.replace("building leadership capacity", "building capacity"))
+    with edited(why, lambda text: text.replace("building leadership capacity", "building capacity")):
         outcome = watched.rebuild()
         assert outcome.ok, outcome.message
         assert outcome.laid_out == 1
         assert "is building capacity." in page_texts(watched.pdf.read_bytes())[3]
-    finally:
-        why.write_text(original, encoding="utf-8")
-        outcome = watched.rebuild()
+    outcome = watched.rebuild()
     assert outcome.ok and outcome.laid_out == 0  # back to layouts it already has
 
 
@@ -115,13 +112,11 @@ def test_a_section_that_grows_renumbers_everything_after_it(watched):
     from portrait.render.renderer import Renderer
 
     why = watched.project.content / "sections" / "why.yaml"
-    original = why.read_text(encoding="utf-8")
     before = watched.pdf.read_bytes()
     extra = "".join(
         f"  - type: text\n    text: Added paragraph {n} to push the section onto another page.\n" for n in range(70)
     )
-    try:
-        why.write_text(original.rstrip("\n") + "\n" + extra, encoding="utf-8")
+    with edited(why, lambda text: text.rstrip("\n") + "\n" + extra):
         outcome = watched.rebuild()
         assert outcome.ok, outcome.message
         grown = watched.pdf.read_bytes()
@@ -133,23 +128,17 @@ def test_a_section_that_grows_renumbers_everything_after_it(watched):
         full = Renderer(watched.project, load_inputs(watched.project)).portrait().pdf
         assert_same_publication(full, grown)
         assert grown == full
-    finally:
-        why.write_text(original, encoding="utf-8")
-        assert watched.rebuild().ok
+    assert watched.rebuild().ok
 
 
 def test_a_template_edit_lays_out_only_the_parts_it_changes(watched):
     template = watched.project.templates / "sections" / "colophon.html.j2"
-    original = template.read_text(encoding="utf-8")
-    try:
-        template.write_text(original.replace("<dt>Version</dt>", "<dt>Release</dt>"))
+    with edited(template, lambda text: text.replace("<dt>Version</dt>", "<dt>Release</dt>")):
         outcome = watched.rebuild()
         assert outcome.ok, outcome.message
         assert outcome.laid_out == 1
         assert "Release" in page_texts(watched.pdf.read_bytes())[-2]
-    finally:
-        template.write_text(original, encoding="utf-8")
-        assert watched.rebuild().laid_out == 0
+    assert watched.rebuild().laid_out == 0
 
 
 def test_text_directly_in_the_body_keeps_the_body_whole():
@@ -166,19 +155,14 @@ def test_elements_that_do_not_start_a_page_are_laid_out_with_the_part_before(wat
     from portrait.render.renderer import Renderer
 
     css = watched.project.templates / "styles" / "sections.css"
-    original = css.read_text(encoding="utf-8")
-    try:
-        changed = original.replace(".attribute { break-before: page; }", ".attribute { margin-top: 2em; }")
-        assert changed != original
-        css.write_text(changed, encoding="utf-8")
+    no_break = ".attribute { margin-top: 2em; }"
+    with edited(css, lambda text: text.replace(".attribute { break-before: page; }", no_break)):
         outcome = watched.rebuild()
         assert outcome.ok, outcome.message
         assert outcome.parts < 16
         assert outcome.laid_out >= outcome.parts  # a stylesheet changed: nothing is reused
         full = Renderer(watched.project, load_inputs(watched.project)).portrait().pdf
         assert_same_publication(full, watched.pdf.read_bytes())
-    finally:
-        css.write_text(original, encoding="utf-8")
     outcome = watched.rebuild()
     # Back to the cached parts; the contents may be laid out once more, as its first guess at
     # the page numbers came from the joined build.

@@ -20,7 +20,7 @@ from portrait.cli import main
 from portrait.inputs.district import load_district
 from portrait.project import Project
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "docs" / "districts-example" / "districts.csv"
 NAMES = {
     "example-aspen-fork": "Example: Aspen Fork School District",

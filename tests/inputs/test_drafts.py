@@ -18,7 +18,7 @@ from portrait.inputs.content import ReflectionSection, load_content
 from portrait.inputs.markdown import PlainText, RichText, typeset
 
 SEEDS = Path("/work/shared/seeds")
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def seed(name: str) -> str:

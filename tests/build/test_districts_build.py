@@ -26,7 +26,7 @@ from portrait.inputs.district import load_district
 from portrait.inputs.markdown import typeset
 from portrait.project import Project
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = ["example-cedar-ridge", "example-lakeshore", "example-north-harbor-valley"]
 HOSTILE_NAME = 'Example: "Quotes" & <b>Tags</b> District'
 HOSTILE = f"""\

@@ -11,7 +11,7 @@ import pytest
 
 from portrait.cli import main, parser
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def run(*argv: str) -> tuple[int, str, str]:

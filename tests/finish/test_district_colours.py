@@ -9,16 +9,12 @@ catch a stylesheet that sets text in the wrong custom property; the PDF does.
 from __future__ import annotations
 
 import io
-import sys
 from collections import Counter
-from pathlib import Path
 
 import pikepdf
 import pytest
-from pypdf import PdfReader
-
-sys.path.insert(0, str(Path(__file__).parent))
 from _editions import edition, project_inputs  # noqa: E402
+from pypdf import PdfReader
 
 from portrait.inputs.colors import palette  # noqa: E402
 from portrait.inputs.district import load_edition  # noqa: E402

@@ -2,7 +2,7 @@
 the target's folder, is flushed and synced to disk, given the usual permissions and renamed over
 the target; on any failure the temporary file is removed and the target is untouched.
 
-(tests/test_nothing_lost.py stops a real build halfway through writing its PDF.)
+(tests/build/test_nothing_lost.py stops a real build halfway through writing its PDF.)
 """
 
 from __future__ import annotations

@@ -8,13 +8,10 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
 from _editions import ROOT, district_edition, edition  # noqa: E402
 from test_preflight import _tagging_pdf  # noqa: E402
 
@@ -133,7 +130,7 @@ def test_the_pdfua_checker_finds_nothing_in_the_screen_editions(tmp_path: Path, 
 @pytest.mark.slow
 def test_the_pdfua_checker_finds_what_weasyprint_alone_leaves(tmp_path: Path) -> None:
     """The same checker fails WeasyPrint's own tagging of the test file that portrait's finisher
-    repairs (tests/test_preflight.py): it can fail, and it agrees with our rules."""
+    repairs (tests/check/test_preflight.py): it can fail, and it agrees with our rules."""
     validate = pytest.importorskip("pdfua").validate
     report = validate(str(_write(tmp_path, _tagging_pdf(None))))
     found = {f.rule_id for f in report.findings}
