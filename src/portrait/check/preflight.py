@@ -25,11 +25,12 @@ from pypdf.errors import PdfReadError
 
 from portrait.check.facts import PdfFacts, read_facts
 from portrait.errors import BuildError, InputError, Problem
+from portrait.finish.variants import PRINT, VARIANTS
 
-PROFILES = ("screen", "print")
+PROFILES = tuple(VARIANTS)
 MIN_PRINT_DPI = 300.0
 MIN_SCREEN_DPI = 96.0
-BOOKLET_MULTIPLE = 4
+BOOKLET_MULTIPLE = PRINT.page_multiple  # the print variant's own rule, not a copy of it
 
 
 @dataclass(frozen=True)

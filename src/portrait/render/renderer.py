@@ -246,8 +246,9 @@ def _footer_only(page: LaidOutPage) -> LaidOutPage:
 def _with_margin_box(page: LaidOutPage, at_keyword: str, box: MarginBox | None) -> LaidOutPage:
     """A copy of ``page`` whose ``at_keyword`` margin box is ``box`` (the shared page is untouched).
 
-    This reaches into WeasyPrint's page boxes (``Page._page_box``); tests/test_render.py checks
-    the result on every page so that a WeasyPrint upgrade that changes them fails loudly.
+    This reaches into WeasyPrint's page boxes (``Page._page_box``); tests/finish/test_assembly.py
+    and tests/finish/test_editions.py check the result on every page, so that a WeasyPrint upgrade
+    that changes them fails loudly.
     """
     page_box = page._page_box
     children = [c for c in page_box.children if not (isinstance(c, MarginBox) and c.at_keyword == at_keyword)]

@@ -35,7 +35,16 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from portrait.studio.engine import VARIANTS, Answer, Engine, FieldProblem, Job, QueueFull, district_schema
+from portrait.studio.engine import (
+    VARIANTS,
+    Answer,
+    Engine,
+    FieldProblem,
+    Job,
+    QueueFull,
+    district_schema,
+    download_name,
+)
 
 log = logging.getLogger("portrait.studio")
 
@@ -240,13 +249,12 @@ def create_app(
         answer = await run(request, "pdf")
         if isinstance(answer, Response):
             return answer
-        variant = request.query_params.get("variant", "screen")
-        suffix = "" if variant == "screen" else f"-{variant}"
+        name = download_name(answer.slug, request.query_params.get("variant", "screen"))
         return Response(
             answer.pdf,
             media_type="application/pdf",
             headers={
-                "Content-Disposition": f'attachment; filename="portrait-of-a-leader-{answer.slug}{suffix}.pdf"',
+                "Content-Disposition": f'attachment; filename="{name}"',
                 "X-Portrait-Pages": str(answer.pages),
             },
         )

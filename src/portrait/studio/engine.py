@@ -427,6 +427,14 @@ def _for_form(problem: Problem, job: Job) -> FieldProblem:
     return FieldProblem(field_of(problem), problem.message, fix, problem.line)
 
 
+def download_name(slug: str, variant: str) -> str:
+    """``portrait-of-a-leader-<slug>[-print].pdf``: the name the command line gives that file."""
+    from portrait.build.outputs import output_file
+    from portrait.finish.variants import VARIANTS as TABLE
+
+    return output_file(Path(), TABLE[variant], slug).name
+
+
 def _pdf(slug: str, edition: Any, variant: str) -> Answer:
     from portrait.check.preflight import check_facts, require
 
@@ -434,8 +442,7 @@ def _pdf(slug: str, edition: Any, variant: str) -> Answer:
     too_long = _foreword_too_long(rendered, edition)
     if too_long:
         return Answer(slug, problems=(too_long,), notices=edition.notices)
-    suffix = "" if variant == "screen" else f"-{variant}"
-    require(check_facts(rendered.facts, f"portrait-of-a-leader-{slug}{suffix}.pdf", variant))
+    require(check_facts(rendered.facts, download_name(slug, variant), variant))
     return Answer(slug, pdf=rendered.pdf, pages=rendered.pages, notices=edition.notices)
 
 
