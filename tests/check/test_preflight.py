@@ -48,7 +48,12 @@ def _root(w: PdfWriter) -> DictionaryObject:
 
 
 def _struct_elements(w: PdfWriter) -> Iterator[DictionaryObject]:
-    stack = [_root(w)["/StructTreeRoot"].get_object()["/K"]]
+    return _elements_below(_root(w))
+
+
+def _elements_below(root: DictionaryObject) -> Iterator[DictionaryObject]:
+    """Every structure element of the document whose catalog is ``root``, in reading order."""
+    stack = [root["/StructTreeRoot"].get_object()["/K"]]
     while stack:
         node = stack.pop()
         node = node.get_object() if hasattr(node, "get_object") else node
@@ -347,15 +352,7 @@ def test_a_group_holding_text_is_not_made_an_artifact() -> None:
 
 
 def _reader_struct_elements(reader: PdfReader) -> Iterator[DictionaryObject]:
-    stack = [reader.root_object["/StructTreeRoot"]["/K"]]
-    while stack:
-        node = stack.pop()
-        node = node.get_object() if hasattr(node, "get_object") else node
-        if isinstance(node, list):
-            stack.extend(reversed(node))
-        elif isinstance(node, DictionaryObject) and "/S" in node:
-            yield node
-            stack.append(node.get("/K"))
+    return _elements_below(reader.root_object)
 
 
 def _element_text(reader: PdfReader, element: DictionaryObject) -> str:
