@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+import pikepdf
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject, IndirectObject
@@ -233,27 +234,36 @@ def _program_name(data: bytes) -> str | None:
 PUNCTUATION_RUN = 6
 
 
-def _is_true(value: Any) -> bool:
-    # pypdf's BooleanObject(False) is truthy (it has no __bool__): compare its value.
-    return getattr(value, "value", value) is True
-
-
 def _read_tags(reader: PdfReader, facts: PdfFacts) -> None:
-    root = reader.root_object
+    # The structure tree is walked with pikepdf (qpdf parses objects in C++): an edition's tree
+    # has well over a thousand elements, and reading them through pypdf was most of the time a
+    # batch spent checking each edition.
+    reader.stream.seek(0)
+    with pikepdf.open(io.BytesIO(reader.stream.read())) as pdf:
+        reading = _read_structure(pdf, facts)
+    if not facts.tagged:
+        return  # an untagged file (print) has no marked content to check
+    contents = read_pages(reader.pages)
+    facts.unmarked_paints = {i: c.unmarked for i, c in enumerate(contents) if c.unmarked}
+    facts.punctuation_runs = _punctuation_runs(
+        [(page, item if isinstance(item, str) else contents[page].text.get(item, "")) for page, item in reading]
+    )
+
+
+def _read_structure(pdf: pikepdf.Pdf, facts: PdfFacts) -> list[tuple[int, int] | tuple[int, str]]:
+    """Facts of the tags, and what the tree reads out in order: (page, MCID) or (page, text)."""
+    root = pdf.Root
     mark_info = root.get("/MarkInfo")
-    facts.marked = mark_info is not None and _is_true(mark_info.get_object().get("/Marked"))
+    facts.marked = isinstance(mark_info, pikepdf.Dictionary) and mark_info.get("/Marked") is True
     prefs = root.get("/ViewerPreferences")
-    prefs = prefs.get_object() if prefs is not None else {}
-    facts.display_doc_title = _is_true(prefs.get("/DisplayDocTitle"))
+    facts.display_doc_title = isinstance(prefs, pikepdf.Dictionary) and prefs.get("/DisplayDocTitle") is True
     tree = root.get("/StructTreeRoot")
-    if tree is None:
-        return
+    if not isinstance(tree, pikepdf.Dictionary):
+        return []
     facts.tagged = True
-    tree = tree.get_object()
-    role_map = {str(k): str(v) for k, v in tree.get("/RoleMap", {}).items()}
-    class_map = tree.get("/ClassMap")
-    class_map = class_map.get_object() if class_map is not None else {}
-    page_index = {page.indirect_reference.idnum: i for i, page in enumerate(reader.pages) if page.indirect_reference}
+    role_map = {str(k): str(v) for k, v in tree.get("/RoleMap", pikepdf.Dictionary()).items()}
+    class_map = tree.get("/ClassMap", pikepdf.Dictionary())
+    page_index = {page.obj.objgen: i for i, page in enumerate(pdf.pages)}
     # What the tree reads out, in reading order: (page, MCID) of marked content, or /ActualText.
     reading: list[tuple[int, int] | tuple[int, str]] = []
     elements: list[str] = []  # each element's type, in document order
@@ -267,25 +277,24 @@ def _read_tags(reader: PdfReader, facts: PdfFacts) -> None:
         node, parent, page, replaced = stack.pop()
         if node is None:
             continue
-        if isinstance(node, IndirectObject):
-            if node.idnum in seen:
+        if isinstance(node, pikepdf.Object) and node.is_indirect:
+            if node.objgen[0] in seen:
                 continue
-            seen.add(node.idnum)
-            node = node.get_object()
-        if isinstance(node, list):
-            stack.extend((kid, parent, page, replaced) for kid in reversed(node))
+            seen.add(node.objgen[0])
+        if isinstance(node, pikepdf.Array):
+            stack.extend((kid, parent, page, replaced) for kid in reversed(list(node)))
             continue
-        if not isinstance(node, DictionaryObject) or "/S" not in node:
+        if not isinstance(node, pikepdf.Dictionary) or "/S" not in node:
             # Content: an MCID (a number, or a marked-content reference), or an annotation.
             if parent is not None:
                 has_content[parent] = True
-            mcid = node.get("/MCID") if isinstance(node, DictionaryObject) else node
-            if isinstance(node, DictionaryObject) and "/Pg" in node:
-                page = page_index.get(node.raw_get("/Pg").idnum, page)
-            if isinstance(mcid, int) and page is not None and not replaced:
+            mcid = node.get("/MCID") if isinstance(node, pikepdf.Dictionary) else node
+            if isinstance(node, pikepdf.Dictionary) and isinstance(node.get("/Pg"), pikepdf.Dictionary):
+                page = page_index.get(node.Pg.objgen, page)
+            if isinstance(mcid, int) and not isinstance(mcid, bool) and page is not None and not replaced:
                 reading.append((page, int(mcid)))
             continue
-        kind = str(node["/S"])
+        kind = str(node.S)
         kind = role_map.get(kind, kind).lstrip("/")
         index = len(elements)
         elements.append(kind)
@@ -300,10 +309,10 @@ def _read_tags(reader: PdfReader, facts: PdfFacts) -> None:
             facts.tables_without_headers += 1
         if kind == "TH" and not _table_attribute(node, class_map, ("/Scope", "/Headers")):
             facts.headers_without_scope += 1
-        if "/Pg" in node and isinstance(node.raw_get("/Pg"), IndirectObject):
-            page = page_index.get(node.raw_get("/Pg").idnum, page)
+        if isinstance(node.get("/Pg"), pikepdf.Dictionary):
+            page = page_index.get(node.Pg.objgen, page)
         if "/ActualText" in node and not replaced and page is not None:
-            reading.append((page, str(node["/ActualText"])))
+            reading.append((page, str(node.ActualText)))
             replaced = True
         stack.append((node.get("/K"), index, page, replaced))
     # An element is empty when neither it nor any element below it holds content. Children come
@@ -316,28 +325,20 @@ def _read_tags(reader: PdfReader, facts: PdfFacts) -> None:
         if not filled and kind != "Document":
             facts.empty_elements[kind] = facts.empty_elements.get(kind, 0) + 1
     facts.orphaned_content = _orphaned_content(tree.get("/ParentTree"), seen)
-    contents = read_pages(reader.pages)
-    facts.unmarked_paints = {i: c.unmarked for i, c in enumerate(contents) if c.unmarked}
-    facts.punctuation_runs = _punctuation_runs(
-        [(page, item if isinstance(item, str) else contents[page].text.get(item, "")) for page, item in reading]
-    )
+    return reading
 
 
-def _table_attribute(element: DictionaryObject, class_map: Any, keys: tuple[str, ...]) -> bool:
+def _table_attribute(element: Any, class_map: Any, keys: tuple[str, ...]) -> bool:
     """Whether any of ``keys`` is among the element's table attributes (/A, or its classes)."""
     owners: list[Any] = []
     for entry in ("/A", "/C"):
         value = element.get(entry)
-        value = value.get_object() if value is not None else None
-        owners.extend(value if isinstance(value, list) else [value] if value is not None else [])
+        owners.extend(list(value) if isinstance(value, pikepdf.Array) else [value] if value is not None else [])
     for owner in owners:
-        owner = owner.get_object() if hasattr(owner, "get_object") else owner
-        if not isinstance(owner, DictionaryObject):  # a class name, or a revision number
-            owner = class_map.get(str(owner)) if isinstance(owner, str) else None
-            owner = owner.get_object() if owner is not None else None
-        for attributes in owner if isinstance(owner, list) else [owner]:
-            attributes = attributes.get_object() if hasattr(attributes, "get_object") else attributes
-            if isinstance(attributes, DictionaryObject) and any(key in attributes for key in keys):
+        if isinstance(owner, pikepdf.Name):  # a class name
+            owner = class_map.get(str(owner))
+        for attributes in list(owner) if isinstance(owner, pikepdf.Array) else [owner]:
+            if isinstance(attributes, pikepdf.Dictionary) and any(key in attributes for key in keys):
                 return True
     return False
 
@@ -371,29 +372,30 @@ def _orphaned_content(parent_tree: Any, reachable: set[int]) -> int:
     nodes = [parent_tree]
     while nodes:
         node = nodes.pop()
-        if node is None:
+        if not isinstance(node, pikepdf.Dictionary):
             continue
-        node = node.get_object()
-        nodes.extend(node.get("/Kids", []))
-        nums = node.get("/Nums", [])
+        nodes.extend(node.get("/Kids", pikepdf.Array()))
+        nums = list(node.get("/Nums", pikepdf.Array()))
         for value in nums[1::2]:
-            value = value.get_object()
-            if not isinstance(value, list):
+            if not isinstance(value, pikepdf.Array):
                 continue  # an annotation's entry
-            count += sum(1 for ref in value if isinstance(ref, IndirectObject) and ref.idnum not in reachable)
+            count += sum(
+                1
+                for ref in value
+                if isinstance(ref, pikepdf.Object) and ref.is_indirect and ref.objgen[0] not in reachable
+            )
     return count
 
 
-def _contains(element: DictionaryObject, kind: str, role_map: dict[str, str]) -> bool:
+def _contains(element: Any, kind: str, role_map: dict[str, str]) -> bool:
     """Whether the structure below ``element`` has an element of type ``kind``."""
     stack: list[Any] = [element.get("/K")]
     while stack:
         node = stack.pop()
-        node = node.get_object() if isinstance(node, IndirectObject) else node
-        if isinstance(node, list):
+        if isinstance(node, pikepdf.Array):
             stack.extend(node)
-        elif isinstance(node, DictionaryObject) and "/S" in node:
-            if role_map.get(str(node["/S"]), str(node["/S"])).lstrip("/") == kind:
+        elif isinstance(node, pikepdf.Dictionary) and "/S" in node:
+            if role_map.get(str(node.S), str(node.S)).lstrip("/") == kind:
                 return True
             stack.append(node.get("/K"))
     return False
