@@ -112,8 +112,13 @@ def read_facts(pdf: bytes | PdfReader) -> PdfFacts:
     metadata: Any = root.get("/Metadata")
     if metadata is not None:
         facts.xmp = metadata.get_object().get_data().decode("utf-8", "replace")
-    _read_tags(reader, facts)
-    _read_print(reader, facts)
+    # The structure tree and the image placements are read with pikepdf (qpdf parses objects and
+    # content streams in C++): they are most of the objects and operators in a file, and reading
+    # them through pypdf was most of the time a batch spent checking each edition.
+    reader.stream.seek(0)
+    with pikepdf.open(io.BytesIO(reader.stream.read())) as parsed:
+        _read_tags(reader, parsed, facts)
+        _read_print(reader, parsed, facts)
     facts.form_fields = {
         name: str(f.get("/TU", "")) for name, f in (reader.get_fields() or {}).items() if f.get("/FT") is not None
     }
@@ -234,13 +239,8 @@ def _program_name(data: bytes) -> str | None:
 PUNCTUATION_RUN = 6
 
 
-def _read_tags(reader: PdfReader, facts: PdfFacts) -> None:
-    # The structure tree is walked with pikepdf (qpdf parses objects in C++): an edition's tree
-    # has well over a thousand elements, and reading them through pypdf was most of the time a
-    # batch spent checking each edition.
-    reader.stream.seek(0)
-    with pikepdf.open(io.BytesIO(reader.stream.read())) as pdf:
-        reading = _read_structure(pdf, facts)
+def _read_tags(reader: PdfReader, pdf: pikepdf.Pdf, facts: PdfFacts) -> None:
+    reading = _read_structure(pdf, facts)
     if not facts.tagged:
         return  # an untagged file (print) has no marked content to check
     contents = read_pages(reader.pages)
@@ -401,7 +401,7 @@ def _contains(element: Any, kind: str, role_map: dict[str, str]) -> bool:
     return False
 
 
-def _read_print(reader: PdfReader, facts: PdfFacts) -> None:
+def _read_print(reader: PdfReader, pdf: pikepdf.Pdf, facts: PdfFacts) -> None:
     root = reader.root_object
     intents: Any = root.get("/OutputIntents", [])
     for intent in intents or []:
@@ -410,7 +410,6 @@ def _read_print(reader: PdfReader, facts: PdfFacts) -> None:
         components = int(profile.get_object().get("/N", 0)) if profile is not None else None
         identifier = str(intent.get("/OutputConditionIdentifier", ""))
         facts.output_intents.append(OutputIntent(str(intent.get("/S", "")), identifier, components))
-    images_seen = False
     for index, page in enumerate(reader.pages):
         if page.get("/Tabs") == "/S":
             facts.tab_order_pages += 1
@@ -423,10 +422,9 @@ def _read_print(reader: PdfReader, facts: PdfFacts) -> None:
             facts.pages_without_bleedbox.append(index)
         if trim and bleed and not (_inside(trim, bleed) and _inside(bleed, media)):
             facts.pages_with_bad_boxes.append(index)
-        images_seen = _has_raster(page.get("/Resources")) or images_seen
     facts.device_rgb_without_default = _device_rgb_without_default(reader)
-    if images_seen:
-        facts.images = _image_uses(reader)
+    if any(_has_raster_in(page.obj.get("/Resources")) for page in pdf.pages):
+        facts.images = _image_uses(pdf)
 
 
 _DEVICE_RGB_OPERATOR = re.compile(rb"(?<![\w/])(?:rg|RG)(?![\w])|/DeviceRGB\b")
@@ -470,59 +468,56 @@ def _inside(inner: list[float], outer: list[float], slack: float = 0.01) -> bool
     )
 
 
-def _has_raster(resources: Any, depth: int = 0) -> bool:
-    if resources is None or depth > 8:
-        return False
-    xobjects = resources.get_object().get("/XObject")
-    for ref in (xobjects.get_object() if xobjects is not None else {}).values():
-        xobj = ref.get_object()
-        if xobj.get("/Subtype") == "/Image" or _has_raster(xobj.get("/Resources"), depth + 1):
-            return True
-    return False
-
-
-def _image_uses(reader: PdfReader) -> list[ImageUse]:
+def _image_uses(pdf: pikepdf.Pdf) -> list[ImageUse]:
     """Every placement of a raster image with its effective resolution (pixels per inch placed).
 
     Follows the current transformation matrix through the page's content and its form XObjects.
     """
-    from pypdf.generic import ContentStream
-
     uses: list[ImageUse] = []
 
     def walk(content: Any, resources: Any, ctm: list[float], index: int, depth: int) -> None:
-        if depth > 8 or resources is None:
+        if depth > 8 or not isinstance(resources, pikepdf.Dictionary):
             return
-        resources = resources.get_object()
-        xobjects = resources.get("/XObject")
-        xobjects = xobjects.get_object() if xobjects is not None else {}
+        xobjects = resources.get("/XObject", pikepdf.Dictionary())
         stack: list[list[float]] = []
-        for operands, operator in ContentStream(content, reader).operations:
-            if operator == b"q":
+        for instruction in pikepdf.parse_content_stream(content, "q Q cm Do"):
+            operands, op = instruction.operands, str(instruction.operator)
+            if op == "q":
                 stack.append(ctm)
-            elif operator == b"Q" and stack:
+            elif op == "Q" and stack:
                 ctm = stack.pop()
-            elif operator == b"cm":
+            elif op == "cm":
                 ctm = _multiply([float(v) for v in operands], ctm)
-            elif operator == b"Do" and str(operands[0]) in xobjects:
-                xobj = xobjects[str(operands[0])].get_object()
+            elif op == "Do" and str(operands[0]) in xobjects:
+                xobj = xobjects[str(operands[0])]
                 if xobj.get("/Subtype") == "/Image":
                     width_pt = (ctm[0] ** 2 + ctm[1] ** 2) ** 0.5
                     height_pt = (ctm[2] ** 2 + ctm[3] ** 2) ** 0.5
-                    w, h = int(xobj["/Width"]), int(xobj["/Height"])
+                    w, h = int(xobj.Width), int(xobj.Height)
                     if width_pt > 0 and height_pt > 0:
                         dpi = min(w / (width_pt / 72), h / (height_pt / 72))
                         uses.append(ImageUse(index, str(operands[0]), (w, h), round(dpi, 1)))
-                elif xobj.get("/Subtype") == "/Form" and _has_raster(xobj.get("/Resources")):
+                elif xobj.get("/Subtype") == "/Form" and _has_raster_in(xobj.get("/Resources")):
                     matrix = [float(v) for v in xobj.get("/Matrix", [1, 0, 0, 1, 0, 0])]
                     walk(xobj, xobj.get("/Resources"), _multiply(matrix, ctm), index, depth + 1)
 
-    for index, page in enumerate(reader.pages):
+    for index, page in enumerate(pdf.pages):
         # Parsing content is the slow part of reading a PDF back: only pages that hold a
         # raster image somewhere in their resources can place one.
-        if "/Contents" in page and _has_raster(page.get("/Resources")):
-            walk(page.get_contents(), page.get("/Resources"), [1, 0, 0, 1, 0, 0], index, 0)
+        resources = page.obj.get("/Resources")
+        if "/Contents" in page.obj and _has_raster_in(resources):
+            walk(page, resources, [1, 0, 0, 1, 0, 0], index, 0)
     return uses
+
+
+def _has_raster_in(resources: Any, depth: int = 0) -> bool:
+    """Whether ``resources`` (pikepdf) hold a raster image, directly or in a form XObject."""
+    if not isinstance(resources, pikepdf.Dictionary) or depth > 8:
+        return False
+    for xobj in resources.get("/XObject", pikepdf.Dictionary()).values():
+        if xobj.get("/Subtype") == "/Image" or _has_raster_in(xobj.get("/Resources"), depth + 1):
+            return True
+    return False
 
 
 def _multiply(m: list[float], n: list[float]) -> list[float]:
