@@ -72,7 +72,8 @@ system:
 # The browser test (tests/studio/test_studio_browser.py) runs Debian's chromium through Playwright;
 # Playwright's own browser download is never used. `make build` does not need it.
 system-test:
-	@if [ -x /usr/bin/chromium ] && command -v pdfinfo >/dev/null; then \
+	@if { [ -x /usr/bin/chromium ] || [ -x /usr/bin/chromium-browser ] || [ -x /usr/bin/google-chrome ]; } \
+		&& command -v pdfinfo >/dev/null; then \
 		exit 0; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "Installing what the tests need besides Python: $(TEST_SYSTEM_PACKAGES)"; \

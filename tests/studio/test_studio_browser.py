@@ -22,7 +22,9 @@ from PIL import Image, ImageDraw
 from pypdf import PdfReader
 
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian's chromium here and in CI on this machine; GitHub's Ubuntu runners ship Google Chrome.
+BROWSERS = (Path("/usr/bin/chromium"), Path("/usr/bin/chromium-browser"), Path("/usr/bin/google-chrome"))
+CHROMIUM = next((path for path in BROWSERS if path.exists()), BROWSERS[0])
 NAME = "Distrito Escolar de Peña & Valle"
 CHROMIUM_ARGS = [
     "--headless",
