@@ -31,6 +31,7 @@ from pikepdf import Array, Dictionary, Name, OutlineItem, Pdf
 
 from portrait.errors import BuildError
 from portrait.finish.fonts import share_fonts
+from portrait.finish.references import repoint
 
 
 @dataclass(frozen=True)
@@ -113,26 +114,7 @@ def _share_identical_streams(pdf: Pdf) -> None:
         first = keep.setdefault(key, obj)
         if first.objgen != obj.objgen:
             duplicate[obj.objgen] = first
-    if not duplicate:
-        return
-    for obj in pdf.objects:
-        if isinstance(obj, pikepdf.Stream):
-            _repoint(obj.stream_dict, duplicate)
-        elif isinstance(obj, (Dictionary, Array)):
-            _repoint(obj, duplicate)
-    for root in (pdf.Root, pdf.trailer):
-        _repoint(root, duplicate)
-
-
-def _repoint(container: Any, duplicate: dict[tuple[int, int], Any]) -> None:
-    """Replace references to duplicate streams inside ``container`` (and its direct parts)."""
-    items = container.items() if isinstance(container, Dictionary) else enumerate(container)
-    for key, value in list(items):
-        if isinstance(value, pikepdf.Stream) and value.is_indirect:
-            if value.objgen in duplicate:
-                container[key] = duplicate[value.objgen]
-        elif isinstance(value, (Dictionary, Array)) and not value.is_indirect:
-            _repoint(value, duplicate)
+    repoint(pdf, duplicate)
 
 
 def _next_key(pdf: Pdf) -> int:
@@ -228,13 +210,6 @@ def _first_page(element: Any) -> Any:
         if "/Pg" in node:
             return node.Pg
         stack.extend(_kids(node))
-    return None
-
-
-def _page_index(pdf: Pdf, page: Any) -> int | None:
-    for i, candidate in enumerate(pdf.pages):
-        if candidate.obj.objgen == page.objgen:
-            return i
     return None
 
 

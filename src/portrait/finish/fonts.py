@@ -20,6 +20,8 @@ import uharfbuzz as hb
 from fontTools.ttLib import TTFont
 from pikepdf import Array, Dictionary, Name, Pdf
 
+from portrait.finish.references import repoint
+
 # Tables WeasyPrint drops from its subsets (pdf/fonts.py): layout tables a PDF never uses.
 DROPPED_TABLES = ("BASE", "DSIG", "EBDT", "EBLC", "EBSC", "GPOS", "GSUB", "JSTF", "LTSH", "PCLT", "SVG ")
 BFCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>")
@@ -47,8 +49,7 @@ def share_fonts(pdf: Pdf, originals: Mapping[str, bytes]) -> None:
         _merge(pdf, keep, others, original)
         for other in others:
             replaced[other.objgen] = keep
-    if replaced:
-        _repoint_fonts(pdf, replaced)
+    repoint(pdf, replaced)
 
 
 def _fonts(pdf: Pdf) -> list[Any]:
@@ -211,20 +212,3 @@ def _subset(original: bytes, widths: dict[int, float]) -> bytes:
         | hb.SubsetFlags.NO_HINTING  # WeasyPrint writes without hinting by default
     )
     return bytes(hb.subset(reduced, second).blob.data)
-
-
-def _repoint_fonts(pdf: Pdf, replaced: dict[tuple[int, int], Any]) -> None:
-    """Every /Font resource entry that names a merged-away font names the kept one instead."""
-    for obj in pdf.objects:
-        if isinstance(obj, pikepdf.Stream):
-            obj = obj.stream_dict
-        if not isinstance(obj, Dictionary):
-            continue
-        # A resource dictionary, or a page or form whose resources are written inside it.
-        for resources in (obj, obj.get("/Resources")):
-            fonts = resources.get("/Font") if isinstance(resources, Dictionary) else None
-            if not isinstance(fonts, Dictionary):
-                continue
-            for name, font in list(fonts.items()):
-                if font.is_indirect and font.objgen in replaced:
-                    fonts[name] = replaced[font.objgen]
