@@ -17,6 +17,7 @@ from pypdf import PdfReader
 
 from portrait.errors import InputError
 from portrait.inputs.district import load_edition
+from portrait.inputs.markdown import typeset
 
 REPO = Path(__file__).resolve().parents[2]
 LOGO = REPO / "content" / "districts" / "example-cedar-ridge" / "logo.svg"
@@ -90,8 +91,9 @@ def test_generated_district_files_load_or_fail_with_an_input_error(workspace, da
         assert exc.problems, "an input error names at least one problem"
         assert all(p.file.startswith("content/districts/generated/") for p in exc.problems), exc
         return
-    # The name is printed as written, only trimmed of surrounding whitespace.
-    assert edition.name == data["name"].strip()
+    # The name is printed as written, trimmed of surrounding whitespace and with the typography
+    # of every printed field (curly quotes, dashes).
+    assert edition.name == typeset(data["name"].strip())
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
