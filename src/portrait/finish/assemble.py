@@ -2,9 +2,9 @@
 
 Every district edition shares the Portrait's body pages (contents to colophon). They are laid out
 and written once per batch and variant (the *body*); for each edition WeasyPrint writes only its
-own pages (the *own* part: cover, foreword, notes pages, back cover) and the district's footer line
-(the *footer*, one page holding only the footer margin box as the stylesheets lay it out). This
-module joins them with pikepdf:
+own pages (the *own* part: cover, foreword, notes pages, back cover, and one more page holding only
+the district's footer line, the footer margin box as the stylesheets lay it out). This module joins
+them with pikepdf:
 
 - pages: the own part's front pages, the body, then the own part's back pages;
 - the footer page becomes one form XObject painted on every body page, as an artifact (PDF/UA
@@ -41,7 +41,7 @@ class Parts:
     # pages that are written only for their anchors and left out (see templates/publication.html.j2)
     front: int  # how many of the own pages come before the body
     back: int  # how many come after it
-    footer: bytes | None  # one page holding only the district's footer line; None: no footer
+    footer: int | None  # the own page holding only the district's footer line; None: no footer
     fonts: Mapping[str, bytes] = field(default_factory=dict)  # PostScript name → brand font file
 
 
@@ -50,8 +50,7 @@ def assemble(parts: Parts) -> bytes:
     with Pdf.open(io.BytesIO(parts.body)) as pdf, Pdf.open(io.BytesIO(parts.own)) as own:
         body_pages = len(pdf.pages)
         if parts.footer is not None:
-            with Pdf.open(io.BytesIO(parts.footer)) as footer:
-                _paint_footer(pdf, footer)
+            _paint_footer(pdf, own.pages[parts.footer])
         offset = _next_key(pdf)
         kept = list(range(parts.front + parts.back))
         for i in kept[: parts.front]:
@@ -63,8 +62,9 @@ def assemble(parts: Parts) -> bytes:
             _merge_structure(pdf, own, offset, placed, parts.front)
         _merge_dests(pdf, own, placed)
         _merge_outline(pdf, own, placed, parts.front)
-        share_fonts(pdf, parts.fonts)
-        _share_identical_streams(pdf)
+        # One pass over the file points every use of a merged font or a duplicate stream at the
+        # object kept (each pass visits every object: thousands, most of them tags).
+        repoint(pdf, {**share_fonts(pdf, parts.fonts), **_identical_streams(pdf)})
         # The edition's metadata: its title, and the same standard claims as the body's.
         pdf.Root.Metadata = _copy(pdf, own.Root.Metadata)
         pdf.docinfo = _copy(pdf, own.trailer.Info)
@@ -88,9 +88,9 @@ def _copy(pdf: Pdf, obj: Any) -> Any:
     return obj
 
 
-def _paint_footer(pdf: Pdf, footer: Pdf) -> None:
-    """Paint the footer page on every page of ``pdf``, marked as an artifact."""
-    form = _copy(pdf, footer.pages[0].as_form_xobject())
+def _paint_footer(pdf: Pdf, footer: pikepdf.Page) -> None:
+    """Paint the ``footer`` page (of another PDF) on every page of ``pdf``, marked as an artifact."""
+    form = _copy(pdf, footer.as_form_xobject())
     for page in pdf.pages:
         # A fixed name: pikepdf's generated ones are random, and a release must be reproducible.
         name = page.add_resource(form, Name.XObject, Name("/EditionFooter"))
@@ -101,9 +101,9 @@ def _paint_footer(pdf: Pdf, footer: Pdf) -> None:
         page.contents_add(pikepdf.Stream(pdf, paint), prepend=False)
 
 
-def _share_identical_streams(pdf: Pdf) -> None:
-    """Keep one copy of each stream that the parts hold byte for byte the same (colour profiles
-    above all: each part carries the CMYK and sRGB profiles), and point every use at it."""
+def _identical_streams(pdf: Pdf) -> dict[tuple[int, int], Any]:
+    """Streams that the parts hold byte for byte the same (colour profiles above all: each part
+    carries the CMYK and sRGB profiles), each mapped to the one copy to keep."""
     keep: dict[tuple[bytes, bytes], Any] = {}
     duplicate: dict[tuple[int, int], Any] = {}
     for obj in pdf.objects:
@@ -114,7 +114,7 @@ def _share_identical_streams(pdf: Pdf) -> None:
         first = keep.setdefault(key, obj)
         if first.objgen != obj.objgen:
             duplicate[obj.objgen] = first
-    repoint(pdf, duplicate)
+    return duplicate
 
 
 def _next_key(pdf: Pdf) -> int:

@@ -5,7 +5,7 @@ written by WeasyPrint with its own subset of each brand font: the same face embe
 three times. WeasyPrint subsets with HarfBuzz keeping glyph ids (Identity-H, CID = glyph id), so
 the subsets of one face are compatible: one subset holding the union of their glyphs, made from
 the brand's font file the same way, serves every part. The face's font dictionaries are merged
-into one (widths, ToUnicode map) and every use points at it.
+into one (widths, ToUnicode map), and every use is pointed at it.
 """
 
 from __future__ import annotations
@@ -20,15 +20,14 @@ import uharfbuzz as hb
 from fontTools.ttLib import TTFont
 from pikepdf import Array, Dictionary, Name, Pdf
 
-from portrait.finish.references import repoint
-
 # Tables WeasyPrint drops from its subsets (pdf/fonts.py): layout tables a PDF never uses.
 DROPPED_TABLES = ("BASE", "DSIG", "EBDT", "EBLC", "EBSC", "GPOS", "GSUB", "JSTF", "LTSH", "PCLT", "SVG ")
 BFCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>")
 
 
-def share_fonts(pdf: Pdf, originals: Mapping[str, bytes]) -> None:
-    """Merge the font dictionaries of each face used more than once into one.
+def share_fonts(pdf: Pdf, originals: Mapping[str, bytes]) -> dict[tuple[int, int], Any]:
+    """Merge the font dictionaries of each face used more than once into one: the merged-away
+    fonts, each mapped to the font that now serves for it (for portrait.finish.references.repoint).
 
     ``originals`` maps a PostScript name to the brand's font file it comes from; a face that is
     not there (or not a WeasyPrint Identity-H font) is left as it is."""
@@ -49,7 +48,7 @@ def share_fonts(pdf: Pdf, originals: Mapping[str, bytes]) -> None:
         _merge(pdf, keep, others, original)
         for other in others:
             replaced[other.objgen] = keep
-    repoint(pdf, replaced)
+    return replaced
 
 
 def _fonts(pdf: Pdf) -> list[Any]:

@@ -2,10 +2,9 @@
 
 The main Portrait is one HTML document laid out by WeasyPrint. A district edition shares every
 page of it but the covers and adds a foreword; laying out those shared pages again for each of
-hundreds of districts would waste minutes. So a ``Renderer`` lays out the shared document once
-and, for each edition, lays out only the edition's own pages (cover, foreword, back cover, and
-one page whose footer carries the district's name), then combines them: WeasyPrint writes one
-PDF from pages of several documents, keeping links, bookmarks and tags.
+hundreds of districts would waste minutes. So a ``Renderer`` lays out and writes the shared pages
+once and, for each edition, lays out and writes only the edition's own pages (cover, foreword,
+back cover, and the district's footer line), then joins the two PDFs (portrait.finish.assemble).
 """
 
 from __future__ import annotations
@@ -115,15 +114,17 @@ class Renderer:
         body_pdf, body_pages = self.body()
         front = [cover, *foreword]
         notes = self._notes_for(len(front) + body_pages + 1)
-        key = shared_html + own_html
-        # The probe page is written too, for its anchors (see publication.html.j2), and left out
-        # of the joined PDF.
+        # After the pages that are kept: the probe page, written for its anchors (see
+        # publication.html.j2), and the footer line alone, which the join paints on every body
+        # page. Neither is a page of the joined PDF. One write for all: each write subsets and
+        # embeds the fonts again.
+        written = [*front, *notes, back, probe, _footer_only(probe)]
         parts = Parts(
             body=body_pdf,
-            own=self._pdf(own.copy([*front, *notes, back, probe]), key),
+            own=self._pdf(own.copy(written), shared_html + own_html),
             front=len(front),
             back=len(notes) + 1,
-            footer=self._pdf(own.copy([_footer_only(probe)]), key + EDITION_FOOTER),
+            footer=len(written) - 1,
             fonts=self._font_programs(),
         )
         return self._rendered(assemble(parts))
