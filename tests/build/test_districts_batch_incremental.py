@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 import re
 import shutil
 import time
@@ -124,6 +125,14 @@ def test_a_content_change_rebuilds_every_edition(runs: Runs):
     assert run.code == 0, run.err
     assert _changed(runs.new_logo, run) == set(EXAMPLES)
     assert "3 of 3 editions built in" in run.out
+
+
+@pytest.mark.slow
+def test_a_raster_logo_is_processed_once_for_every_run(runs: Runs):
+    # Lakeshore's PNG (the only raster logo): one stored copy, used by the later runs too.
+    entries = sorted((runs.project.output / ".cache" / "logos").glob("*.json"))
+    assert [json.loads(e.read_text())["kind"] for e in entries] == ["png"]
+    assert entries[0].stat().st_mtime_ns < runs.first.built["example-lakeshore"]
 
 
 @pytest.mark.slow

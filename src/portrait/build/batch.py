@@ -2,7 +2,8 @@
 
 Stages: skip every edition whose files are up to date (the shared inputs hashed once, each
 district's folder on its own; see portrait.build.cache); then read and check each remaining
-district folder in this process as it is handed to a worker process. Each worker makes one
+district folder in this process as it is handed to a worker process (a raster logo processed in
+an earlier run is read back: portrait.build.logos). Each worker makes one
 ``Renderer``, which lays out the shared Portrait once, then renders each edition it is given by
 laying out only the edition's own pages, writes it atomically and records its key. One district's
 failure never stops the others.
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from portrait.build.cache import CACHE_FOLDER, edition_key, folder_digest, input_key, remember, up_to_date
+from portrait.build.logos import LogoCache
 from portrait.build.outputs import output_file
 from portrait.errors import ExitCode, InputError, PortraitError
 from portrait.finish.variants import SCREEN, Variant
@@ -105,7 +107,7 @@ class Source:
 def folder_source(project: Project, slug: str) -> Source:
     # A slug that is not a folder name (``..``) names no folder to hash; reading it says why.
     folder = None if check_slug(slug) else districts_folder(project) / slug
-    return Source(slug, folder, functools.partial(load_edition, project, slug))
+    return Source(slug, folder, functools.partial(load_edition, project, slug, LogoCache.of(project)))
 
 
 @contextlib.contextmanager
@@ -128,7 +130,8 @@ def csv_sources(project: Project, path: Path, shard: tuple[int, int] | None = No
             except InputError as exc:
                 sources.append(Source(row.label, None, functools.partial(_raise, exc)))
                 continue
-            sources.append(Source(row.slug, folder, functools.partial(check, project, sheet, row, folder)))
+            load = functools.partial(check, project, sheet, row, folder, LogoCache.of(project))
+            sources.append(Source(row.slug, folder, load))
         yield sources
 
 

@@ -18,7 +18,7 @@ from pydantic import AfterValidator, Field, ValidationError, field_validator, mo
 
 from portrait.errors import InputError, Problem
 from portrait.inputs.colors import HEX_COLOR, palette
-from portrait.inputs.logo import Logo, LogoError, logo_source, process_logo
+from portrait.inputs.logo import Logo, LogoError, LogoStore, logo_source, process_logo
 from portrait.inputs.markdown import RichText, to_html, typeset
 from portrait.inputs.models import MAX_SLUG, SLUG_PATTERN, Model
 from portrait.inputs.yaml_source import YamlSource, problems_from, read_yaml
@@ -179,12 +179,15 @@ def check_slug(slug: str) -> Problem | None:
     )
 
 
-def load_district(project: Project, slug: str, folder: Path | None = None) -> tuple[District, Logo]:
+def load_district(
+    project: Project, slug: str, folder: Path | None = None, logos: LogoStore | None = None
+) -> tuple[District, Logo]:
     """Read and check one district folder; every problem in it is reported together.
 
     ``folder`` defaults to ``content/districts/<slug>``, which must be a real folder there. A
     caller may pass a folder of its own instead: new-district checks a staging copy, the studio
-    a request's temporary folder.
+    a request's temporary folder. ``logos`` keeps processed logos between runs (see
+    portrait.inputs.logo.process_logo).
     """
     own_folder = folder is not None
     bad_slug = check_slug(slug)
@@ -234,7 +237,7 @@ def load_district(project: Project, slug: str, folder: Path | None = None) -> tu
     raw_logo = source.data.get("logo")
     if isinstance(raw_logo, str) and raw_logo.strip():
         try:
-            logo = process_logo(logo_source(folder, raw_logo.strip()))
+            logo = process_logo(logo_source(folder, raw_logo.strip()), logos)
         except LogoError as exc:
             problems.append(_logo_problem(source, str(exc), exc.fix))
         except OSError as exc:
@@ -316,8 +319,8 @@ def _nearest(word: str, choices: list[str]) -> str | None:
     return close[0] if close else None
 
 
-def load_edition(project: Project, slug: str) -> Edition:
-    district, logo = load_district(project, slug)
+def load_edition(project: Project, slug: str, logos: LogoStore | None = None) -> Edition:
+    district, logo = load_district(project, slug, logos=logos)
     return make_edition(slug, district, logo)
 
 

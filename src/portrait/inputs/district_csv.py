@@ -23,7 +23,7 @@ import yaml
 
 from portrait.errors import InputError, Problem
 from portrait.inputs.district import DISTRICT_FILE, District, Edition, check_slug, load_district, make_edition
-from portrait.inputs.logo import SUFFIXES, LogoError, read_logo_bytes
+from portrait.inputs.logo import SUFFIXES, LogoError, LogoStore, read_logo_bytes
 from portrait.project import Project
 
 # Every column, and what it becomes in district.yaml (the README's "District editions" table).
@@ -328,11 +328,11 @@ def stage(sheet: Sheet, row: Row, folder: Path) -> None:
     (folder / DISTRICT_FILE).write_text(district_yaml(data), encoding="utf-8")
 
 
-def check(project: Project, sheet: Sheet, row: Row, folder: Path) -> Edition:
+def check(project: Project, sheet: Sheet, row: Row, folder: Path, logos: LogoStore | None = None) -> Edition:
     """The edition of a row staged at ``folder``, checked exactly as a district folder is; its
     problems are named by row and column."""
     try:
-        district, logo = load_district(project, row.slug, folder)
+        district, logo = load_district(project, row.slug, folder, logos)
     except InputError as exc:
         raise InputError([_as_cell(sheet, row, p) for p in exc.problems]) from None
     return make_edition(row.slug, district, logo)

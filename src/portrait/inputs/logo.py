@@ -11,21 +11,26 @@ A logo arrives from outside the project. Before the renderer sees it:
 - a PNG or JPEG is checked for its pixel count *before* it is decoded (a decompression bomb is
   refused), then scaled down to what the placed size needs at 300 dpi.
 
-The result is written to a cache folder (``output/.cache/logos/``) that the renderer may read
-for editions; the file in the district's folder is never given to WeasyPrint.
+The result travels inside the edition's HTML as a ``data:`` URI; the file in the district's
+folder is never given to WeasyPrint. Nothing here writes: a caller that builds many editions may
+pass a ``LogoStore`` (portrait.build.logos) that keeps processed raster logos between runs.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import re
 import warnings
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path, PurePosixPath
+from typing import Protocol
 from xml.etree import ElementTree
 
 import defusedxml.ElementTree as SafeET
+import PIL
 from defusedxml import DefusedXmlException
 from PIL import Image, ImageFile, UnidentifiedImageError
 
@@ -170,6 +175,29 @@ class Logo:
         return f"data:{mime};base64,{base64.b64encode(self.data).decode()}"
 
 
+class LogoStore(Protocol):
+    """Processed logos kept between runs, by ``processing_key``. Decoding, checking, scaling
+    and encoding a raster logo takes about 20 ms; reading the result back, well under one."""
+
+    def get(self, key: str) -> Logo | None: ...
+
+    def put(self, key: str, logo: Logo) -> None: ...
+
+
+def processing_key(data: bytes, kind: str) -> str:
+    """What a processed logo depends on: the file's bytes and kind, this module's code (its
+    limits and sizes) and the Pillow that decodes and encodes it."""
+    digest = hashlib.sha256()
+    for part in (_code_digest(), PIL.__version__.encode(), kind.encode(), data):
+        digest.update(hashlib.sha256(part).digest())
+    return digest.hexdigest()
+
+
+@cache
+def _code_digest() -> bytes:
+    return hashlib.sha256(Path(__file__).read_bytes()).digest()
+
+
 def logo_source(folder: Path, name: str) -> Path:
     """The file ``name`` in ``folder``; refuse names that could leave it."""
     pure = PurePosixPath(name.replace("\\", "/"))
@@ -223,9 +251,12 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
-def process_logo(source: Path) -> Logo:
-    """Check ``source`` and make the safe copy the renderer will use. Nothing is written: the
-    copy travels inside the HTML as a ``data:`` URI."""
+def process_logo(source: Path, store: LogoStore | None = None) -> Logo:
+    """Check ``source`` and make the safe copy the renderer will use. Nothing is written here:
+    the copy travels inside the HTML as a ``data:`` URI. A raster logo already processed is
+    taken from ``store``, and a newly processed one is put there.
+
+    The file's size and its kind (by content, against its name) are checked every time."""
     data = read_logo_bytes(source)
     expected = SUFFIXES[source.suffix.lower()]
     actual = sniff(data)
@@ -239,12 +270,19 @@ def process_logo(source: Path) -> Logo:
             f"`{source.name}` is named as {expected.upper()} but its content is {actual.upper()}",
             fix=f"rename it to end in .{'jpg' if actual == 'jpeg' else actual}",
         )
-    notices: list[str] = []
     if actual == "svg":
+        # Sanitising an SVG costs about as much as reading a stored copy would: nothing to keep.
         body, width, height = sanitize_svg(data)
-    else:
-        body, width, height, notices = scale_raster(data, actual)
-    return Logo(body, actual, width, height, tuple(notices))
+        return Logo(body, actual, width, height)
+    key = processing_key(data, actual)
+    kept = store.get(key) if store is not None else None
+    if kept is not None:
+        return kept
+    body, width, height, notices = scale_raster(data, actual)
+    logo = Logo(body, actual, width, height, tuple(notices))
+    if store is not None:
+        store.put(key, logo)
+    return logo
 
 
 # SVG
