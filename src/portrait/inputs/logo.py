@@ -471,7 +471,9 @@ def scale_raster(data: bytes, kind: str) -> tuple[bytes, int, int, list[str]]:
     if kind == "png":
         if image.mode not in ("RGB", "RGBA", "L", "LA", "P"):
             image = image.convert("RGBA")
-        image.save(out, "PNG", optimize=True)
+        # No optimize=True: WeasyPrint decodes this copy and compresses the pixels again when it
+        # writes the PDF, so a smaller file here saves nothing and costs 7 ms a logo.
+        image.save(out, "PNG")
     else:
         if image.mode not in ("RGB", "L"):
             image = image.convert("RGB")
