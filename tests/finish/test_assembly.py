@@ -141,6 +141,14 @@ def test_same_outline(variant: str):
     assert ("A message from our superintendent", 1) in outline(assembled)
 
 
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_same_page_labels(variant: str):
+    assembled, whole = both(variant)
+    labels = PdfReader(io.BytesIO(assembled)).page_labels
+    assert labels == PdfReader(io.BytesIO(whole)).page_labels
+    assert labels[:3] == ["Cover", "i", "2"] and labels[-1] == "Back cover"
+
+
 def test_same_links_landing_on_the_same_pages():
     assembled, whole = both("screen")
     assert links(assembled) == links(whole)

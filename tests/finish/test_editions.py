@@ -189,6 +189,63 @@ def test_district_print_edition_is_padded_with_notes_pages() -> None:
     assert report.passed, report.table()
 
 
+# Page labels: a viewer's page box says what the page prints
+
+
+def printed_folio(page) -> str | None:  # page: a pypdf page
+    """The number printed below the text area on the right, where base.css puts the folio."""
+    trim = page.trimbox
+    found = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        if text.strip().isdigit() and x > float(trim.left) + float(trim.width) / 2 and y < float(trim.bottom) + 54:
+            found.append(text.strip())
+
+    page.extract_text(visitor_text=visit)
+    assert len(found) <= 1, found
+    return found[0] if found else None
+
+
+def expected_labels(reader: PdfReader) -> list[str]:
+    """What each page prints, from its text; where it prints no number, what the page is."""
+    expected = []
+    front = ["i", "ii", "iii", "iv"]
+    notes = 0
+    for index, page in enumerate(reader.pages):
+        folio = printed_folio(page)
+        if folio is not None:
+            expected.append(folio)
+        elif index == 0:
+            expected.append("Cover")
+        elif index == len(reader.pages) - 1:
+            expected.append("Back cover")
+        elif page.extract_text().lstrip().startswith("Notes"):
+            notes += 1
+            expected.append(f"Notes {notes}")
+        else:
+            assert not any(label.isdigit() for label in expected), f"page {index + 1} prints no number"
+            expected.append(front.pop(0))  # a foreword page, before page 2
+    return expected
+
+
+@pytest.mark.parametrize("variant", ["screen", "print"])
+@pytest.mark.parametrize("publication", ["portrait", "district"])
+def test_page_labels_are_what_each_page_prints(publication: str, variant: str) -> None:
+    pdf = edition(variant).pdf if publication == "portrait" else district_edition(variant)
+    reader = PdfReader(io.BytesIO(pdf))
+    labels = reader.page_labels
+    assert labels == expected_labels(reader)
+    front = ["Cover", "2"] if publication == "portrait" else ["Cover", "i", "2"]
+    assert labels[: len(front)] == front
+    assert labels[-1] == "Back cover"
+    numbered = [int(label) for label in labels if label.isdigit()]
+    assert numbered == list(range(2, 2 + len(numbered)))
+    if variant == "print" and publication == "district":
+        assert "Notes 1" in labels
+
+
 # Contrast (WCAG 2.1 AA) where white text sits on the gradient
 
 

@@ -13,6 +13,7 @@ them with pikepdf:
   reading order, its parent-tree keys are moved past the body's so that no key is used twice;
 - outline, named destinations, metadata (XMP, document info) and the /ID: the edition's own,
   over the body's;
+- page labels (portrait.finish.page_labels): each kept page keeps the label its part gave it;
 - one embedded subset per font face, however many parts use it (portrait.finish.fonts).
 
 Nothing about the look is decided here: the footer is WeasyPrint's rendering of the stylesheets'
@@ -30,6 +31,7 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name, OutlineItem, Pdf
 
 from portrait.errors import BuildError
+from portrait.finish import page_labels
 from portrait.finish.fonts import share_fonts
 from portrait.finish.references import repoint
 
@@ -49,6 +51,7 @@ def assemble(parts: Parts) -> bytes:
     """The edition as one PDF: ``parts.own``'s front pages, the body, then its back pages."""
     with Pdf.open(io.BytesIO(parts.body)) as pdf, Pdf.open(io.BytesIO(parts.own)) as own:
         body_pages = len(pdf.pages)
+        labels = _joined_labels(pdf, own, parts)
         if parts.footer is not None:
             _paint_footer(pdf, own.pages[parts.footer])
         offset = _next_key(pdf)
@@ -62,6 +65,7 @@ def assemble(parts: Parts) -> bytes:
             _merge_structure(pdf, own, offset, placed, parts.front)
         _merge_dests(pdf, own, placed)
         _merge_outline(pdf, own, placed, parts.front)
+        pdf.Root.PageLabels = page_labels.pikepdf_tree(labels)
         # One pass over the file points every use of a merged font or a duplicate stream at the
         # object kept (each pass visits every object: thousands, most of them tags).
         repoint(pdf, {**share_fonts(pdf, parts.fonts), **_identical_streams(pdf)})
@@ -73,6 +77,16 @@ def assemble(parts: Parts) -> bytes:
             out, deterministic_id=True, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate
         )
         return out.getvalue()
+
+
+def _joined_labels(body: Pdf, own: Pdf, parts: Parts) -> list[page_labels.PageLabel]:
+    """The edition's page labels: the own front pages', the body's, the own back pages'."""
+    body_labels = page_labels.read(body)
+    own_labels = page_labels.read(own)
+    if body_labels is None or own_labels is None:
+        raise BuildError("cannot join editions: a part has no page labels (/PageLabels)")
+    front, back = own_labels[: parts.front], own_labels[parts.front : parts.front + parts.back]
+    return [*front, *body_labels, *back]
 
 
 def _copy(pdf: Pdf, obj: Any) -> Any:

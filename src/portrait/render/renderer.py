@@ -10,15 +10,18 @@ back cover, and the district's footer line), then joins the two PDFs (portrait.f
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
+import pydyf
 from weasyprint import Document
 from weasyprint.document import Page as LaidOutPage
-from weasyprint.formatting_structure.boxes import MarginBox
+from weasyprint.formatting_structure.boxes import MarginBox, TextBox
 from weasyprint.text.fonts import FontConfiguration
 
 from portrait.check.facts import PdfFacts, read_facts
 from portrait.errors import BuildError
+from portrait.finish import page_labels
 from portrait.finish.assemble import Parts, assemble
 from portrait.finish.variants import SCREEN, Variant
 from portrait.inputs.brand import font_files
@@ -28,6 +31,10 @@ from portrait.render.layout import check_fonts, identifier_for, postscript_names
 
 # The margin box that carries the edition's name on shared pages (see templates/styles/base.css).
 EDITION_FOOTER = "@bottom-left"
+# The margin box that prints the page number (base.css: `content: counter(page)`). The PDF's page
+# labels are read from its text, so that a viewer's page box says what the page prints; if base.css
+# moves the number to another box, this must follow, or numbered pages get their position instead.
+FOLIO = "@bottom-right"
 
 
 @dataclass(frozen=True)
@@ -201,7 +208,7 @@ class Renderer:
             document,
             identifier=identifier_for(key, self.variant.name),
             options=self.variant.write_options,
-            finisher=self.variant.finish,
+            finisher=partial(_finish, self.variant),
         )
 
     def _rendered(self, pdf: bytes) -> Rendered:
@@ -225,6 +232,29 @@ class Renderer:
             layers = background.layers
             saved = self._page_layers.setdefault(id(layers), (layers, list(layers)))[1]
             layers[:] = saved
+
+
+def _finish(variant: Variant, document: Document, pdf: pydyf.PDF) -> None:
+    """WeasyPrint's finisher for every PDF written here: the variant's own, then the page labels."""
+    if variant.finish is not None:
+        variant.finish(document, pdf)
+    pdf.catalog["PageLabels"] = page_labels.pydyf_tree(_page_labels(document))
+
+
+def _page_labels(document: Document) -> list[page_labels.PageLabel]:
+    """Each page's label, from its named page and the number it prints (portrait.finish.page_labels).
+
+    Like ``_with_margin_box`` this reads WeasyPrint's page boxes; the label tests in
+    tests/finish/test_editions.py compare the result with each page's printed folio."""
+    return page_labels.from_pages(
+        (page._page_box.page_type.name, _text(_margin_box(page, FOLIO))) for page in document.pages
+    )
+
+
+def _text(box: MarginBox | None) -> str:
+    if box is None:
+        return ""
+    return "".join(child.text for child in box.descendants() if isinstance(child, TextBox))
 
 
 def _margin_box(page: LaidOutPage, at_keyword: str) -> MarginBox | None:
