@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import io
 
-from pypdf import PdfReader, PdfWriter
+import pikepdf
+from pypdf import PdfWriter
 from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, NumberObject
 
 from portrait.check.content import PageContent, read_pages
@@ -60,7 +61,8 @@ def _page(content: bytes, form: bytes | None = None) -> PageContent:
     page[NameObject("/Contents")] = writer._add_object(stream)
     out = io.BytesIO()
     writer.write(out)
-    (result,) = read_pages(PdfReader(io.BytesIO(out.getvalue())).pages)
+    with pikepdf.open(io.BytesIO(out.getvalue())) as pdf:
+        (result,) = read_pages(pdf.pages)
     return result
 
 
@@ -108,3 +110,41 @@ def test_text_of_a_form_belongs_to_the_sequence_that_paints_it() -> None:
     result = _page(b"/P <</MCID 0>> BDC q /Fm1 Do Q EMC", form=form)
     assert result.text == {0: "inside"}
     assert result.unmarked == []
+
+
+def _inheriting_pdf() -> bytes:
+    """A page that inherits /MediaBox and /Resources from the page tree, its content in an array
+    of two streams: written by hand, since a writer would push the attributes down to the page."""
+    contents = {4: b"/P <</MCID 0>> BDC BT /F1 12 Tf 10 10 Td (Hi) Tj ET EMC", 5: b"0 0 1 rg 0 0 10 10 re f"}
+    bodies = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 /MediaBox [0 0 300 400] /Resources << /Font << /F1 6 0 R >> >> >>",
+        b"<< /Type /Page /Parent 2 0 R /Contents [4 0 R 5 0 R] >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(contents[4]), contents[4]),
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(contents[5]), contents[5]),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(bodies, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(bodies) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(bodies) + 1, xref)
+    return bytes(out)
+
+
+def test_what_a_page_inherits_and_content_in_several_streams_are_read() -> None:
+    from portrait.check.facts import FontUse, read_facts
+
+    data = _inheriting_pdf()
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        (result,) = read_pages(pdf.pages)
+    assert result.text == {0: "Hi"}
+    assert result.unmarked == ["f"]  # the second stream read too
+    facts = read_facts(data)
+    assert facts.page_sizes == [(300.0, 400.0)]
+    assert facts.fonts == [FontUse("Helvetica", embedded=False)]  # found in the inherited resources
+    assert facts.device_rgb_without_default == 1

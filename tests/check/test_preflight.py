@@ -6,6 +6,7 @@ import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pikepdf
 import pytest
 from _editions import edition  # noqa: E402
 from PIL import Image
@@ -21,6 +22,7 @@ from pypdf.generic import (
 )
 from weasyprint import HTML
 
+from portrait.check.content import PageContent, read_pages  # noqa: E402
 from portrait.check.preflight import RULES, check  # noqa: E402
 from portrait.cli import main  # noqa: E402
 from portrait.finish.variants import SCREEN  # noqa: E402
@@ -331,16 +333,17 @@ def test_the_screen_finisher_repairs_them() -> None:
     report = check(pdf, "finished.pdf", "screen")
     assert not {r.rule for r in report.failures} & _TAGGING_RULES, report.table()
     reader = PdfReader(io.BytesIO(pdf))
+    texts = _page_texts(pdf)
     scopes = {}
     for element in _reader_struct_elements(reader):
         if element["/S"] == "/TH":
-            scopes[_element_text(reader, element)] = str(element["/A"]["/Scope"])
+            scopes[_element_text(reader, texts, element)] = str(element["/A"]["/Scope"])
     assert scopes == {"Attribute": "/Column", "Rating": "/Column", "Transformation": "/Row"}
     # The dots are still printed, as artifacts; the entry reads as its title and page number.
     page_text = reader.pages[0].extract_text()
     assert "Ratings" in page_text and "....." in page_text and page_text.rstrip().endswith("2")
     link = next(e for e in _reader_struct_elements(reader) if e["/S"] == "/Link")
-    assert " ".join(_element_text(reader, link).split()) == "Ratings 2"
+    assert " ".join(_element_text(reader, texts, link).split()) == "Ratings 2"
 
 
 def test_a_group_holding_text_is_not_made_an_artifact() -> None:
@@ -355,11 +358,14 @@ def _reader_struct_elements(reader: PdfReader) -> Iterator[DictionaryObject]:
     return _elements_below(reader.root_object)
 
 
-def _element_text(reader: PdfReader, element: DictionaryObject) -> str:
-    """The text of an element's marked content, read with portrait's own content scanner."""
-    from portrait.check.content import read_pages
+def _page_texts(pdf: bytes) -> list[PageContent]:
+    """The marked content of each page, read with portrait's own content scanner."""
+    with pikepdf.open(io.BytesIO(pdf)) as parsed:
+        return read_pages(parsed.pages)
 
-    texts = read_pages(reader.pages)
+
+def _element_text(reader: PdfReader, texts: list[PageContent], element: DictionaryObject) -> str:
+    """The text of an element's marked content (``texts``: the pages' marked content)."""
     pages = {p.indirect_reference.idnum: i for i, p in enumerate(reader.pages)}
     found: list[str] = []
 

@@ -50,10 +50,10 @@ def test_screen_passes_preflight() -> None:
     assert report.passed, report.table()
 
 
-def test_cover_portraits_are_artifacts_not_figures(screen: PdfReader) -> None:
+def test_cover_portraits_are_artifacts_not_figures() -> None:
     from portrait.check.facts import read_facts
 
-    facts = read_facts(screen)
+    facts = read_facts(edition("screen").pdf)
     assert facts.structure.get("Figure", 0) == 0  # decorative art is not announced
     assert facts.headings[0] == 1
     assert {"Table", "TH", "L", "LI", "Link", "Form"} <= set(facts.structure)

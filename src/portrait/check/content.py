@@ -6,17 +6,21 @@ an MCID that the structure tree reaches) or an artifact (Matterhorn checkpoint 0
 paints outside any marked-content sequence needs the content streams read operator by operator;
 the text of each sequence is what a screen reader reads for the structure element that owns it.
 
-A scanner of its own rather than pypdf's ContentStream: the preflight runs on every file the build
-writes, and pypdf parses every operand of every operator in Python (about 0.3 s for the 16-page
-Portrait). This one lets a regular expression skip what it does not need (numbers, colours,
-positions) and reads only strings, marked-content operators, fonts and paints (under 0.1 s).
+A scanner of its own rather than a parser's list of operators: the preflight runs on every file the
+build writes, and a parser makes an object of every operand of every operator (pypdf's, in Python,
+took about 0.3 s for the 16-page Portrait). This one lets a regular expression skip what it does
+not need (numbers, colours, positions) and reads only strings, marked-content operators, fonts and
+paints. The pages and their resources are pikepdf's.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+import pikepdf
 
 MAX_FORM_DEPTH = 8
 
@@ -62,29 +66,42 @@ class PageContent:
     text: dict[int, str] = field(default_factory=dict)  # MCID → its text, in drawing order
 
 
-def read_pages(pages: Any) -> list[PageContent]:
-    """The marked content of each of pypdf's ``pages`` (their form XObjects included)."""
-    fonts: dict[int, dict[bytes, str] | None] = {}  # shared: every page uses the same fonts
+def read_pages(pages: Iterable[pikepdf.Page]) -> list[PageContent]:
+    """The marked content of each of pikepdf's ``pages`` (their form XObjects included).
+
+    The pages' /Resources are read from the pages themselves: pikepdf.open pushes what a page
+    inherits from the page tree down to the page (its default, inherit_page_attributes)."""
+    fonts: dict[tuple[int, int], dict[bytes, str] | None] = {}  # shared: every page uses the same fonts
     results = []
     for page in pages:
         result = PageContent()
-        contents = page.get_contents()
-        if contents is not None:
-            _Scanner(result, fonts).scan(contents.get_data(), page.get("/Resources"), [], 0)
+        _Scanner(result, fonts).scan(page_content(page), page.obj.get("/Resources"), [], 0)
         results.append(result)
     return results
 
 
+def page_content(page: pikepdf.Page) -> bytes:
+    """The bytes of a page's content: its stream, or the streams of its array one after another,
+    each followed by a newline so that its last token does not run into the next one's first."""
+    contents = page.obj.get("/Contents")
+    if isinstance(contents, pikepdf.Stream):
+        return contents.read_bytes()
+    if isinstance(contents, pikepdf.Array):
+        return b"".join(s.read_bytes() + b"\n" for s in contents if isinstance(s, pikepdf.Stream))
+    return b""
+
+
 class _Scanner:
-    def __init__(self, result: PageContent, fonts: dict[int, dict[bytes, str] | None]) -> None:
+    def __init__(self, result: PageContent, fonts: dict[tuple[int, int], dict[bytes, str] | None]) -> None:
         self.result = result
-        self.fonts = fonts  # font object id → its ToUnicode map
+        self.fonts = fonts  # font object (number, generation) → its ToUnicode map
 
     def scan(self, data: bytes, resources: Any, marks: list[int | None], depth: int) -> None:
         """Read one content stream. ``marks`` is the stack of open marked-content sequences:
         their MCIDs, or None for a sequence without one (an artifact, or any sequence inside a
         form XObject, whose MCIDs would not be the page's)."""
-        resources = _resolve(resources) or {}
+        if not isinstance(resources, pikepdf.Dictionary):
+            resources = pikepdf.Dictionary()
         font_map: dict[bytes, str] | None = None
         two_byte = False
         string = b""  # the last string or array: the operand of a text-showing operator
@@ -102,7 +119,8 @@ class _Scanner:
                 mcid = int(match.group(kind))
             elif kind == "font":
                 font = _named(resources, "/Font", match.group(kind))
-                font_map, two_byte = self._font_map(font), font is not None and font.get("/Subtype") == "/Type0"
+                font_map = self._font_map(font)
+                two_byte = isinstance(font, pikepdf.Dictionary) and font.get("/Subtype") == "/Type0"
             elif kind == "xobject":
                 if not marks:
                     self.result.unmarked.append("Do")
@@ -134,25 +152,27 @@ class _Scanner:
 
     def _form(self, resources: Any, name: bytes, owner: int, depth: int) -> None:
         xobject = _named(resources, "/XObject", name)
-        if xobject is not None and xobject.get("/Subtype") == "/Form":
-            self.scan(xobject.get_data(), xobject.get("/Resources", resources), [owner], depth + 1)
+        if isinstance(xobject, pikepdf.Stream) and xobject.get("/Subtype") == "/Form":
+            self.scan(xobject.read_bytes(), xobject.get("/Resources", resources), [owner], depth + 1)
 
     def _font_map(self, font: Any) -> dict[bytes, str] | None:
-        if font is None:
+        if not isinstance(font, pikepdf.Dictionary):
             return None
-        if id(font) not in self.fonts:
-            unicode_map = _resolve(font.get("/ToUnicode"))
-            self.fonts[id(font)] = _parse_to_unicode(unicode_map.get_data()) if unicode_map is not None else None
-        return self.fonts[id(font)]
+        if not font.is_indirect:  # a font written inline has no number to remember its map by
+            return _to_unicode(font)
+        if font.objgen not in self.fonts:
+            self.fonts[font.objgen] = _to_unicode(font)
+        return self.fonts[font.objgen]
 
 
-def _resolve(obj: Any) -> Any:
-    return obj.get_object() if obj is not None and hasattr(obj, "get_object") else obj
+def _to_unicode(font: pikepdf.Dictionary) -> dict[bytes, str] | None:
+    unicode_map = font.get("/ToUnicode")
+    return _parse_to_unicode(unicode_map.read_bytes()) if isinstance(unicode_map, pikepdf.Stream) else None
 
 
-def _named(resources: Any, category: str, name: bytes) -> Any:
-    entries = _resolve(resources.get(category)) or {}
-    return _resolve(entries.get("/" + name.decode("latin-1")))
+def _named(resources: pikepdf.Dictionary, category: str, name: bytes) -> Any:
+    entries = resources.get(category)
+    return entries.get("/" + name.decode("latin-1")) if isinstance(entries, pikepdf.Dictionary) else None
 
 
 def _innermost_mcid(marks: list[int | None]) -> int | None:

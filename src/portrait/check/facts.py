@@ -1,8 +1,12 @@
-"""Facts read back from a finished PDF with pypdf: fonts, outline, links, metadata.
+"""Facts read back from a finished PDF with pikepdf: fonts, outline, links, metadata.
 
 The build uses these to refuse a PDF whose text fell back to a system font; the tests and the
 preflight check (portrait.check.preflight) use them to look at the file as a reader's software does:
 tags, form fields, annotations, page boxes, output intents and image resolution too.
+
+The build reads the facts of every edition it writes, so the file is parsed once, by qpdf (in C++,
+through pikepdf): parsing its objects and content streams in Python, as pypdf did, was most of the
+time a batch spent checking each edition.
 """
 
 from __future__ import annotations
@@ -15,10 +19,8 @@ from typing import Any
 
 import pikepdf
 from fontTools.ttLib import TTFont
-from pypdf import PdfReader
-from pypdf.generic import DictionaryObject, IndirectObject
 
-from portrait.check.content import read_pages
+from portrait.check.content import page_content, read_pages
 
 _SUBSET_PREFIX = re.compile(r"^[A-Z]{6}\+")
 
@@ -102,32 +104,52 @@ class ImageUse:
     dpi: float  # effective resolution where it is placed (the lower of the two axes)
 
 
-def read_facts(pdf: bytes | PdfReader) -> PdfFacts:
-    reader = pdf if isinstance(pdf, PdfReader) else PdfReader(io.BytesIO(pdf))
-    meta = {k.lstrip("/"): str(v) for k, v in (reader.metadata or {}).items()}
-    facts = PdfFacts(pages=len(reader.pages), metadata=meta)
-    root = reader.root_object
-    facts.language = str(root["/Lang"]) if "/Lang" in root else None
-    facts.pdf_version = reader.pdf_header.removeprefix("%PDF-")
-    metadata: Any = root.get("/Metadata")
-    if metadata is not None:
-        facts.xmp = metadata.get_object().get_data().decode("utf-8", "replace")
-    # The structure tree and the image placements are read with pikepdf (qpdf parses objects and
-    # content streams in C++): they are most of the objects and operators in a file, and reading
-    # them through pypdf was most of the time a batch spent checking each edition.
-    reader.stream.seek(0)
-    with pikepdf.open(io.BytesIO(reader.stream.read())) as parsed:
-        _read_tags(reader, parsed, facts)
-        _read_print(reader, parsed, facts)
-    facts.form_fields = {
-        name: str(f.get("/TU", "")) for name, f in (reader.get_fields() or {}).items() if f.get("/FT") is not None
-    }
-    facts.fonts = _fonts(reader)
-    facts.outline = _outline(reader)
-    facts.page_sizes = [(float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages]
-    for index, page in enumerate(reader.pages):
-        for annot_ref in page.get("/Annots", []) or []:
-            annot = annot_ref.get_object()
+def read_facts(pdf: bytes) -> PdfFacts:
+    """The facts of the PDF file ``pdf``, parsed once by qpdf (through pikepdf).
+
+    pikepdf.open pushes what a page inherits from the page tree (/Resources, /MediaBox, /CropBox,
+    /Rotate) down to the page: every page read below holds its own.
+    """
+    with pikepdf.open(io.BytesIO(pdf), inherit_page_attributes=True) as parsed:
+        return _read(parsed)
+
+
+def _read(pdf: pikepdf.Pdf) -> PdfFacts:
+    root = pdf.Root
+    facts = PdfFacts(pages=len(pdf.pages), metadata=_document_info(pdf))
+    facts.language = str(root.Lang) if "/Lang" in root else None
+    facts.pdf_version = pdf.pdf_version
+    metadata = root.get("/Metadata")
+    if isinstance(metadata, pikepdf.Stream):
+        facts.xmp = metadata.read_bytes().decode("utf-8", "replace")
+    page_index = {page.obj.objgen: i for i, page in enumerate(pdf.pages)}
+    _read_tags(pdf, page_index, facts)
+    _read_print(pdf, facts)
+    facts.form_fields = _form_fields(root)
+    facts.fonts = _fonts(pdf)
+    destinations = _Destinations(root, page_index)
+    facts.outline = _outline(root, destinations)
+    for index, page in enumerate(pdf.pages):
+        box = _media_box(page, index)
+        facts.page_sizes.append((box[2] - box[0], box[3] - box[1]))
+    _read_annotations(pdf, destinations, facts)
+    return facts
+
+
+def _document_info(pdf: pikepdf.Pdf) -> dict[str, str]:
+    # The trailer's /Info, not pdf.docinfo: that one adds an empty /Info to a file without one.
+    info = pdf.trailer.get("/Info")
+    if not isinstance(info, pikepdf.Dictionary):
+        return {}
+    return {key.lstrip("/"): str(value) for key, value in info.items()}
+
+
+def _read_annotations(pdf: pikepdf.Pdf, destinations: _Destinations, facts: PdfFacts) -> None:
+    for index, page in enumerate(pdf.pages):
+        annots = page.obj.get("/Annots")
+        for annot in annots if isinstance(annots, pikepdf.Array) else []:
+            if not isinstance(annot, pikepdf.Dictionary):
+                continue
             subtype = str(annot.get("/Subtype", "?")).lstrip("/")
             facts.annotations[subtype] = facts.annotations.get(subtype, 0) + 1
             if subtype in ("Link", "Widget") and "/StructParent" not in annot:
@@ -137,62 +159,128 @@ def read_facts(pdf: bytes | PdfReader) -> PdfFacts:
             if not str(annot.get("/Contents", "")).strip():
                 facts.undescribed_links += 1
             action = annot.get("/A")
-            action = action.get_object() if action is not None else None
-            if action is not None and action.get("/S") == "/URI":
+            if isinstance(action, pikepdf.Dictionary) and action.get("/S") == "/URI":
                 facts.external_links.append(str(action["/URI"]))
                 continue
-            dest = annot.get("/Dest")
-            if dest is None and action is not None and action.get("/S") == "/GoTo":
-                dest = action.get("/D")
-            facts.internal_links.append((index, _dest_page(reader, dest)))
-    return facts
+            facts.internal_links.append((index, destinations.page(_destination(annot))))
 
 
-def _dest_page(reader: PdfReader, dest: Any) -> int | None:
-    if dest is None:
+def _destination(item: pikepdf.Dictionary) -> Any:
+    """Where a link or an outline item leads: its /Dest, or the /D of its GoTo action."""
+    dest = item.get("/Dest")
+    action = item.get("/A")
+    if dest is None and isinstance(action, pikepdf.Dictionary) and action.get("/S") == "/GoTo":
+        dest = action.get("/D")
+    return dest
+
+
+class _Destinations:
+    """The pages destinations lead to. A destination is an array starting with its page, or the
+    name of one: a string in the /Dests name tree of the catalog's /Names, or a name in the
+    catalog's /Dests dictionary (PDF 1.1)."""
+
+    def __init__(self, root: pikepdf.Object, page_index: dict[tuple[int, int], int]) -> None:
+        self.page_index = page_index
+        names = root.get("/Names")
+        tree = names.get("/Dests") if isinstance(names, pikepdf.Dictionary) else None
+        self.tree = pikepdf.NameTree(tree) if isinstance(tree, pikepdf.Dictionary) else None
+        dests = root.get("/Dests")
+        self.dests = dests if isinstance(dests, pikepdf.Dictionary) else pikepdf.Dictionary()
+
+    def page(self, dest: Any) -> int | None:
+        """The index of the page ``dest`` leads to; None when it leads to no page of the file."""
+        if isinstance(dest, pikepdf.String):
+            dest = self.tree.get(str(dest)) if self.tree is not None else None
+        elif isinstance(dest, pikepdf.Name):
+            dest = self.dests.get(str(dest))
+        if isinstance(dest, pikepdf.Dictionary):  # a named destination may be a dictionary holding it
+            dest = dest.get("/D")
+        if isinstance(dest, pikepdf.Array) and len(dest) > 0 and isinstance(dest[0], pikepdf.Dictionary):
+            return self.page_index.get(dest[0].objgen)
         return None
-    dest = dest.get_object() if isinstance(dest, IndirectObject) else dest
-    if isinstance(dest, (str, bytes)) or hasattr(dest, "original_bytes"):
-        named = reader.named_destinations.get(str(dest))
-        return reader.get_destination_page_number(named) if named is not None else None
-    try:
-        page_ref = dest[0]
-        return reader.get_page_number(page_ref.get_object()) if page_ref is not None else None
-    except (IndexError, TypeError, KeyError):
-        return None
 
 
-def _outline(reader: PdfReader) -> list[tuple[int, str, int | None]]:
+def _outline(root: pikepdf.Object, destinations: _Destinations) -> list[tuple[int, str, int | None]]:
+    """The outline's items in reading order: (level from 1, title, page index)."""
     items: list[tuple[int, str, int | None]] = []
+    seen: set[tuple[int, int]] = set()
 
-    def walk(nodes: list, level: int) -> None:
-        for node in nodes:
-            if isinstance(node, list):
-                walk(node, level + 1)
-            else:
-                items.append((level, str(node.title), reader.get_destination_page_number(node)))
+    def walk(node: Any, level: int) -> None:
+        while isinstance(node, pikepdf.Dictionary):
+            if node.is_indirect:
+                if node.objgen in seen:
+                    return  # /First and /Next references that loop back
+                seen.add(node.objgen)
+            items.append((level, str(node.get("/Title", "")), destinations.page(_destination(node))))
+            walk(node.get("/First"), level + 1)
+            node = node.get("/Next")
 
-    walk(reader.outline, 1)
+    outlines = root.get("/Outlines")
+    if isinstance(outlines, pikepdf.Dictionary):
+        walk(outlines.get("/First"), 1)
     return items
 
 
-def _fonts(reader: PdfReader) -> list[FontUse]:
+# Deeper than any real form's field hierarchy: where a loop of /Parent references stops.
+MAX_FIELD_DEPTH = 32
+
+
+def _form_fields(root: pikepdf.Object) -> dict[str, str]:
+    """Each form field's fully qualified name → its tooltip (/TU), for the fields with a type.
+
+    A field is a dictionary with a partial name (/T) in the form's /Fields or a field's /Kids; its
+    fully qualified name is the partial names of its ancestors (/Parent) and its own, joined by
+    dots. Its type (/FT) may be inherited. Widgets without a name belong to the field above them.
+    """
+    form = root.get("/AcroForm")
+    fields: dict[str, str] = {}
+    seen: set[tuple[int, int]] = set()
+
+    def walk(nodes: Any) -> None:
+        for node in nodes if isinstance(nodes, pikepdf.Array) else []:
+            if not isinstance(node, pikepdf.Dictionary) or "/T" not in node:
+                continue
+            if node.is_indirect:
+                if node.objgen in seen:
+                    continue  # listed in /Fields and in its parent's /Kids, or a loop of /Kids
+                seen.add(node.objgen)
+            lineage = _lineage(node)
+            if any("/FT" in field for field in lineage):
+                fields[".".join(str(field.get("/T", "")) for field in reversed(lineage))] = str(node.get("/TU", ""))
+            walk(node.get("/Kids"))
+
+    if isinstance(form, pikepdf.Dictionary):
+        walk(form.get("/Fields"))
+    return fields
+
+
+def _lineage(field: pikepdf.Object) -> list[pikepdf.Object]:
+    """The field and its ancestors, nearest first."""
+    lineage: list[pikepdf.Object] = []
+    node: Any = field
+    while isinstance(node, pikepdf.Dictionary) and len(lineage) < MAX_FIELD_DEPTH:
+        lineage.append(node)
+        node = node.get("/Parent")
+    return lineage
+
+
+def _fonts(pdf: pikepdf.Pdf) -> list[FontUse]:
     found: dict[str, FontUse] = {}
-    for page in reader.pages:
-        resources = page.get("/Resources")
-        if resources is None:
-            continue
-        _collect_fonts(resources.get_object(), found, set())
+    forms: set[tuple[int, int]] = set()
+    for page in pdf.pages:
+        _collect_fonts(page.obj.get("/Resources"), found, forms)
     return [found[key] for key in sorted(found)]
 
 
-def _collect_fonts(resources: DictionaryObject, found: dict[str, FontUse], seen: set[int]) -> None:
-    if id(resources) in seen:
+def _collect_fonts(resources: Any, found: dict[str, FontUse], forms: set[tuple[int, int]]) -> None:
+    """The fonts of ``resources`` and of the form XObjects in them (each form once: a stream is
+    always an indirect object, so its number is its identity)."""
+    if not isinstance(resources, pikepdf.Dictionary):
         return
-    seen.add(id(resources))
     fonts = resources.get("/Font")
-    for font_ref in (fonts.get_object() if fonts is not None else {}).values():
-        font = font_ref.get_object()
+    for font in fonts.values() if isinstance(fonts, pikepdf.Dictionary) else []:
+        if not isinstance(font, pikepdf.Dictionary):
+            continue
         base = str(font.get("/BaseFont", "?")).lstrip("/")
         if base not in found:
             stream = _font_program(font)
@@ -203,24 +291,24 @@ def _collect_fonts(resources: DictionaryObject, found: dict[str, FontUse], seen:
                 _program_name(stream) if stream is not None else None,
             )
     xobjects = resources.get("/XObject")
-    for xobj_ref in (xobjects.get_object() if xobjects is not None else {}).values():
-        xobj = xobj_ref.get_object()
-        inner = xobj.get("/Resources")
-        if inner is not None:
-            _collect_fonts(inner.get_object(), found, seen)
+    for xobj in xobjects.values() if isinstance(xobjects, pikepdf.Dictionary) else []:
+        if isinstance(xobj, pikepdf.Stream) and xobj.objgen not in forms:
+            forms.add(xobj.objgen)
+            _collect_fonts(xobj.get("/Resources"), found, forms)
 
 
-def _font_program(font: Any) -> bytes | None:
+def _font_program(font: pikepdf.Object) -> bytes | None:
     """The embedded font file of ``font``, or None when it is not embedded."""
-    if "/DescendantFonts" in font:
-        font = font["/DescendantFonts"][0].get_object()
-    descriptor = font.get("/FontDescriptor")
-    if descriptor is None:
+    descendants = font.get("/DescendantFonts")
+    if isinstance(descendants, pikepdf.Array) and len(descendants) > 0:
+        font = descendants[0]
+    descriptor = font.get("/FontDescriptor") if isinstance(font, pikepdf.Dictionary) else None
+    if not isinstance(descriptor, pikepdf.Dictionary):
         return None
-    descriptor = descriptor.get_object()
     for key in ("/FontFile", "/FontFile2", "/FontFile3"):
-        if key in descriptor:
-            return bytes(descriptor[key].get_object().get_data())
+        program = descriptor.get(key)
+        if isinstance(program, pikepdf.Stream):
+            return program.read_bytes()
     return None
 
 
@@ -239,18 +327,20 @@ def _program_name(data: bytes) -> str | None:
 PUNCTUATION_RUN = 6
 
 
-def _read_tags(reader: PdfReader, pdf: pikepdf.Pdf, facts: PdfFacts) -> None:
-    reading = _read_structure(pdf, facts)
+def _read_tags(pdf: pikepdf.Pdf, page_index: dict[tuple[int, int], int], facts: PdfFacts) -> None:
+    reading = _read_structure(pdf, page_index, facts)
     if not facts.tagged:
         return  # an untagged file (print) has no marked content to check
-    contents = read_pages(reader.pages)
+    contents = read_pages(pdf.pages)
     facts.unmarked_paints = {i: c.unmarked for i, c in enumerate(contents) if c.unmarked}
     facts.punctuation_runs = _punctuation_runs(
         [(page, item if isinstance(item, str) else contents[page].text.get(item, "")) for page, item in reading]
     )
 
 
-def _read_structure(pdf: pikepdf.Pdf, facts: PdfFacts) -> list[tuple[int, int] | tuple[int, str]]:
+def _read_structure(
+    pdf: pikepdf.Pdf, page_index: dict[tuple[int, int], int], facts: PdfFacts
+) -> list[tuple[int, int] | tuple[int, str]]:
     """Facts of the tags, and what the tree reads out in order: (page, MCID) or (page, text)."""
     root = pdf.Root
     mark_info = root.get("/MarkInfo")
@@ -263,7 +353,6 @@ def _read_structure(pdf: pikepdf.Pdf, facts: PdfFacts) -> list[tuple[int, int] |
     facts.tagged = True
     role_map = {str(k): str(v) for k, v in tree.get("/RoleMap", pikepdf.Dictionary()).items()}
     class_map = tree.get("/ClassMap", pikepdf.Dictionary())
-    page_index = {page.obj.objgen: i for i, page in enumerate(pdf.pages)}
     # What the tree reads out, in reading order: (page, MCID) of marked content, or /ActualText.
     reading: list[tuple[int, int] | tuple[int, str]] = []
     elements: list[str] = []  # each element's type, in document order
@@ -401,61 +490,69 @@ def _contains(element: Any, kind: str, role_map: dict[str, str]) -> bool:
     return False
 
 
-def _read_print(reader: PdfReader, pdf: pikepdf.Pdf, facts: PdfFacts) -> None:
-    root = reader.root_object
-    intents: Any = root.get("/OutputIntents", [])
-    for intent in intents or []:
-        intent = intent.get_object()
+def _read_print(pdf: pikepdf.Pdf, facts: PdfFacts) -> None:
+    intents = pdf.Root.get("/OutputIntents")
+    for intent in intents if isinstance(intents, pikepdf.Array) else []:
+        if not isinstance(intent, pikepdf.Dictionary):
+            continue
         profile = intent.get("/DestOutputProfile")
-        components = int(profile.get_object().get("/N", 0)) if profile is not None else None
+        components = int(profile.get("/N", 0)) if profile is not None else None
         identifier = str(intent.get("/OutputConditionIdentifier", ""))
         facts.output_intents.append(OutputIntent(str(intent.get("/S", "")), identifier, components))
-    for index, page in enumerate(reader.pages):
-        if page.get("/Tabs") == "/S":
+    for index, page in enumerate(pdf.pages):
+        if page.obj.get("/Tabs") == "/S":
             facts.tab_order_pages += 1
-        media = [float(v) for v in page.mediabox]
-        trim = [float(v) for v in page.trimbox] if "/TrimBox" in page else None
-        bleed = [float(v) for v in page.bleedbox] if "/BleedBox" in page else None
+        media = _media_box(page, index)
+        trim = [float(v) for v in page.obj.TrimBox] if "/TrimBox" in page.obj else None
+        bleed = [float(v) for v in page.obj.BleedBox] if "/BleedBox" in page.obj else None
         if trim is None:
             facts.pages_without_trimbox.append(index)
         if bleed is None:
             facts.pages_without_bleedbox.append(index)
         if trim and bleed and not (_inside(trim, bleed) and _inside(bleed, media)):
             facts.pages_with_bad_boxes.append(index)
-    facts.device_rgb_without_default = _device_rgb_without_default(reader)
+    facts.device_rgb_without_default = _device_rgb_without_default(pdf)
     if any(_has_raster_in(page.obj.get("/Resources")) for page in pdf.pages):
         facts.images = _image_uses(pdf)
+
+
+def _media_box(page: pikepdf.Page, index: int) -> list[float]:
+    # A page without one has been given US Letter by qpdf, with a warning, as readers do.
+    box = page.obj.get("/MediaBox")
+    if not isinstance(box, pikepdf.Array) or len(box) < 4:
+        raise ValueError(f"the /MediaBox of page {index + 1} is not a rectangle")
+    return [float(v) for v in box]
 
 
 _DEVICE_RGB_OPERATOR = re.compile(rb"(?<![\w/])(?:rg|RG)(?![\w])|/DeviceRGB\b")
 
 
-def _device_rgb_without_default(reader: PdfReader) -> int:
+def _device_rgb_without_default(pdf: pikepdf.Pdf) -> int:
     count = 0
-    seen: set[int] = set()
+    forms: set[tuple[int, int]] = set()  # each form once (a stream is always an indirect object)
 
     def visit(data: bytes, resources: Any, depth: int) -> None:
         nonlocal count
-        resources = resources.get_object() if resources is not None else {}
-        spaces: Any = resources.get("/ColorSpace")
-        has_default = spaces is not None and "/DefaultRGB" in spaces.get_object()
+        if not isinstance(resources, pikepdf.Dictionary):
+            resources = pikepdf.Dictionary()
+        spaces = resources.get("/ColorSpace")
+        has_default = isinstance(spaces, pikepdf.Dictionary) and "/DefaultRGB" in spaces
         uses_rgb = bool(_DEVICE_RGB_OPERATOR.search(data))
         for kind in ("/Shading", "/XObject"):
-            entries: Any = resources.get(kind)
-            for ref in (entries.get_object() if entries is not None else {}).values():
-                obj = ref.get_object()
+            entries = resources.get(kind)
+            for obj in entries.values() if isinstance(entries, pikepdf.Dictionary) else []:
+                if not isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
+                    continue
                 uses_rgb = uses_rgb or obj.get("/ColorSpace") == "/DeviceRGB"
-                if kind == "/XObject" and obj.get("/Subtype") == "/Form" and depth < 8:
-                    key = ref.idnum if isinstance(ref, IndirectObject) else id(obj)
-                    if key not in seen:
-                        seen.add(key)
-                        visit(obj.get_data(), obj.get("/Resources", resources), depth + 1)
+                form = kind == "/XObject" and isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == "/Form"
+                if form and depth < 8 and obj.objgen not in forms:
+                    forms.add(obj.objgen)
+                    visit(obj.read_bytes(), obj.get("/Resources", resources), depth + 1)
         if uses_rgb and not has_default:
             count += 1
 
-    for page in reader.pages:
-        contents = page.get_contents()
-        visit(contents.get_data() if contents is not None else b"", page.get("/Resources"), 0)
+    for page in pdf.pages:
+        visit(page_content(page), page.obj.get("/Resources"), 0)
     return count
 
 
@@ -478,7 +575,9 @@ def _image_uses(pdf: pikepdf.Pdf) -> list[ImageUse]:
     def walk(content: Any, resources: Any, ctm: list[float], index: int, depth: int) -> None:
         if depth > 8 or not isinstance(resources, pikepdf.Dictionary):
             return
-        xobjects = resources.get("/XObject", pikepdf.Dictionary())
+        xobjects = resources.get("/XObject")
+        if not isinstance(xobjects, pikepdf.Dictionary):
+            xobjects = pikepdf.Dictionary()
         stack: list[list[float]] = []
         for instruction in pikepdf.parse_content_stream(content, "q Q cm Do"):
             operands, op = instruction.operands, str(instruction.operator)
@@ -488,7 +587,7 @@ def _image_uses(pdf: pikepdf.Pdf) -> list[ImageUse]:
                 ctm = stack.pop()
             elif op == "cm":
                 ctm = _multiply([float(v) for v in operands], ctm)
-            elif op == "Do" and str(operands[0]) in xobjects:
+            elif op == "Do" and isinstance(xobjects.get(str(operands[0])), pikepdf.Stream):
                 xobj = xobjects[str(operands[0])]
                 if xobj.get("/Subtype") == "/Image":
                     width_pt = (ctm[0] ** 2 + ctm[1] ** 2) ** 0.5
@@ -514,7 +613,10 @@ def _has_raster_in(resources: Any, depth: int = 0) -> bool:
     """Whether ``resources`` (pikepdf) hold a raster image, directly or in a form XObject."""
     if not isinstance(resources, pikepdf.Dictionary) or depth > 8:
         return False
-    for xobj in resources.get("/XObject", pikepdf.Dictionary()).values():
+    xobjects = resources.get("/XObject")
+    for xobj in xobjects.values() if isinstance(xobjects, pikepdf.Dictionary) else []:
+        if not isinstance(xobj, pikepdf.Stream):
+            continue  # a reference to an object the file lacks (qpdf repaired a damaged file)
         if xobj.get("/Subtype") == "/Image" or _has_raster_in(xobj.get("/Resources"), depth + 1):
             return True
     return False
