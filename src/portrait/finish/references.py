@@ -12,7 +12,6 @@ from typing import Any
 import pikepdf
 from pikepdf import Array, Dictionary, Pdf
 
-
 # Objects of the structure tree: most of a tagged file's objects (1,100 of 1,500 in an edition),
 # and they refer only to one another, to pages, annotations and marked content.
 STRUCTURE_TYPES = frozenset({"/StructElem", "/StructTreeRoot", "/OBJR", "/MCR"})
