@@ -116,19 +116,33 @@ def _paint_footer(pdf: Pdf, footer: pikepdf.Page) -> None:
 
 
 def _identical_streams(pdf: Pdf) -> dict[tuple[int, int], Any]:
-    """Streams that the parts hold byte for byte the same (colour profiles above all: each part
+    """Streams that the parts hold with the same content (colour profiles above all: each part
     carries the CMYK and sRGB profiles), each mapped to the one copy to keep."""
     keep: dict[tuple[bytes, bytes], Any] = {}
     duplicate: dict[tuple[int, int], Any] = {}
     for obj in pdf.objects:
         if not isinstance(obj, pikepdf.Stream):
             continue
-        fields = Dictionary({k: v for k, v in obj.stream_dict.items() if k != "/Length"})
-        key = (obj.read_raw_bytes(), fields.unparse())
-        first = keep.setdefault(key, obj)
+        first = keep.setdefault(_content(obj), obj)
         if first.objgen != obj.objgen:
             duplicate[obj.objgen] = first
     return duplicate
+
+
+# Dictionary keys that say how a stream is stored, not what it holds.
+_STORAGE_KEYS = frozenset({"/Length", "/Filter", "/DecodeParms"})
+
+
+def _content(stream: pikepdf.Stream) -> tuple[bytes, bytes]:
+    """A stream's data and dictionary, compared decoded: the own part is written uncompressed
+    (see Renderer.edition) and the body compressed, and a profile must match its copy."""
+    try:
+        data = stream.read_bytes()  # Flate, LZW and the ASCII filters
+        fields = {k: v for k, v in stream.stream_dict.items() if k not in _STORAGE_KEYS}
+    except pikepdf.PdfError:  # a filter qpdf does not decode (a JPEG image): compare as stored
+        data = stream.read_raw_bytes()
+        fields = {k: v for k, v in stream.stream_dict.items() if k != "/Length"}
+    return data, Dictionary(fields).unparse()
 
 
 def _next_key(pdf: Pdf) -> int:
