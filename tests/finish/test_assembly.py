@@ -8,7 +8,7 @@ from functools import cache
 
 import pikepdf
 import pytest
-from _editions import district, edition
+from _editions import district, edition, project_inputs
 from pypdf import PdfReader
 
 from portrait.check.preflight import check
@@ -190,3 +190,17 @@ def test_one_embedded_subset_per_font_face(variant: str):
     assert faces and len(faces) == len(set(faces)), sorted(faces)
     # Parts joined with their own subsets were about 30 % larger than the whole-written file.
     assert len(assembled) <= len(whole) * 1.05
+
+
+def test_the_footer_carries_only_what_it_paints():
+    """WeasyPrint gives all the pages of a PDF one resource dictionary; the footer form painted on
+    the shared pages keeps only what it paints, so a raster logo stays on the pages that show it."""
+    from portrait.inputs.district import load_edition
+
+    project, _ = project_inputs()
+    rendered = edition("screen").renderer.edition(load_edition(project, "example-lakeshore"))  # a PNG logo
+    assert sorted({use.page for use in rendered.facts.images}) == [0, 1, rendered.pages - 1]
+    with pikepdf.open(io.BytesIO(rendered.pdf)) as doc:
+        for page in doc.pages[2:-1]:
+            footer = page.Resources.XObject.EditionFooter
+            assert dict(footer.Resources.get("/XObject", {})) == {}

@@ -23,6 +23,7 @@ Nothing about the look is decided here: the footer is WeasyPrint's rendering of 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -104,7 +105,9 @@ def _copy(pdf: Pdf, obj: Any) -> Any:
 
 def _paint_footer(pdf: Pdf, footer: pikepdf.Page) -> None:
     """Paint the ``footer`` page (of another PDF) on every page of ``pdf``, marked as an artifact."""
-    form = _copy(pdf, footer.as_form_xobject())
+    form = footer.as_form_xobject()
+    form.Resources = _used_resources(form)
+    form = _copy(pdf, form)
     for page in pdf.pages:
         # A fixed name: pikepdf's generated ones are random, and a release must be reproducible.
         name = page.add_resource(form, Name.XObject, Name("/EditionFooter"))
@@ -115,17 +118,41 @@ def _paint_footer(pdf: Pdf, footer: pikepdf.Page) -> None:
         page.contents_add(pikepdf.Stream(pdf, paint), prepend=False)
 
 
+# A form XObject painted by name: ``/Name Do``.
+_PAINTED = re.compile(rb"/([^\x00\t\n\x0c\r /\[\]()<>{}%]+)[\x00\t\n\x0c\r ]+Do\b")
+
+
+def _used_resources(form: pikepdf.Stream) -> Dictionary:
+    """The form's resources without the XObjects it does not paint. WeasyPrint gives all the
+    pages of a PDF one resource dictionary, so the footer would otherwise carry the cover's art
+    and logo: every body page would seem to hold a raster image, and each would be parsed
+    for its placements when the edition is checked."""
+    resources = Dictionary({key: value for key, value in form.Resources.items()})
+    painted = {b"/" + name for name in _PAINTED.findall(form.read_bytes())}
+    xobjects = resources.get("/XObject")
+    if isinstance(xobjects, Dictionary):
+        resources.XObject = Dictionary({k: v for k, v in xobjects.items() if k.encode() in painted})
+    return resources
+
+
 def _identical_streams(pdf: Pdf) -> dict[tuple[int, int], Any]:
     """Streams that the parts hold with the same content (colour profiles above all: each part
-    carries the CMYK and sRGB profiles), each mapped to the one copy to keep."""
-    keep: dict[tuple[bytes, bytes], Any] = {}
-    duplicate: dict[tuple[int, int], Any] = {}
+    carries the CMYK and sRGB profiles), each mapped to the one copy to keep.
+
+    Streams are compared decoded: the own part is written uncompressed (see Renderer.edition) and
+    the body compressed. Only streams whose dictionaries match are decoded (not the logo, say)."""
+    alike: dict[bytes, list[pikepdf.Stream]] = {}
     for obj in pdf.objects:
-        if not isinstance(obj, pikepdf.Stream):
-            continue
-        first = keep.setdefault(_content(obj), obj)
-        if first.objgen != obj.objgen:
-            duplicate[obj.objgen] = first
+        if isinstance(obj, pikepdf.Stream):
+            fields = {k: v for k, v in obj.stream_dict.items() if k not in _STORAGE_KEYS}
+            alike.setdefault(Dictionary(fields).unparse(), []).append(obj)
+    duplicate: dict[tuple[int, int], Any] = {}
+    for streams in alike.values():
+        keep: dict[tuple[str, bytes], Any] = {}
+        for stream in streams if len(streams) > 1 else ():
+            first = keep.setdefault(_data(stream), stream)
+            if first.objgen != stream.objgen:
+                duplicate[stream.objgen] = first
     return duplicate
 
 
@@ -133,16 +160,11 @@ def _identical_streams(pdf: Pdf) -> dict[tuple[int, int], Any]:
 _STORAGE_KEYS = frozenset({"/Length", "/Filter", "/DecodeParms"})
 
 
-def _content(stream: pikepdf.Stream) -> tuple[bytes, bytes]:
-    """A stream's data and dictionary, compared decoded: the own part is written uncompressed
-    (see Renderer.edition) and the body compressed, and a profile must match its copy."""
+def _data(stream: pikepdf.Stream) -> tuple[str, bytes]:
     try:
-        data = stream.read_bytes()  # Flate, LZW and the ASCII filters
-        fields = {k: v for k, v in stream.stream_dict.items() if k not in _STORAGE_KEYS}
+        return "decoded", stream.read_bytes()  # Flate, LZW and the ASCII filters
     except pikepdf.PdfError:  # a filter qpdf does not decode (a JPEG image): compare as stored
-        data = stream.read_raw_bytes()
-        fields = {k: v for k, v in stream.stream_dict.items() if k != "/Length"}
-    return data, Dictionary(fields).unparse()
+        return str(stream.stream_dict.get("/Filter")), stream.read_raw_bytes()
 
 
 def _next_key(pdf: Pdf) -> int:
