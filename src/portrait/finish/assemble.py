@@ -122,7 +122,7 @@ def _paint_footer(pdf: Pdf, footer: pikepdf.Page) -> None:
 _PAINTED = re.compile(rb"/([^\x00\t\n\x0c\r /\[\]()<>{}%]+)[\x00\t\n\x0c\r ]+Do\b")
 
 
-def _used_resources(form: pikepdf.Stream) -> Dictionary:
+def _used_resources(form: Any) -> Dictionary:
     """The form's resources without the XObjects it does not paint. WeasyPrint gives all the
     pages of a PDF one resource dictionary, so the footer would otherwise carry the cover's art
     and logo: every body page would seem to hold a raster image, and each would be parsed

@@ -31,6 +31,9 @@ class Page:
     variant: str = "screen"  # "screen" or "print" (portrait.finish.variants)
     variant_stylesheets: tuple[str, ...] = ()  # names in templates/styles/, after STYLESHEETS
     extra: dict[str, Any] = field(default_factory=dict)
+    # False: the brand's CSS and the stylesheets are left out of the HTML, for a renderer that
+    # gives WeasyPrint the same sheets parsed once (portrait.render.renderer.Renderer.stylesheets).
+    linked_stylesheets: bool = True
 
 
 def environment(project: Project) -> jinja2.Environment:
@@ -55,15 +58,15 @@ def render_html(project: Project, page: Page, env: jinja2.Environment | None = N
             sections=page.content.sections,
             attributes=page.content.attributes,
             brand=page.brand,
-            brand_css=brand_css(project, page.brand),
+            brand_css=brand_css(project, page.brand) if page.linked_stylesheets else "",
             cover=page.cover,
             built=page.built,
             edition=page.edition,
             document_title=document_title(page),
             parts=page.parts,
-            stylesheets=[
-                (project.templates / "styles" / n).as_uri() for n in (*STYLESHEETS, *page.variant_stylesheets)
-            ],
+            stylesheets=[p.as_uri() for p in stylesheet_files(project, page.variant_stylesheets)]
+            if page.linked_stylesheets
+            else [],
             variant=page.variant,
             draft=page.content.draft,
             placeholders=page.content.placeholders,
@@ -79,6 +82,11 @@ def render_html(project: Project, page: Page, env: jinja2.Environment | None = N
 
 
 STYLESHEETS = ("base.css", "cover.css", "sections.css", "edition.css")
+
+
+def stylesheet_files(project: Project, variant_stylesheets: tuple[str, ...]) -> list[Path]:
+    """The stylesheets of a variant in cascade order: the base ones, then the variant's."""
+    return [project.templates / "styles" / n for n in (*STYLESHEETS, *variant_stylesheets)]
 
 
 def document_title(page: Page) -> str:

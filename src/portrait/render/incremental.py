@@ -269,7 +269,9 @@ class IncrementalRenderer:
         # Renderer; only the layout differs.
         writer = Renderer(self.project, inputs)
         writer.env = self.env  # keep the compiled templates between builds
-        html = writer.html()
+        # Parts are laid out from HTML that links its stylesheets (their rules are copied and
+        # changed per part); the preview shows it too. The /ID is a full build's: from its HTML.
+        html = writer.html(linked=True)
         if resources_digest != self._resources:
             # A stylesheet, font or image changed: WeasyPrint's font and image caches may hold
             # the old files. Layouts made with the old files stay cached under the old digest,
@@ -290,7 +292,7 @@ class IncrementalRenderer:
             documents = self._settle(split, rules)
         pages = [page for document in documents for page in document.pages]
         combined = documents[0].copy(pages)
-        pdf = writer.write(combined, html).pdf
+        pdf = writer.write(combined, writer.html()).pdf
         return Assembled(html, pdf, len(pages), self._layout_count, len(documents))
 
     def _settle(self, split: SplitHtml, rules: str) -> list[Document]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import pydyf
@@ -24,10 +25,18 @@ from portrait.errors import BuildError
 from portrait.finish import page_labels
 from portrait.finish.assemble import Parts, assemble
 from portrait.finish.variants import SCREEN, Variant
-from portrait.inputs.brand import font_files
+from portrait.inputs.brand import brand_css, font_files
 from portrait.project import Project
-from portrait.render.html import Page, environment, render_html
-from portrait.render.layout import check_fonts, identifier_for, postscript_names, render_document, write_pdf
+from portrait.render.html import Page, environment, render_html, stylesheet_files
+from portrait.render.layout import (
+    Stylesheets,
+    check_fonts,
+    identifier_for,
+    parse_stylesheets,
+    postscript_names,
+    render_document,
+    write_pdf,
+)
 
 # The margin box that carries the edition's name on shared pages (see templates/styles/base.css).
 EDITION_FOOTER = "@bottom-left"
@@ -56,12 +65,16 @@ class Renderer:
         self.image_cache: dict = {}
         self._shared: tuple[str, Document] | None = None
         self._notes: Document | None = None
+        self._style_sources: list[tuple[str, Path]] | None = None
+        self._stylesheets: Stylesheets | None = None
         self._body: tuple[bytes, int] | None = None
         self._fonts: dict[str, bytes] | None = None
         self._page_layers: dict[int, tuple[list, list]] = {}  # id(layers) → (layers, as laid out)
         self._allowed_fonts = postscript_names(font_files(project, inputs.brand))
 
-    def html(self, edition: Any = None, parts: str = "all") -> str:
+    def html(self, edition: Any = None, parts: str = "all", linked: bool = False) -> str:
+        """The HTML of ``parts``. Its stylesheets are given to WeasyPrint parsed (``stylesheets``)
+        unless ``linked``: then the HTML links them, for a browser or a layout of its own."""
         i = self.inputs
         extra: dict[str, Any] = {"notes_pages": max(self.variant.page_multiple - 1, 0)}
         if parts == "edition":
@@ -76,8 +89,27 @@ class Renderer:
             variant=self.variant.name,
             variant_stylesheets=self.variant.stylesheets,
             extra=extra,
+            linked_stylesheets=linked,
         )
         return render_html(self.project, page, self.env)
+
+    def style_sources(self) -> list[tuple[str, Path]]:
+        """The brand's CSS, then the variant's stylesheets: (CSS text, where it is), read once."""
+        if self._style_sources is None:
+            sources = [(brand_css(self.project, self.inputs.brand), self.project.templates)]
+            for path in stylesheet_files(self.project, self.variant.stylesheets):
+                try:
+                    sources.append((path.read_text(encoding="utf-8"), path))
+                except (OSError, UnicodeDecodeError) as exc:
+                    raise BuildError(f"{self.project.relative(path)}: cannot read the stylesheet ({exc})") from None
+            self._style_sources = sources
+        return self._style_sources
+
+    def stylesheets(self) -> Stylesheets:
+        """The style sources, parsed once for every layout of this renderer."""
+        if self._stylesheets is None:
+            self._stylesheets = parse_stylesheets(self.style_sources(), self.project.readable_roots, self.font_config)
+        return self._stylesheets
 
     def shared_anchors(self) -> list[str]:
         """The anchors on the pages every edition shares (contents to colophon)."""
@@ -92,6 +124,7 @@ class Renderer:
             font_config=self.font_config,
             cache=self.image_cache,
             options=self.variant.render_options,
+            stylesheets=self.stylesheets(),
         )
 
     def shared(self) -> tuple[str, Document]:
@@ -204,8 +237,10 @@ class Renderer:
 
     def _pdf(self, document: Document, html_key: str, compress: bool = True) -> bytes:
         self._unpaint_marks(document)
-        # The /ID depends on the inputs, not on where the checkout is (the HTML holds file URIs).
-        key = html_key.replace(self.project.root.as_uri(), "")
+        # The /ID depends on the inputs, not on where the checkout is (the HTML holds file URIs):
+        # the HTML and the CSS it is laid out with.
+        css = "".join(text for text, _ in self.style_sources())
+        key = (html_key + css).replace(self.project.root.as_uri(), "")
         return write_pdf(
             document,
             identifier=identifier_for(key, self.variant.name),
