@@ -192,8 +192,14 @@ def main() -> None:
         renderer.body()
         png = portrait.load_edition(project, "bench-001")
         svg = portrait.load_edition(project, "bench-svg")
-        edition_png = median(lambda: timed(lambda: renderer.edition(png)), args.runs * 3)
-        edition_svg = median(lambda: timed(lambda: renderer.edition(svg)), args.runs * 3)
+        # Interleaved (PNG, SVG, PNG, ...), so that a slower or faster stretch of the machine
+        # falls on both alike.
+        logo_times: dict[str, list[float]] = {"png": [], "svg": []}
+        for _ in range(args.runs * 5):
+            logo_times["png"].append(timed(lambda: renderer.edition(png)))
+            logo_times["svg"].append(timed(lambda: renderer.edition(svg)))
+        edition_png = statistics.median(logo_times["png"])
+        edition_svg = statistics.median(logo_times["svg"])
         previous = median(lambda: timed(lambda: renderer.edition_in_full(png)), args.runs)
 
         def naive() -> None:
