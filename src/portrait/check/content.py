@@ -104,6 +104,9 @@ class _Scanner:
             resources = pikepdf.Dictionary()
         font_map: dict[bytes, str] | None = None
         two_byte = False
+        # Each font as this stream names it: a page selects a font once per line of text, and
+        # looking it up in the resources each time was a fifth of the scan.
+        selected: dict[bytes, tuple[dict[bytes, str] | None, bool]] = {}
         string = b""  # the last string or array: the operand of a text-showing operator
         mcid: int | None = None  # an /MCID since the last marked-content operator
         pos, end = 0, len(data)
@@ -118,9 +121,12 @@ class _Scanner:
             elif kind == "mcid":
                 mcid = int(match.group(kind))
             elif kind == "font":
-                font = _named(resources, "/Font", match.group(kind))
-                font_map = self._font_map(font)
-                two_byte = isinstance(font, pikepdf.Dictionary) and font.get("/Subtype") == "/Type0"
+                name = match.group(kind)
+                if name not in selected:
+                    font = _named(resources, "/Font", name)
+                    is_type0 = isinstance(font, pikepdf.Dictionary) and font.get("/Subtype") == "/Type0"
+                    selected[name] = (self._font_map(font), is_type0)
+                font_map, two_byte = selected[name]
             elif kind == "xobject":
                 if not marks:
                     self.result.unmarked.append("Do")
