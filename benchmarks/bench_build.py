@@ -48,7 +48,7 @@ def main() -> None:
     runs = args.parse_args().runs
 
     project = Project.at(ROOT)
-    html = Renderer(project, load_inputs(project)).html()
+    html = Renderer(project, load_inputs(project)).html(linked=True)  # the stylesheets in the HTML
     out = Path(tempfile.mkdtemp()) / "portrait.pdf"
 
     def plain_weasyprint() -> bytes:
