@@ -14,7 +14,7 @@ SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-su
 # Poppler's pdfinfo reads the structure tree independently of portrait.
 TEST_SYSTEM_PACKAGES := chromium poppler-utils
 
-.PHONY: build test test-fast lint bench mutation system system-test clean readme-cover
+.PHONY: build test test-fast explore lint bench mutation system system-test clean readme-cover
 
 build: $(STAMP)
 	$(PY) build.py build
@@ -24,6 +24,10 @@ test: $(STAMP) system-test
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -n auto -m "not slow"
+
+# The property tests with fresh random examples (make test always runs the same ones).
+explore: $(STAMP)
+	HYPOTHESIS_PROFILE=explore $(PY) -m pytest -n auto tests/inputs/test_districts_property.py
 
 # Workflows: actionlint (also shellcheck on run: scripts when shellcheck is on PATH) and zizmor
 # without network; any finding fails.

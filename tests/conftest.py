@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -10,8 +11,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from portrait.project import Project
+
+# Property tests: the same examples on every run (a red CI must mean a change broke something,
+# not that a new random example turned up); `make explore` runs them with fresh random examples.
+settings.register_profile("deterministic", derandomize=True, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 sys.path.insert(0, str(Path(__file__).parent))  # tests/_editions.py, the shared builds
 from _editions import EPOCH  # noqa: E402
