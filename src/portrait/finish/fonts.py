@@ -10,6 +10,7 @@ into one (widths, ToUnicode map), and every use is pointed at it.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Mapping
@@ -93,7 +94,7 @@ def _merge(pdf: Pdf, keep: Any, others: list[Any], original: bytes) -> None:
     descendant = keep.DescendantFonts[0]
     descriptor = descendant.FontDescriptor
     program_key = "/FontFile3" if "/FontFile3" in descriptor else "/FontFile2"
-    program = pikepdf.Stream(pdf, _subset(original, widths))
+    program = pikepdf.Stream(pdf, _subset(original, frozenset(widths)))
     if program_key == "/FontFile3":
         program.Subtype = Name.OpenType
     descriptor[program_key] = pdf.make_indirect(program)
@@ -183,10 +184,13 @@ def _cmap(unicode: dict[int, bytes]) -> bytes:
     )
 
 
-def _subset(original: bytes, widths: dict[int, float]) -> bytes:
-    """The brand font reduced to the glyphs in ``widths``, glyph ids kept, as WeasyPrint does:
+# A batch's editions often need the same glyphs of a face (one not used for the district's own
+# words): the subsets of a worker's last faces are kept (a few MB) rather than made again.
+@functools.lru_cache(maxsize=64)
+def _subset(original: bytes, used: frozenset[int]) -> bytes:
+    """The brand font reduced to the ``used`` glyphs, glyph ids kept, as WeasyPrint does:
     first keep exactly those glyphs, then drop the empty ones after the last."""
-    glyphs = set(widths) | {0}
+    glyphs = set(used) | {0}
     face = hb.Face(hb.Blob(original))
     first = hb.SubsetInput()
     for gid in glyphs:
