@@ -91,6 +91,12 @@ def page_content(page: pikepdf.Page) -> bytes:
     return b""
 
 
+def painted_xobjects(data: bytes) -> set[str]:
+    """The names (``/Name``) of the XObjects a content stream paints with ``Do``. Strings are
+    tokens of their own, so text that reads "/x Do" is not taken for a paint."""
+    return {"/" + m.group("xobject").decode("latin-1") for m in _TOKEN.finditer(data) if m.lastgroup == "xobject"}
+
+
 class _Scanner:
     def __init__(self, result: PageContent, fonts: dict[tuple[int, int], dict[bytes, str] | None]) -> None:
         self.result = result

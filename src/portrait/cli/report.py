@@ -88,8 +88,8 @@ def _print_table(console: Console, project: Project, batch: BatchResult) -> None
     table.add_column("Time", justify="right")
     table.add_column("Output or reason", overflow="fold")
     for r in batch.results:
+        where = project.relative(r.path.parent) + "/" if r.path else ""
         if r.skipped:
-            where = project.relative(r.path.parent) + "/" if r.path else ""
             table.add_row(
                 Text(r.slug),
                 Text("skipped, up to date", "cyan"),
@@ -99,7 +99,6 @@ def _print_table(console: Console, project: Project, batch: BatchResult) -> None
                 Text(f"{where} (no input changed; --force rebuilds)"),
             )
         elif r.ok:
-            where = project.relative(r.path.parent) + "/" if r.path else ""
             table.add_row(
                 Text(r.slug),
                 Text("built", "green"),

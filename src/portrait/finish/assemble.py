@@ -23,7 +23,6 @@ Nothing about the look is decided here: the footer is WeasyPrint's rendering of 
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +30,7 @@ from typing import Any
 import pikepdf
 from pikepdf import Array, Dictionary, Name, OutlineItem, Pdf
 
+from portrait.check.content import painted_xobjects
 from portrait.errors import BuildError
 from portrait.finish import page_labels
 from portrait.finish.fonts import share_fonts
@@ -103,23 +103,25 @@ def _copy(pdf: Pdf, obj: Any) -> Any:
     return obj
 
 
+# The footer's name on every page: a fixed one, since pikepdf's generated names are random and a
+# release must be reproducible.
+FOOTER_NAME = Name("/EditionFooter")
+
+
 def _paint_footer(pdf: Pdf, footer: pikepdf.Page) -> None:
     """Paint the ``footer`` page (of another PDF) on every page of ``pdf``, marked as an artifact."""
     form = footer.as_form_xobject()
     form.Resources = _used_resources(form)
     form = _copy(pdf, form)
+    # The page's own content leaves its coordinates flipped (WeasyPrint draws top-down): wrap it
+    # in q/Q so that the footer is painted in the page's default coordinates. Every page shares
+    # the two streams.
+    before = pdf.make_indirect(pikepdf.Stream(pdf, b"q\n"))
+    after = pdf.make_indirect(pikepdf.Stream(pdf, b"\nQ\n/Artifact BMC q " + bytes(FOOTER_NAME) + b" Do Q EMC\n"))
     for page in pdf.pages:
-        # A fixed name: pikepdf's generated ones are random, and a release must be reproducible.
-        name = page.add_resource(form, Name.XObject, Name("/EditionFooter"))
-        # The page's own content leaves its coordinates flipped (WeasyPrint draws top-down):
-        # wrap it in q/Q so that the footer is painted in the page's default coordinates.
-        page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
-        paint = b"\nQ\n/Artifact BMC q " + str(name).encode() + b" Do Q EMC\n"
-        page.contents_add(pikepdf.Stream(pdf, paint), prepend=False)
-
-
-# A form XObject painted by name: ``/Name Do``.
-_PAINTED = re.compile(rb"/([^\x00\t\n\x0c\r /\[\]()<>{}%]+)[\x00\t\n\x0c\r ]+Do\b")
+        page.add_resource(form, Name.XObject, FOOTER_NAME)
+        page.contents_add(before, prepend=True)
+        page.contents_add(after, prepend=False)
 
 
 def _used_resources(form: Any) -> Dictionary:
@@ -128,10 +130,10 @@ def _used_resources(form: Any) -> Dictionary:
     and logo: every body page would seem to hold a raster image, and each would be parsed
     for its placements when the edition is checked."""
     resources = Dictionary({key: value for key, value in form.Resources.items()})
-    painted = {b"/" + name for name in _PAINTED.findall(form.read_bytes())}
+    painted = painted_xobjects(form.read_bytes())
     xobjects = resources.get("/XObject")
     if isinstance(xobjects, Dictionary):
-        resources.XObject = Dictionary({k: v for k, v in xobjects.items() if k.encode() in painted})
+        resources.XObject = Dictionary({k: v for k, v in xobjects.items() if k in painted})
     return resources
 
 

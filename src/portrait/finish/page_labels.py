@@ -75,33 +75,40 @@ def runs(labels: Sequence[PageLabel]) -> list[tuple[int, PageLabel]]:
     return entries
 
 
+def _entries(labels: Sequence[PageLabel]) -> list[tuple[int, dict[str, str | int]]]:
+    """The number tree's entries: each run's first page, and its label dictionary's fields (a
+    style name, a prefix, a first number other than 1)."""
+    entries: list[tuple[int, dict[str, str | int]]] = []
+    for index, label in runs(labels):
+        fields: dict[str, str | int] = {}
+        if label.style in _PDF_STYLES:
+            fields["S"] = _PDF_STYLES[label.style]
+        if label.prefix:
+            fields["P"] = label.prefix
+        if label.number != 1:
+            fields["St"] = label.number
+        entries.append((index, fields))
+    return entries
+
+
 def pydyf_tree(labels: Sequence[PageLabel]) -> pydyf.Dictionary:
     """The /PageLabels number tree for WeasyPrint's PDF (in its finisher)."""
     nums: list[object] = []
-    for index, label in runs(labels):
-        entry = pydyf.Dictionary()
-        if label.style in _PDF_STYLES:
-            entry["S"] = _PDF_STYLES[label.style]
-        if label.prefix:
-            entry["P"] = pydyf.String(label.prefix)
-        if label.number != 1:
-            entry["St"] = label.number
-        nums += [index, entry]
+    for index, fields in _entries(labels):
+        # pydyf writes a Python str as it is (so the style is a name); the prefix is a string.
+        nums += [index, pydyf.Dictionary({k: pydyf.String(v) if k == "P" else v for k, v in fields.items()})]
     return pydyf.Dictionary({"Nums": pydyf.Array(nums)})
 
 
 def pikepdf_tree(labels: Sequence[PageLabel]) -> pikepdf.Dictionary:
     """The /PageLabels number tree for a PDF joined with pikepdf."""
     nums: list[object] = []
-    for index, label in runs(labels):
-        entry = pikepdf.Dictionary()
-        if label.style in _PDF_STYLES:
-            entry.S = pikepdf.Name(_PDF_STYLES[label.style])
-        if label.prefix:
-            entry.P = pikepdf.String(label.prefix)
-        if label.number != 1:
-            entry.St = label.number
-        nums += [index, entry]
+    for index, fields in _entries(labels):
+        # pikepdf makes a Python str a PDF string; the style is a name.
+        nums += [
+            index,
+            pikepdf.Dictionary({"/" + k: pikepdf.Name(str(v)) if k == "S" else v for k, v in fields.items()}),
+        ]
     return pikepdf.Dictionary(Nums=pikepdf.Array(nums))
 
 

@@ -144,12 +144,7 @@ class Renderer:
 
         Only the edition's own pages are laid out and written; the body is written once per
         renderer. The result is the same document as ``edition_in_full`` makes."""
-        shared_html, _ = self.shared()
-        own_html = self.html(edition, parts="edition")
-        # The edition's logo is inlined (a data: URI of the sanitised copy): it reads no more
-        # files than the Portrait itself.
-        own = self.layout(own_html)
-        # own pages: cover, foreword pages..., footer probe, back cover.
+        key, own = self._own_layout(edition)
         cover, *foreword, probe, back = own.pages
         body_pdf, body_pages = self.body()
         front = [cover, *foreword]
@@ -163,7 +158,7 @@ class Renderer:
             body=body_pdf,
             # Uncompressed: the join compresses the streams it keeps, and the own part's font
             # subsets, replaced by the merged ones, would be compressed for nothing (27 ms).
-            own=self._pdf(own.copy(written), shared_html + own_html, compress=False),
+            own=self._pdf(own.copy(written), key, compress=False),
             front=len(front),
             back=len(notes) + 1,
             footer=len(written) - 1,
@@ -174,14 +169,22 @@ class Renderer:
     def edition_in_full(self, edition: Any) -> Rendered:
         """``edition`` written whole by WeasyPrint from the shared layout: the reference that
         the assembled edition is compared with (tests, benchmarks)."""
-        shared_html, shared = self.shared()
-        own_html = self.html(edition, parts="edition")
-        own = self.layout(own_html)
+        key, own = self._own_layout(edition)
         cover, *foreword, probe, back = own.pages
         footer = _margin_box(probe, EDITION_FOOTER)
-        body = [_with_margin_box(page, EDITION_FOOTER, footer) for page in shared.pages[1:-1]]
+        body = [_with_margin_box(page, EDITION_FOOTER, footer) for page in self.shared()[1].pages[1:-1]]
         combined = own.copy([cover, *foreword, *body, back])
-        return self.write(combined, shared_html + own_html)
+        return self.write(combined, key)
+
+    def _own_layout(self, edition: Any) -> tuple[str, Document]:
+        """The layout of ``edition``'s own pages (cover, foreword pages..., the footer probe, back
+        cover) and the HTML its PDF's /ID is made from: the shared pages' and its own.
+
+        The edition's logo is inlined (a data: URI of the sanitised copy): the layout reads no more
+        files than the Portrait's."""
+        shared_html, _ = self.shared()
+        own_html = self.html(edition, parts="edition")
+        return shared_html + own_html, self.layout(own_html)
 
     def _font_programs(self) -> dict[str, bytes]:
         """The brand's font files by PostScript name, read once."""
