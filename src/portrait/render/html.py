@@ -70,6 +70,7 @@ def render_html(project: Project, page: Page, env: jinja2.Environment | None = N
             variant=page.variant,
             draft=page.content.draft,
             placeholders=page.content.placeholders,
+            expired=page.content.expired,
             **page.extra,
         )
     except jinja2.TemplateSyntaxError as exc:
