@@ -29,12 +29,16 @@ test-fast: $(STAMP)
 explore: $(STAMP)
 	HYPOTHESIS_PROFILE=explore $(PY) -m pytest -n auto tests/inputs/test_districts_property.py
 
+# Spelling: codespell with pyproject's [tool.codespell] (en-US, the word list spelling-words.txt).
+SPELLING := content templates docs/content.md
+
 # Workflows: actionlint (also shellcheck on run: scripts when shellcheck is on PATH) and zizmor
 # without network; any finding fails.
 lint: $(STAMP)
 	$(PY) -m ruff check src tests benchmarks build.py
 	$(PY) -m ruff format --check src tests benchmarks build.py
 	$(PY) -m mypy src
+	$(VENV)/bin/codespell $(SPELLING)
 	$(VENV)/bin/actionlint .github/workflows/*.yml
 	$(VENV)/bin/zizmor --offline .github/workflows/
 

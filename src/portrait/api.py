@@ -125,7 +125,8 @@ def make_release(
 ) -> tuple[Path, list[Artifact]]:
     """Build every file of the release (or shard K of N) into output/release/<version>/, with
     manifest.json (``draft`` and its placeholders), SHA256SUMS and release notes once whole.
-    ``final`` refuses a draft: an InputError lists every placeholder."""
+    ``final`` refuses a draft: an InputError lists every placeholder and every item past its
+    ``valid_until``."""
     from portrait.build.release import make_release as make
 
     return make(project, shard, on_done=on_done, final=final)

@@ -80,7 +80,7 @@ BAD_INPUTS = [
         "content/sections/why.yaml",
         "  - type: statement",
         "  - type: statment",
-        "content/sections/why.yaml:38: blocks[3]: Input tag 'statment'",
+        "content/sections/why.yaml:40: blocks[3]: Input tag 'statment'",
         "did you mean `statement`?",
     ),
     (

@@ -224,21 +224,31 @@ def plan(project: Project, inputs: Any, shard: tuple[int, int], folder: Path) ->
     return jobs
 
 
-def refuse_draft(placeholders: Sequence[Any]) -> None:
-    """A final release prints no placeholder: list every one (file:line: key) as an input error."""
-    if placeholders:
-        raise InputError(
-            [
-                Problem(
-                    p.file,
-                    "a placeholder: `release --final` refuses a draft",
-                    line=p.line,
-                    key=p.key,
-                    fix="put the published wording in and remove `placeholder: true` (or release without --final)",
-                )
-                for p in placeholders
-            ]
+def refuse_draft(placeholders: Sequence[Any], expired: Sequence[Any] = ()) -> None:
+    """A final release is no draft: it prints no placeholder and no item past its ``valid_until``.
+    List every one (file:line: key) as an input error."""
+    problems = [
+        Problem(
+            p.file,
+            "a placeholder: `release --final` refuses a draft",
+            line=p.line,
+            key=p.key,
+            fix="put the published wording in and remove `placeholder: true` (or release without --final)",
         )
+        for p in placeholders
+    ]
+    problems += [
+        Problem(
+            e.file,
+            f"valid until {e.valid_until.isoformat()}, before the build date: `release --final` refuses a draft",
+            line=e.line,
+            key=e.key,
+            fix="bring the item up to date and change or remove its `valid_until` (or release without --final)",
+        )
+        for e in expired
+    ]
+    if problems:
+        raise InputError(problems)
 
 
 def make_release(
@@ -254,8 +264,9 @@ def make_release(
 
     inputs = load_inputs(project)
     placeholders = inputs.content.placeholders
+    expired = inputs.content.expired
     if final:
-        refuse_draft(placeholders)
+        refuse_draft(placeholders, expired)
     version = inputs.content.publication.version
     notes = notes_for(project, version)
     folder = release_dir(project, version)
@@ -265,8 +276,12 @@ def make_release(
         "commit": commit_of(project),
         "source_date": inputs.built.isoformat(),
         # Every edition prints the shared content: one placeholder makes all of them drafts.
-        "draft": bool(placeholders),
+        "draft": inputs.content.draft,
         "placeholders": [{"file": p.file, "line": p.line, "key": p.key} for p in placeholders],
+        # Items past their valid_until on the build date (also a draft).
+        "expired": [
+            {"file": e.file, "line": e.line, "key": e.key, "valid_until": e.valid_until.isoformat()} for e in expired
+        ],
     }
     whole = shard is None
     shard = shard or (1, 1)

@@ -273,7 +273,9 @@ def parser() -> argparse.ArgumentParser:
         "--verify", action="store_true", help="re-hash the files of the current version's release against SHA256SUMS"
     )
     release.add_argument(
-        "--final", action="store_true", help="refuse a draft: exit 1 listing every placeholder (file:line)"
+        "--final",
+        action="store_true",
+        help="refuse a draft: exit 1 listing every placeholder and expired valid_until (file:line)",
     )
     return p
 

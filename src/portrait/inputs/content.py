@@ -9,13 +9,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from portrait.errors import InputError, Problem
+from portrait.inputs.build_date import build_time
 from portrait.inputs.markdown import PlainText, RichText, to_html, typeset
-from portrait.inputs.models import Model, Slug
+from portrait.inputs.models import Dated, Model, Slug
 from portrait.inputs.yaml_source import KeyPath, YamlSource, dotted, read_yaml, validate
 from portrait.project import Project
 
@@ -39,39 +41,44 @@ Text = Annotated[str, Field(min_length=1), AfterValidator(typeset)]
 # Blocks: the pieces a chapter is made of, in reading order. `type` picks the kind.
 
 
-class TextBlock(Model):
+class TextBlock(Dated):
     type: Literal["text"]
     text: Markdown
     placeholder: bool = False
     """True for text that stands in for wording we do not have yet; printed in a marked box."""
 
 
-class LeadBlock(Model):
+class LeadBlock(Dated):
     type: Literal["lead"]
     text: Markdown
     placeholder: bool = False
 
 
-class QuoteBlock(Model):
+class QuoteBlock(Dated):
     type: Literal["quote"]
     text: Text
     name: Text
     roles: list[Text] = []
     style: Literal["pull", "inline"] = "inline"
+    source: Text
+    """Where the quote is printed (the page or document), so that it can be checked; not printed."""
+    subject: Text
+    """What the speaker is talking about in the source (e.g. the Portrait of a Leader): the quote
+    belongs only where the page is about that. Not printed."""
 
 
-class CalloutBlock(Model):
+class CalloutBlock(Dated):
     type: Literal["callout"]
     title: Text
     text: Markdown
 
 
-class StatementBlock(Model):
+class StatementBlock(Dated):
     type: Literal["statement"]
     text: Text
 
 
-class FigureStatBlock(Model):
+class FigureStatBlock(Dated):
     type: Literal["figure-stat"]
     figure: Text
     label: Text
@@ -111,7 +118,7 @@ class Attribute(Model):
     reflection: Prompts
 
 
-class Resource(Model):
+class Resource(Dated):
     title: Text
     summary: Text
     url: str | None = None
@@ -127,7 +134,7 @@ class Resource(Model):
 # Sections: `kind` decides the template and the keys a section takes.
 
 
-class SectionBase(Model):
+class SectionBase(Dated):
     id: Slug
     title: Text
     eyebrow: Text | None = None
@@ -237,6 +244,21 @@ class Placeholder:
         return f"{self.file}:{self.line}: {self.key}" if self.line else f"{self.file}: {self.key}"
 
 
+@dataclass(frozen=True)
+class Expired:
+    """A content item whose ``valid_until`` is before the build date: the line of that key and
+    the key of the item. Like a placeholder, it makes the edition a draft."""
+
+    file: str
+    line: int | None
+    key: str
+    valid_until: date
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.key} (valid until {self.valid_until.isoformat()})"
+
+
 class Content(BaseModel):
     """Everything under ``content/``, validated: the input of the templates."""
 
@@ -246,12 +268,14 @@ class Content(BaseModel):
     sections: list[Chapter | CallToAction | Colophon | AttributesSection | ReflectionSection | ResourcesSection]
     placeholders: tuple[Placeholder, ...] = ()
     """Every text that stands in for the published wording; while there is one, the edition is a draft."""
+    expired: tuple[Expired, ...] = ()
+    """Every item whose ``valid_until`` is before the build date; while there is one, the edition is a draft."""
     warnings: tuple[Problem, ...] = ()
     """What looks wrong without stopping the build (printed by `build`)."""
 
     @property
     def draft(self) -> bool:
-        return bool(self.placeholders)
+        return bool(self.placeholders or self.expired)
 
     @property
     def attributes(self) -> list[Attribute]:
@@ -261,10 +285,13 @@ class Content(BaseModel):
         return []
 
 
-def load_content(project: Project) -> Content:
-    """Read and validate every content file; report the problems of all files together."""
+def load_content(project: Project, today: date | None = None) -> Content:
+    """Read and validate every content file; report the problems of all files together.
+
+    ``today``: the date against which ``valid_until`` is checked (by default the build date,
+    portrait.inputs.build_date)."""
     problems: list[Problem] = []
-    notes = _Notes()
+    notes = _Notes(today or build_time(project).date())
     pub_path = project.content / "publication.yaml"
     pub_source = read_yaml(pub_path, project.relative(pub_path))
     publication: Publication | None = None
@@ -299,16 +326,20 @@ def load_content(project: Project) -> Content:
         publication=publication,
         sections=sections,
         placeholders=tuple(notes.placeholders),
-        warnings=tuple(notes.warnings),
+        expired=tuple(notes.expired),
+        warnings=(*notes.warnings, *notes.repeated_quotes()),
     )
 
 
 class _Notes:
     """What load_content learns besides the models: placeholders and warnings, with their lines."""
 
-    def __init__(self) -> None:
+    def __init__(self, today: date) -> None:
+        self.today = today
         self.placeholders: list[Placeholder] = []
+        self.expired: list[Expired] = []
         self.warnings: list[Problem] = []
+        self.quotes: list[tuple[str, int | None, str, QuoteBlock]] = []
 
     def read(self, model: BaseModel, file: str, line_of: Callable[[KeyPath], int | None], found: list[Problem]) -> None:
         self.warnings.extend(found)  # the YAML reader's (folded blocks with blank lines)
@@ -316,6 +347,22 @@ class _Notes:
             key = dotted(path) or None
             if isinstance(value, BaseModel) and getattr(value, "placeholder", False) is True:
                 self.placeholders.append(Placeholder(file, line_of((*path, "placeholder")), key or "placeholder"))
+            if isinstance(value, QuoteBlock):
+                self.quotes.append((file, line_of(path), key or "", value))
+            until = getattr(value, "valid_until", None) if isinstance(value, BaseModel) else None
+            if until is not None and until < self.today:
+                line = line_of((*path, "valid_until"))
+                self.expired.append(Expired(file, line, key or "valid_until", until))
+                self.warnings.append(
+                    Problem(
+                        file,
+                        f"valid until {until.isoformat()}, before the build date {self.today.isoformat()}: "
+                        "the edition is a draft and `release --final` refuses it",
+                        line=line,
+                        key=key,
+                        fix="bring the item up to date and change or remove its `valid_until` (or remove the item)",
+                    )
+                )
             if isinstance(value, PlainText):
                 syntax = _markdown_in(value)
                 if syntax:
@@ -338,6 +385,33 @@ class _Notes:
                         fix="remove the word from the text and mark what it belongs to with `placeholder: true`",
                     )
                 )
+
+    def repeated_quotes(self) -> list[Problem]:
+        """A warning for every quote whose words are printed already (the same quote, or a part of
+        one): a quote repeated elsewhere reads as said about that page's subject."""
+        found = []
+        for i, (file, line, key, quote) in enumerate(self.quotes):
+            words = _words(quote.text)
+            for earlier_file, earlier_line, _, earlier in self.quotes[:i]:
+                other = _words(earlier.text)
+                if f" {words} " in f" {other} " or f" {other} " in f" {words} ":
+                    where = f"{earlier_file}:{earlier_line}" if earlier_line else earlier_file
+                    found.append(
+                        Problem(
+                            file,
+                            f"{quote.name}’s quote is printed twice (also at {where})",
+                            line=line,
+                            key=key,
+                            fix="print a quote once, where the page is about its `subject` "
+                            f"({quote.subject}); remove the other",
+                        )
+                    )
+                    break
+        return found
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
 
 
 def _walk(value: Any, path: KeyPath) -> Iterator[tuple[KeyPath, Any]]:

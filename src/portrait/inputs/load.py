@@ -31,8 +31,9 @@ def load_inputs(project: Project) -> Inputs:
     """Read content/, the brand and the cover; raise one InputError with every problem found."""
     problems: list[Problem] = []
     content = brand = cover = None
+    built = build_time(project)
     try:
-        content = load_content(project)
+        content = load_content(project, built.date())
     except InputError as exc:
         problems.extend(exc.problems)
     try:
@@ -43,4 +44,4 @@ def load_inputs(project: Project) -> Inputs:
     if problems:
         raise InputError(problems)
     assert content is not None and brand is not None and cover is not None
-    return Inputs(content, brand, cover, build_time(project))
+    return Inputs(content, brand, cover, built)

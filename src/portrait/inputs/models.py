@@ -7,9 +7,11 @@ afterwards.
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 MAX_SLUG = 60
@@ -27,3 +29,23 @@ Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=MAX_SLUG)]
 """A folder or anchor name: lower-case letters, digits and single hyphens."""
 HexColor = Annotated[str, Field(pattern=HEX_COLOR_PATTERN)]
 """A colour as ``#rrggbb``."""
+
+
+class Dated(Model):
+    """A content item that may say until when it holds (``valid_until: 2026-06-30``): after that
+    date a build warns and the edition is a draft (portrait.inputs.content)."""
+
+    valid_until: date | None = None
+    """The last day on which the item is true (e.g. a call to action for one school year)."""
+
+    @field_validator("valid_until", mode="before")
+    @classmethod
+    def _a_date(cls, value: object) -> object:
+        if value is None or type(value) is date:
+            return value
+        if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            try:
+                return date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        raise ValueError(f"valid_until must be a date written YYYY-MM-DD (e.g. 2026-06-30), not {value!r}")

@@ -63,7 +63,7 @@ def read_yaml(path: Path, shown_as: str) -> YamlSource:
             Problem(shown_as, f"not UTF-8 text (bad byte at offset {exc.start})", fix="save the file as UTF-8")
         ) from None
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _Loader(text)
     except yaml.reader.ReaderError as exc:
         at = text.count("\n", 0, exc.position) + 1
         raise InputError(
@@ -99,7 +99,26 @@ def read_yaml(path: Path, shown_as: str) -> YamlSource:
     return source
 
 
+class _Loader(yaml.SafeLoader):
+    """The safe loader, with an impossible date (2026-13-01) as a YAML error at its line instead
+    of a crash."""
+
+
+def _timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{node.value!r} is not a valid date ({exc})", node.start_mark
+        ) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _timestamp)
+
+
 def _yaml_hint(what: str) -> str:
+    if "is not a valid date" in what:
+        return "write a real date as YYYY-MM-DD, e.g. 2026-06-30"
     if "quoted text is not closed" in what:
         return "add the closing quote on this line"
     if "mapping values are not allowed" in what:

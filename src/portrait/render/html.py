@@ -70,6 +70,7 @@ def render_html(project: Project, page: Page, env: jinja2.Environment | None = N
             variant=page.variant,
             draft=page.content.draft,
             placeholders=page.content.placeholders,
+            expired=page.content.expired,
             **page.extra,
         )
     except jinja2.TemplateSyntaxError as exc:
@@ -91,7 +92,8 @@ def stylesheet_files(project: Project, variant_stylesheets: tuple[str, ...]) -> 
 
 def document_title(page: Page) -> str:
     """The title a PDF viewer shows (also the XMP dc:title); a district edition names the
-    district, and a draft (an edition that prints a placeholder) says so."""
+    district, and a draft (an edition that prints a placeholder or an item past its
+    ``valid_until``) says so."""
     title = page.content.publication.title
     if page.edition is not None:
         title = f"{title}: {page.edition.name} edition"
