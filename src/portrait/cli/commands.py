@@ -113,13 +113,16 @@ def _global_options(suppress: bool) -> _Parser:
         action="store_const",
         const=1,
         default=default or 0,
-        help="print more: every file, rule and notice",
+        help="print more: the preflight rules of each file made, the facts check read, every file written",
     )
     return common
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(prog: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; ``prog`` names the program in usage lines (default: from
+    sys.argv[0], as argparse does)."""
     p = _Parser(
+        prog=prog,
         description="Build KnowledgeWorks' Portrait of a Leader and its district editions.",
         parents=[_global_options(suppress=False)],
     )
@@ -136,6 +139,7 @@ def parser() -> argparse.ArgumentParser:
         "--output",
         type=Path,
         default=None,
+        metavar="FILE",
         help="write the first edition built here instead (the print edition goes beside it as FILE-print.pdf)",
     )
     only = build.add_mutually_exclusive_group()
