@@ -14,7 +14,6 @@ Any other line in a shell block fails the test with the fix: mark the block, or 
 
 from __future__ import annotations
 
-import contextlib
 import io
 import re
 import shlex
@@ -59,7 +58,6 @@ def parse_blocks(document: Document):
 
 def evaluate(example: Example) -> None:
     block: Block = example.parsed
-    root: Path = example.namespace["__root__"]
     where = f"{Path(example.path).name}:{example.line}"
     if block.language == "python":
         namespace: dict[str, object] = {"__name__": "__example__"}
@@ -80,7 +78,6 @@ def evaluate(example: Example) -> None:
         if expected is not None:
             pattern = ".*?".join(re.escape(part) for part in expected.strip().split("..."))
             assert re.fullmatch(pattern, said.strip(), re.S), f"{where}: `{command}` printed\n{said}\nnot\n{expected}"
-    del root
 
 
 def commands(block: Block) -> list[tuple[str, str | None]]:
@@ -126,9 +123,7 @@ def test_example(example: Example, tmp_path: Path, monkeypatch: pytest.MonkeyPat
             shutil.copy(source, root / name)
     monkeypatch.chdir(root)
     monkeypatch.setattr(sys, "argv", [str(root / "build.py")])  # as `python build.py` in a checkout
-    example.namespace["__root__"] = root
-    with contextlib.ExitStack():
-        example.evaluate()
+    example.evaluate()
 
 
 def test_every_shell_or_python_block_is_collected():
