@@ -450,7 +450,7 @@ def _release(project: Project, args: argparse.Namespace, out: TextIO, err: TextI
         if problems or args.verbosity >= 0:
             print(
                 f"{project.relative(folder)}: " + ("checksums verified" if not problems else "VERIFY FAILED"),
-                file=out if not problems else err,
+                file=out,
             )
         return 0 if not problems else int(ExitCode.BUILD_ERROR)
     if args.gather:
