@@ -62,6 +62,10 @@ def output_file(path: Path, probe: bool = False) -> Path:
                 fix=f"name a file to write, e.g. {path / 'portrait-of-a-leader.pdf'}",
             )
         )
+    if path.exists() and not path.is_file():  # replacing /dev/null or a pipe would break it
+        raise InputError(
+            Problem(str(path), "is not a regular file (a device, a pipe or a socket)", fix="name a file to write")
+        )
     folder = _parent_not_folder(path, "choose a place inside a folder (or move that file away)")
     if folder is not None and not os.access(folder, os.W_OK | os.X_OK):
         raise InputError(

@@ -105,6 +105,7 @@ def test_a_wrong_path_is_never_an_internal_error(place: Path, command: tuple[str
         (["proof", "--pdf", "{place}/missing.pdf"], "missing.pdf: no such file"),
         (["proof", "--pdf", "{place}/notes.txt"], "notes.txt: is not a PDF file"),
         (["build", "-o", "/proc/portrait-nowhere/x.pdf"], "/proc/portrait-nowhere"),
+        (["build", "-o", "/dev/null"], "/dev/null: is not a regular file"),
     ],
 )
 def test_the_issue_23_cases_exit_1_naming_the_path_and_the_fix(place: Path, argv: list[str], expected: str):
