@@ -32,8 +32,8 @@ explore: $(STAMP)
 # Workflows: actionlint (also shellcheck on run: scripts when shellcheck is on PATH) and zizmor
 # without network; any finding fails.
 lint: $(STAMP)
-	$(PY) -m ruff check src tests benchmarks build.py
-	$(PY) -m ruff format --check src tests benchmarks build.py
+	$(PY) -m ruff check src tests benchmarks build.py docs/gen_reference.py
+	$(PY) -m ruff format --check src tests benchmarks build.py docs/gen_reference.py
 	$(PY) -m mypy src
 	$(VENV)/bin/actionlint .github/workflows/*.yml
 	$(VENV)/bin/zizmor --offline .github/workflows/

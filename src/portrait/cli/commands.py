@@ -299,14 +299,6 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         if args.version:
             return _version(args, out)
         project = Project.at(args.root)
-        if not project.content.is_dir():  # --root named a folder, but not a publication's
-            raise InputError(
-                Problem(
-                    str(args.root),
-                    f"not a publication folder: it has no content/ (nor {MARKER.as_posix()})",
-                    fix="give --root the folder that holds content/, templates/ and assets/",
-                )
-            )
         with _debug_environment(args.debug):
             return COMMANDS[args.command or "build"](project, args, out, err)
     except UsageError as exc:
@@ -524,6 +516,14 @@ def _district(project: Project, args: argparse.Namespace, out: TextIO, err: Text
         )
     if given > 1:
         raise UsageError("name the districts to build (SLUG ...), or use --all, or --from FILE.csv: only one of them")
+    if args.all and not project.content.is_dir():  # --root named a folder, but not a publication's
+        raise InputError(
+            Problem(
+                str(project.root),
+                f"not a publication folder: it has no content/ (nor {MARKER.as_posix()})",
+                fix="give --root the folder that holds content/, templates/ and assets/",
+            )
+        )
     variants = (SCREEN, PRINT) if args.with_print else (SCREEN,)
     with contextlib.ExitStack() as stack:
         if args.csv:
