@@ -35,8 +35,8 @@ SPELLING := content templates docs/content.md
 # Workflows: actionlint (also shellcheck on run: scripts when shellcheck is on PATH) and zizmor
 # without network; any finding fails.
 lint: $(STAMP)
-	$(PY) -m ruff check src tests benchmarks build.py
-	$(PY) -m ruff format --check src tests benchmarks build.py
+	$(PY) -m ruff check src tests benchmarks build.py docs/gen_reference.py
+	$(PY) -m ruff format --check src tests benchmarks build.py docs/gen_reference.py
 	$(PY) -m mypy src
 	$(VENV)/bin/codespell $(SPELLING)
 	$(VENV)/bin/actionlint .github/workflows/*.yml

@@ -29,7 +29,8 @@ class Project:
             return cls.find()
         path = Path(root).resolve()
         if not path.is_dir():
-            raise InputError(Problem(str(root), "no such folder", fix="give --root the folder that holds content/"))
+            what = "is a file, not a folder" if path.exists() else "no such folder"
+            raise InputError(Problem(str(root), what, fix="give --root the folder that holds content/"))
         return cls(path)
 
     @classmethod

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from portrait.build.atomic import write_atomic
+from portrait.errors import InputError
 
 
 def test_writes_the_bytes_into_new_folders_and_returns_the_path(tmp_path: Path):
@@ -68,7 +69,8 @@ def test_a_failure_leaves_the_old_file_and_no_temporary_file(tmp_path: Path, mon
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, failing, broken)
-    with pytest.raises(OSError, match="No space left"):
+    # The user's to fix, not a bug: an InputError naming the target (exit 1), never an OSError.
+    with pytest.raises(InputError, match=f"{target}: cannot write: no space left on the device"):
         write_atomic(target, b"new")
     assert target.read_bytes() == b"good"
     assert [p.name for p in tmp_path.iterdir()] == ["a.pdf"]
@@ -97,6 +99,6 @@ def test_the_first_error_is_the_one_reported_even_when_the_temporary_file_is_gon
         raise OSError(18, "Invalid cross-device link")
 
     monkeypatch.setattr(os, "replace", vanishing_replace)
-    with pytest.raises(OSError, match="Invalid cross-device link"):
+    with pytest.raises(InputError, match="Invalid cross-device link"):
         write_atomic(target, b"new")
     assert list(tmp_path.iterdir()) == []

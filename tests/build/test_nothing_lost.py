@@ -15,6 +15,7 @@ import pytest
 from pypdf import PdfReader
 
 from portrait.build.atomic import write_atomic
+from portrait.errors import InputError
 
 BUILD_PY = Path(__file__).resolve().parents[2] / "build.py"
 
@@ -35,7 +36,7 @@ def test_write_atomic_leaves_the_old_file_when_writing_fails(tmp_path, monkeypat
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", broken_fsync)
-    with pytest.raises(OSError):
+    with pytest.raises(InputError, match="no space left"):  # the user's to fix: exit 1, not a bug
         write_atomic(target, b"new")
     assert target.read_bytes() == b"good"
     assert [p.name for p in tmp_path.iterdir()] == ["a.pdf"]

@@ -210,7 +210,7 @@ def test_usage_errors(project: Project):
     assert run(project, "new-district", "example-a", "--from", "x.csv").code == 2
     assert run(project, "new-district", "example-a").code == 2
     missing = run(project, "district", "--from", "nothing-here.csv")
-    assert missing.code == 1 and "nothing-here.csv: file not found" in missing.err
+    assert missing.code == 1 and "nothing-here.csv: no such file" in missing.err
 
 
 # new-district --from

@@ -27,6 +27,7 @@ from portrait.inputs.logo import (
     ALLOWED_ELEMENTS,
     MAX_LOGO_BYTES,
     LogoError,
+    placed_dpi,
     process_logo,
     sanitize_svg,
 )
@@ -453,7 +454,9 @@ def test_rasters_are_scaled_to_300_dpi_of_the_placed_size(tmp_path: Path):
     source.write_bytes(png_bytes((3000, 1500)))
     logo = process_logo(source)
     with Image.open(io.BytesIO(logo.data)) as image:
-        assert image.size == (450, 225)  # 1.5 in × 300 dpi across
+        # A wide logo goes on the cover's wide plate (1.88 in across): 300 dpi there, not less.
+        assert image.size == (566, 283)
+        assert placed_dpi(*image.size) >= 300
     jpeg = tmp_path / "photo.jpg"
     Image.new("RGB", (800, 800), "navy").save(jpeg, "JPEG")
     logo = process_logo(jpeg)

@@ -10,10 +10,19 @@ import os
 import tempfile
 from pathlib import Path
 
+from portrait.errors import InputError
+from portrait.paths import os_problem, output_file
+
 
 def write_atomic(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """Write ``data`` to ``path`` whole or not at all. A place that cannot be written (a folder,
+    a file where a folder should be, no permission) is an ``InputError`` naming it."""
+    output_file(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise InputError(os_problem(exc, path)) from None
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -22,7 +31,9 @@ def write_atomic(path: Path, data: bytes) -> Path:
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise InputError(os_problem(exc, path)) from None
         raise
     return path

@@ -215,7 +215,7 @@ def _render_one(job: _Job) -> EditionResult:
             edition.slug,
             edition.name,
             failure=kind,
-            message=str(exc),
+            message=_with_traceback(str(exc)),
             seconds=time.perf_counter() - start,
             notices=edition.notices,
         )
@@ -292,7 +292,7 @@ def build_editions(
             try:
                 edition = source.load()
             except InputError as exc:
-                report(EditionResult(source.slug, failure="input", message=str(exc)))
+                report(EditionResult(source.slug, failure="input", message=_with_traceback(str(exc))))
                 continue
             yield _Job(edition, key, records_folder(project, edition.slug))
 
@@ -392,3 +392,11 @@ def _stopped(edition: Edition) -> EditionResult:
         message="a worker process stopped (out of memory, or a crash in a native library) before "
         "this edition was written; build this district alone to see which one fails",
     )
+
+
+def _with_traceback(message: str) -> str:
+    """``message``, followed with ``--debug`` (``PORTRAIT_DEBUG``, which the command line sets for
+    its workers) by the traceback of the exception being handled."""
+    if os.environ.get("PORTRAIT_DEBUG"):
+        return message + "\n" + traceback.format_exc().rstrip()
+    return message

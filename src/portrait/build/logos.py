@@ -16,6 +16,7 @@ from pathlib import Path
 
 from portrait.build.atomic import write_atomic
 from portrait.build.cache import CACHE_FOLDER
+from portrait.errors import InputError
 from portrait.inputs.logo import Logo, sniff
 from portrait.project import Project
 
@@ -55,5 +56,5 @@ class LogoCache:
             "data": base64.b64encode(logo.data).decode(),
         }
         # A cache that cannot be written (a read-only output/) only costs time.
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, InputError):
             write_atomic(self.folder / f"{key}.json", json.dumps(entry).encode())

@@ -18,6 +18,7 @@ from portrait.finish.variants import PRINT, SCREEN, Variant
 from portrait.project import Project
 
 if TYPE_CHECKING:
+    from portrait.check.preflight import Report
     from portrait.inputs.load import Inputs
 
 
@@ -32,6 +33,7 @@ class PortraitFile:
     seconds: float
     skipped: bool  # nothing changed since it was written: the file there was kept
     warnings: tuple[str, ...] = ()  # the content's warnings (file:line: key: message, fix)
+    report: Report | None = None  # the preflight of a file built now (None when kept)
 
 
 def build_portrait(
@@ -44,6 +46,11 @@ def build_portrait(
 ) -> list[PortraitFile]:
     """Build the Portrait in each of ``variants`` into output/ (or ``output`` for the first one,
     the others beside it), unless the file is up to date with every input (``force`` rebuilds)."""
+    if output is not None:  # before anything is rendered
+        from portrait.paths import output_file as writable
+
+        for i, variant in enumerate(variants):
+            writable(output if i == 0 else beside(output, variant), probe=True)
     key = input_key(project)
     results = []
     for i, variant in enumerate(variants):
@@ -75,5 +82,7 @@ def build_portrait(
         pdf = made.rendered.pdf
         warnings = tuple(str(w) for w in inputs.content.warnings)
         remember(target, key, pdf, made.rendered.pages, warnings)
-        results.append(PortraitFile(target, variant, made.rendered.pages, len(pdf), made.seconds, False, warnings))
+        results.append(
+            PortraitFile(target, variant, made.rendered.pages, len(pdf), made.seconds, False, warnings, made.report)
+        )
     return results

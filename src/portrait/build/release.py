@@ -58,19 +58,27 @@ class Job:
     district_name: str | None = None
 
 
+NO_CHANGELOG_NOTES = "(No CHANGELOG.md in the publication folder: these notes say only the version.)"
+
+
 def release_dir(project: Project, version: str) -> Path:
     return project.output / "release" / version
 
 
+CHANGELOG = "CHANGELOG.md"
+
+
 def notes_for(project: Project, version: str) -> str:
-    """The CHANGELOG.md section of ``version``; a release without notes is refused."""
-    path = project.root / "CHANGELOG.md"
+    """The CHANGELOG.md section of ``version``. CHANGELOG.md is optional (a publication folder
+    made elsewhere may have none: the notes then say only the version), but one without a
+    section for ``version`` is refused: its notes were forgotten."""
+    path = project.root / CHANGELOG
+    if not path.exists():
+        return f"# Portrait of a Leader {version}\n\n{NO_CHANGELOG_NOTES}\n"
     try:
         text = path.read_text("utf-8")
-    except FileNotFoundError:
-        raise InputError(
-            Problem("CHANGELOG.md", "file not found", fix="create it with a `## [VERSION]` section")
-        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(Problem(CHANGELOG, f"cannot be read ({exc})", fix="save it as a UTF-8 text file")) from None
     match = re.search(rf"^## \[{re.escape(version)}\][^\n]*\n(.*?)(?=^## \[|\Z)", text, re.M | re.S)
     if not match or not match[1].strip():
         raise InputError(

@@ -13,6 +13,7 @@ from portrait.errors import InputError, Problem
 from portrait.inputs.district import DISTRICT_FILE, check_slug, districts_folder, load_district
 from portrait.inputs.district_csv import Sheet, check, read_sheet, stage
 from portrait.inputs.logo import LogoError, read_logo_bytes, sniff
+from portrait.paths import input_file
 from portrait.project import Project
 
 TEMPLATE = """\
@@ -56,6 +57,7 @@ def new_district(project: Project, slug: str, name: str, logo: Path) -> tuple[Pa
                 fix="edit its district.yaml, or choose another name",
             )
         )
+    input_file(logo, "logo file (SVG, PNG or JPEG)")
     try:
         data = read_logo_bytes(logo)
     except FileNotFoundError:

@@ -22,6 +22,7 @@ import pikepdf
 from fontTools.ttLib import TTFont
 
 from portrait.check.content import page_content, read_pages
+from portrait.check.resolution import effective_dpi
 
 _SUBSET_PREFIX = re.compile(r"^[A-Z]{6}\+")
 
@@ -596,8 +597,8 @@ def _image_uses(pdf: pikepdf.Pdf) -> list[ImageUse]:
                     height_pt = (ctm[2] ** 2 + ctm[3] ** 2) ** 0.5
                     w, h = int(xobj.Width), int(xobj.Height)
                     if width_pt > 0 and height_pt > 0:
-                        dpi = min(w / (width_pt / 72), h / (height_pt / 72))
-                        uses.append(ImageUse(index, str(operands[0]), (w, h), round(dpi, 1)))
+                        dpi = effective_dpi((w, h), (width_pt / 72, height_pt / 72))
+                        uses.append(ImageUse(index, str(operands[0]), (w, h), dpi))
                 elif xobj.get("/Subtype") == "/Form" and _may_place_raster(xobj):
                     matrix = [float(v) for v in xobj.get("/Matrix", [1, 0, 0, 1, 0, 0])]
                     walk(xobj, xobj.get("/Resources"), _multiply(matrix, ctm), index, depth + 1)

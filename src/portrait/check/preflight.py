@@ -22,12 +22,11 @@ from pathlib import Path
 import pikepdf
 
 from portrait.check.facts import PdfFacts, read_facts
+from portrait.check.resolution import MIN_DPI, too_coarse
 from portrait.errors import BuildError, InputError, Problem
 from portrait.finish.variants import PRINT, VARIANTS
 
 PROFILES = tuple(VARIANTS)
-MIN_PRINT_DPI = 300.0
-MIN_SCREEN_DPI = 96.0
 BOOKLET_MULTIPLE = PRINT.page_multiple  # the print variant's own rule, not a copy of it
 
 
@@ -256,7 +255,7 @@ def field_tooltips(f: PdfFacts) -> tuple[bool, str]:
 
 
 def screen_images(f: PdfFacts) -> tuple[bool, str]:
-    return _resolution(f, MIN_SCREEN_DPI)
+    return _resolution(f, "screen")
 
 
 # Print: PDF/X-4.
@@ -315,7 +314,7 @@ def no_interactive(f: PdfFacts) -> tuple[bool, str]:
 
 
 def print_images(f: PdfFacts) -> tuple[bool, str]:
-    return _resolution(f, MIN_PRINT_DPI)
+    return _resolution(f, "print")
 
 
 def booklet(f: PdfFacts) -> tuple[bool, str]:
@@ -324,10 +323,11 @@ def booklet(f: PdfFacts) -> tuple[bool, str]:
     return True, f"{f.pages} pages, a multiple of {BOOKLET_MULTIPLE}"
 
 
-def _resolution(f: PdfFacts, minimum: float) -> tuple[bool, str]:
+def _resolution(f: PdfFacts, profile: str) -> tuple[bool, str]:
     if not f.images:
         return True, "no raster images (vector art only)"
-    low = [i for i in f.images if i.dpi < minimum]
+    minimum = MIN_DPI[profile]
+    low = [i for i in f.images if too_coarse(i.dpi, profile)]
     if low:
         worst = min(low, key=lambda i: i.dpi)
         return False, (

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
+import io
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import portrait
-from portrait.errors import ExitCode, PortraitError
+from portrait.errors import ExitCode, InputError, PortraitError, Problem
 from portrait.finish.variants import PRINT, SCREEN, VARIANTS
-from portrait.project import Project
+from portrait.project import MARKER, Project
 
 if TYPE_CHECKING:
     from portrait.build.release import Artifact
@@ -111,13 +113,16 @@ def _global_options(suppress: bool) -> _Parser:
         action="store_const",
         const=1,
         default=default or 0,
-        help="print more: every file, rule and notice",
+        help="print more: the preflight rules of each file made, the facts check read, every file written",
     )
     return common
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(prog: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; ``prog`` names the program in usage lines (default: from
+    sys.argv[0], as argparse does)."""
     p = _Parser(
+        prog=prog,
         description="Build KnowledgeWorks' Portrait of a Leader and its district editions.",
         parents=[_global_options(suppress=False)],
     )
@@ -134,6 +139,7 @@ def parser() -> argparse.ArgumentParser:
         "--output",
         type=Path,
         default=None,
+        metavar="FILE",
         help="write the first edition built here instead (the print edition goes beside it as FILE-print.pdf)",
     )
     only = build.add_mutually_exclusive_group()
@@ -295,7 +301,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         if args.version:
             return _version(args, out)
         project = Project.at(args.root)
-        return COMMANDS[args.command or "build"](project, args, out, err)
+        with _debug_environment(args.debug):
+            return COMMANDS[args.command or "build"](project, args, out, err)
     except UsageError as exc:
         return _usage_error(exc, p, err)
     except PortraitError as exc:
@@ -303,6 +310,12 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
             traceback.print_exc(file=err)
         print(f"error: {exc}", file=err)
         return int(exc.exit_code)
+    except OSError as exc:  # a path or port the system refused: the user's to fix, not a bug
+        if args.debug:
+            traceback.print_exc(file=err)
+        error = InputError(_os_problem(exc))
+        print(f"error: {error}", file=err)
+        return int(error.exit_code)
     except KeyboardInterrupt:
         print("interrupted", file=err)
         return 130
@@ -312,6 +325,34 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr
         else:
             print(f"internal error: {type(exc).__name__}: {exc}\n(run again with --debug for a traceback)", file=err)
         return int(ExitCode.INTERNAL_ERROR)
+
+
+@contextlib.contextmanager
+def _debug_environment(debug: bool) -> Iterator[None]:
+    """With ``--debug``, ``PORTRAIT_DEBUG=1`` while the command runs: worker processes (district
+    editions, releases) then add tracebacks to the failures they report."""
+    if not debug:
+        yield
+        return
+    before = os.environ.get("PORTRAIT_DEBUG")
+    os.environ["PORTRAIT_DEBUG"] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("PORTRAIT_DEBUG", None)
+        else:
+            os.environ["PORTRAIT_DEBUG"] = before
+
+
+def _os_problem(exc: OSError) -> Problem:
+    from portrait.paths import os_problem
+
+    if exc.errno == errno.EADDRINUSE:
+        return Problem("--port", f"the port is in use ({exc.strerror})", fix="choose another --port")
+    if exc.filename is None:
+        return Problem("(system)", exc.strerror or str(exc), fix="run again with --debug to see where")
+    return os_problem(exc, Path(exc.filename), "use")
 
 
 def _usage_error(exc: UsageError, main_parser: argparse.ArgumentParser, err: TextIO) -> int:
@@ -355,6 +396,8 @@ def _build(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO)
                 f"{file.size / 1024:.0f} KiB in {file.seconds:.1f} s (preflight passed)",
                 file=out,
             )
+            if args.verbosity > 0 and file.report is not None:
+                print(file.report.table(), file=out)
     return 0
 
 
@@ -366,10 +409,31 @@ def _check(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO)
         failed += not report.passed
         if not (args.verbosity < 0 and report.passed):
             print(report.table(), file=out)
+        if args.verbosity > 0:
+            print(_facts_summary(path), file=out)
     if failed:
         print(f"{failed} of {len(args.files)} files fail the preflight", file=out)
         return int(ExitCode.BUILD_ERROR)
     return 0
+
+
+def _facts_summary(path: Path) -> str:
+    """What ``check -v`` adds under a file's table: the facts its rules read."""
+    from portrait.check.facts import read_facts
+
+    try:
+        facts = read_facts(path.read_bytes())
+    except Exception as exc:  # the table already says the file is not readable
+        return f"  (no facts: {type(exc).__name__})"
+    fonts = ", ".join(sorted({f"{f.name}{'' if f.embedded else ' (not embedded)'}" for f in facts.fonts}))
+    images = "; ".join(f"{i.pixels[0]}×{i.pixels[1]} px at {i.dpi:.0f} dpi on page {i.page + 1}" for i in facts.images)
+    return "\n".join(
+        [
+            f"  PDF {facts.pdf_version}, {facts.pages} pages, language {facts.language or '(none)'}",
+            f"  fonts: {fonts or '(none)'}",
+            f"  raster images: {images or '(none)'}",
+        ]
+    )
 
 
 def _release(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -377,13 +441,18 @@ def _release(project: Project, args: argparse.Namespace, out: TextIO, err: TextI
         folder, problems = portrait.verify_release(project)
         for problem in problems:
             print(f"  {problem}", file=err)
-        print(f"{project.relative(folder)}: " + ("checksums verified" if not problems else "VERIFY FAILED"), file=out)
+        if problems or args.verbosity >= 0:
+            print(
+                f"{project.relative(folder)}: " + ("checksums verified" if not problems else "VERIFY FAILED"),
+                file=out,
+            )
         return 0 if not problems else int(ExitCode.BUILD_ERROR)
     if args.gather:
         from portrait.build.release import MANIFEST
 
         folder, artifacts = portrait.gather_release(project)
-        print(f"gathered {len(artifacts)} files into {project.relative(folder / MANIFEST)}", file=out)
+        if args.verbosity >= 0:
+            print(f"gathered {len(artifacts)} files into {project.relative(folder / MANIFEST)}", file=out)
         return 0
 
     def done(artifact: Artifact) -> None:
@@ -393,21 +462,49 @@ def _release(project: Project, args: argparse.Namespace, out: TextIO, err: TextI
                 f"{artifact.conformance}, preflight passed",
                 file=out,
             )
+        if args.verbosity > 0:
+            print(f"    sha256 {artifact.sha256}", file=out)
+
+    from portrait.build.release import CHANGELOG
 
     folder, artifacts = portrait.make_release(project, args.shard, on_done=done, final=args.final)
     what = f"shard {args.shard[0]}/{args.shard[1]}" if args.shard else "release"
-    print(f"{what}: {len(artifacts)} files in {project.relative(folder)}", file=out)
+    if args.verbosity >= 0:
+        print(f"{what}: {len(artifacts)} files in {project.relative(folder)}", file=out)
+    if not (project.root / CHANGELOG).exists() and (args.shard is None or args.shard[0] == 1):
+        print(
+            f"note: no {CHANGELOG} in {project.root}: RELEASE-NOTES.md says only the version "
+            f"(add a {CHANGELOG} with a `## [VERSION]` section to give the release notes)",
+            file=err,
+        )
     return 0
 
 
 def _watch(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    return portrait.watch(project, port=args.port, out=out, err=err)
+    return portrait.watch(project, port=args.port, out=_unless_quiet(args, out), err=err)
 
 
 def _proof(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    return portrait.proof(
-        project, against=args.against, dpi=args.dpi, pdf=args.pdf, update_golden=args.update_golden, out=out
+    from portrait.designer.proof import PROOFS
+
+    code = portrait.proof(
+        project,
+        against=args.against,
+        dpi=args.dpi,
+        pdf=args.pdf,
+        update_golden=args.update_golden,
+        out=_unless_quiet(args, out),
     )
+    if args.verbosity > 0 and not args.update_golden:
+        for png in sorted((project.output / PROOFS).rglob("*.png")):
+            print(f"  {project.relative(png)}", file=out)
+    return code
+
+
+def _unless_quiet(args: argparse.Namespace, out: TextIO) -> TextIO:
+    """``out``, or with ``--quiet`` a stream that drops what a command says when all is well
+    (its warnings and errors go to stderr)."""
+    return io.StringIO() if args.verbosity < 0 else out
 
 
 def _district(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -421,8 +518,14 @@ def _district(project: Project, args: argparse.Namespace, out: TextIO, err: Text
         )
     if given > 1:
         raise UsageError("name the districts to build (SLUG ...), or use --all, or --from FILE.csv: only one of them")
-    if args.debug:
-        os.environ["PORTRAIT_DEBUG"] = "1"  # workers then report internal errors with a traceback
+    if args.all and not project.content.is_dir():  # --root named a folder, but not a publication's
+        raise InputError(
+            Problem(
+                str(project.root),
+                f"not a publication folder: it has no content/ (nor {MARKER.as_posix()})",
+                fix="give --root the folder that holds content/, templates/ and assets/",
+            )
+        )
     variants = (SCREEN, PRINT) if args.with_print else (SCREEN,)
     with contextlib.ExitStack() as stack:
         if args.csv:
@@ -439,6 +542,10 @@ def _district(project: Project, args: argparse.Namespace, out: TextIO, err: Text
                 project, districts, jobs=args.jobs, variants=variants, on_result=advance, force=args.force
             )
     print_summary(project, batch, out, err, verbosity=args.verbosity)
+    if args.verbosity > 0:
+        for result in batch.results:
+            for path in result.paths:
+                print(f"  {project.relative(path)}", file=out)
     return int(batch.exit_code)
 
 
@@ -447,13 +554,14 @@ def _new_district(project: Project, args: argparse.Namespace, out: TextIO, err: 
         if args.slug or args.name or args.logo:
             raise UsageError("give either SLUG --name NAME --logo PATH, or --from FILE.csv")
         folders = portrait.new_districts_from_csv(project, args.csv)
-        for folder in folders:
-            print(f"created {project.relative(folder)}/", file=out)
-        print(
-            f"{len(folders)} district folders created from {args.csv}; build them with:\n"
-            "  portrait district --all   (editions that are up to date are skipped)",
-            file=out,
-        )
+        if args.verbosity >= 0:
+            for folder in folders:
+                print(f"created {project.relative(folder)}/", file=out)
+            print(
+                f"{len(folders)} district folders created from {args.csv}; build them with:\n"
+                f"  {command_name()} district --all   (editions that are up to date are skipped)",
+                file=out,
+            )
         return 0
     missing = [
         option for option, value in (("SLUG", args.slug), ("--name", args.name), ("--logo", args.logo)) if not value
@@ -461,19 +569,30 @@ def _new_district(project: Project, args: argparse.Namespace, out: TextIO, err: 
     if missing:
         raise UsageError(f"missing {', '.join(missing)}: give SLUG --name NAME --logo PATH, or --from FILE.csv")
     folder, logo = portrait.new_district(project, args.slug, args.name, args.logo)
-    print(f"created {project.relative(folder)}/ with district.yaml and {logo}", file=out)
-    print(
-        "edit district.yaml to add colours, a foreword and contact details, then build it with:\n"
-        f"  portrait district {args.slug}",
-        file=out,
-    )
+    for notice in portrait.load_edition(project, args.slug).notices:  # warnings: shown even when quiet
+        print(f"notice: {args.slug}: {notice}", file=err)
+    if args.verbosity >= 0:
+        print(f"created {project.relative(folder)}/ with district.yaml and {logo}", file=out)
+        print(
+            "edit district.yaml to add colours, a foreword and contact details, then build it with:\n"
+            f"  {command_name()} district {args.slug}",
+            file=out,
+        )
     return 0
+
+
+def command_name() -> str:
+    """How the user ran this tool, for the commands it suggests: ``python build.py`` in a
+    checkout (sys.argv[0] is build.py), ``portrait`` when installed."""
+    script = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    return "python build.py" if script == "build.py" else "portrait"
 
 
 def _studio(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from portrait.studio.app import serve
 
-    return serve(project.root, args.host, args.port, workers=args.workers, queue_size=args.queue)
+    log_level = "warning" if args.verbosity < 0 else "debug" if args.verbosity > 0 else "info"
+    return serve(project.root, args.host, args.port, workers=args.workers, queue_size=args.queue, log_level=log_level)
 
 
 COMMANDS = {

@@ -50,12 +50,18 @@ GOLDEN_DPI = 45
 GOLDEN_MAX_CHANGED = 0.002
 
 
-def render_pages(pdf: bytes | Path, dpi: int) -> list[Image.Image]:
-    """Every page of ``pdf`` as an RGB image at ``dpi``."""
+def render_pages(pdf: bytes | Path, dpi: int, name: str = "the PDF") -> list[Image.Image]:
+    """Every page of ``pdf`` as an RGB image at ``dpi``; a file pdfium cannot open is an
+    ``InputError`` naming it (``name``)."""
     import pypdfium2 as pdfium
 
     data = pdf.read_bytes() if isinstance(pdf, Path) else pdf
-    document = pdfium.PdfDocument(data)
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        raise InputError(
+            Problem(name, f"cannot be read as a PDF ({exc})", fix="name a PDF file that opens in a PDF viewer")
+        ) from None
     try:
         images = []
         for index in range(len(document)):
@@ -307,9 +313,11 @@ def compare(old: Sequence[Image.Image], new: Sequence[Image.Image]) -> tuple[lis
     return changes, images
 
 
-def write_proofs(pdf: bytes, folder: Path, dpi: int, against: tuple[str, bytes] | None = None) -> ProofReport:
+def write_proofs(
+    pdf: bytes, folder: Path, dpi: int, against: tuple[str, bytes] | None = None, name: str = "the PDF"
+) -> ProofReport:
     """PNGs of every page, a contact sheet and, with ``against``, the visual diff."""
-    pages = render_pages(pdf, dpi)
+    pages = render_pages(pdf, dpi, name)
     _clear_pngs(folder)
     for index, image in enumerate(pages, 1):
         write_atomic(folder / f"page-{index:02d}.png", png(image))
@@ -318,9 +326,9 @@ def write_proofs(pdf: bytes, folder: Path, dpi: int, against: tuple[str, bytes] 
     diff_folder = folder / "diff"
     _clear_pngs(diff_folder)
     if against is not None:
-        name, other_pdf = against
-        old = render_pages(other_pdf, dpi)
-        report.against, report.against_pages = name, len(old)
+        other_name, other_pdf = against
+        old = render_pages(other_pdf, dpi, other_name)
+        report.against, report.against_pages = other_name, len(old)
         report.changes, images = compare(old, pages)
         for number, image in images.items():
             write_atomic(diff_folder / f"page-{number:02d}.png", png(image))
@@ -329,7 +337,7 @@ def write_proofs(pdf: bytes, folder: Path, dpi: int, against: tuple[str, bytes] 
             write_atomic(diff_folder / "contact-sheet.png", png(contact_sheet(ordered)))
         write_atomic(diff_folder / "summary.txt", (report.summary() + "\n").encode())
         data = {
-            "against": name,
+            "against": other_name,
             "pages": report.pages,
             "against_pages": report.against_pages,
             "changes": [asdict(c) for c in report.changes],
@@ -350,9 +358,11 @@ def _clear_pngs(folder: Path) -> None:
 def other_version(project: Project, ref: str, build_epoch: str | None) -> tuple[str, bytes]:
     """The PDF to compare with: a file, or the Portrait built from git ref ``ref``."""
     path = Path(ref)
-    if path.suffix.lower() == ".pdf" or path.is_file():
+    if path.suffix.lower() == ".pdf" or path.exists():
+        from portrait.paths import pdf_file
+
         try:
-            return str(path), path.read_bytes()
+            return str(path), pdf_file(path).read_bytes()
         except OSError as exc:
             raise InputError(Problem(ref, f"cannot read the PDF to compare with ({exc.strerror})")) from None
     return f"git {ref}", build_git_ref(project, ref, build_epoch)
@@ -498,6 +508,7 @@ def run_proof(
 ) -> int:
     from portrait.build.portrait import build_portrait
     from portrait.inputs.build_date import source_epoch
+    from portrait.paths import pdf_file
 
     if not MIN_DPI <= dpi <= MAX_DPI:
         raise InputError(Problem("--dpi", f"{dpi} is out of range", fix=f"use {MIN_DPI} to {MAX_DPI} (72 is good)"))
@@ -507,6 +518,10 @@ def run_proof(
         for path in write_golden(project, *golden_pdf(project)):
             print(f"golden: {project.relative(path)}", file=out)
         return 0
+    if pdf is not None:
+        pdf_file(pdf)  # before anything is built or compared
+    if against is not None and (Path(against).suffix.lower() == ".pdf" or Path(against).exists()):
+        pdf_file(Path(against))
     if pdf is None:
         (built,) = build_portrait(project, [SCREEN])
         print(
@@ -516,6 +531,6 @@ def run_proof(
         pdf = built.path
     data = pdf.read_bytes()
     other = other_version(project, against, source_epoch(project)) if against else None
-    report = write_proofs(data, project.output / PROOFS, dpi, other)
+    report = write_proofs(data, project.output / PROOFS, dpi, other, str(pdf))
     print(report.summary().replace(str(report.folder), project.relative(report.folder)), file=out)
     return 0

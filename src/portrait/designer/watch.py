@@ -7,6 +7,7 @@ whole (write_atomic). ``watch`` runs the loop over file changes until Ctrl-C.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 import traceback
@@ -59,7 +60,10 @@ class Watcher:
         except PortraitError as exc:
             seconds = time.perf_counter() - start
             self.state.failed(str(exc), seconds)
-            return Outcome(False, seconds, f"error: {exc}")
+            shown = f"error: {exc}"
+            if os.environ.get("PORTRAIT_DEBUG"):  # --debug: a traceback for every error
+                shown = traceback.format_exc().rstrip() + "\n" + shown
+            return Outcome(False, seconds, shown)
         except Exception as exc:  # a bug, not bad input: say so, keep watching
             seconds = time.perf_counter() - start
             detail = "".join(traceback.format_exception(exc))

@@ -24,6 +24,7 @@ import yaml
 from portrait.errors import InputError, Problem
 from portrait.inputs.district import DISTRICT_FILE, District, Edition, check_slug, load_district, make_edition
 from portrait.inputs.logo import SUFFIXES, LogoError, LogoStore, read_logo_bytes
+from portrait.paths import input_file
 from portrait.project import Project
 
 # Every column, and what it becomes in district.yaml (the README's "District editions" table).
@@ -131,6 +132,7 @@ class Sheet:
 def read_sheet(path: Path, shown: str) -> Sheet:
     """Read and check the file and its header; each row's own problems stay with the row (a batch
     builds the other rows)."""
+    input_file(path, "CSV file")
     try:
         size = path.stat().st_size
         if size > MAX_CSV_BYTES:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import math
 import re
 import warnings
 from dataclasses import dataclass
@@ -36,8 +37,33 @@ from PIL import Image, ImageFile, UnidentifiedImageError
 
 MAX_LOGO_BYTES = 5 * 1024 * 1024
 MAX_LOGO_PIXELS = 40_000_000  # e.g. 8000 × 5000; larger files are refused before decoding
-# The logo's box on the cover (see templates/styles/cover.css .cover-district-logo), at 300 dpi.
+# A raster logo is scaled down to at most this box (inches) at 300 dpi: a press needs no more.
 PLACED_WIDTH_IN, PLACED_HEIGHT_IN, DPI = 1.5, 1.5, 300
+# Where the cover draws the logo, the largest of its places (templates/styles/edition.css
+# .district-plate: its size less padding and the 6pt ring), in inches: a disc, or for a logo
+# wider than WIDE_RATIO × its height, a rounded plate. tests/inputs/test_logo_resolution.py
+# checks these against the resolution the preflight measures in a built edition.
+RING_IN = 2 * 6 / 72
+LOGO_BOX_IN = (1.75 - 2 * 0.28 - RING_IN, 1.75 - 2 * 0.28 - RING_IN)
+WIDE_LOGO_BOX_IN = (2.45 - 2 * 0.2 - RING_IN, 1.4 - 2 * 0.16 - RING_IN)
+WIDE_RATIO = 1.15
+
+
+def logo_box(width: int, height: int) -> tuple[float, float]:
+    """The box (inches) the cover draws a logo of ``width`` × ``height`` in."""
+    return WIDE_LOGO_BOX_IN if width > height * WIDE_RATIO else LOGO_BOX_IN
+
+
+def placed_dpi(width: int, height: int) -> float:
+    """The resolution a logo of ``width`` × ``height`` pixels has where the cover draws it
+    (``object-fit: contain`` in ``logo_box``): what the preflight will measure."""
+    from portrait.check.resolution import effective_dpi
+
+    box_w, box_h = logo_box(width, height)
+    scale = min(box_w / width, box_h / height)  # inches per pixel
+    return effective_dpi((width, height), (width * scale, height * scale))
+
+
 MAX_SVG_ELEMENTS = 20_000
 SUFFIXES = {".svg": "svg", ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}
 
@@ -459,13 +485,11 @@ def scale_raster(data: bytes, kind: str) -> tuple[bytes, int, int, list[str]]:
         raise LogoError("the logo has too many pixels to decode safely", fix="export a smaller image") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise LogoError(f"the {kind.upper()} file cannot be read ({exc})", fix="export the logo again") from None
-    notices = []
-    need_w, need_h = round(PLACED_WIDTH_IN * DPI), round(PLACED_HEIGHT_IN * DPI)
-    smallest_useful = min(need_w, need_h) // 3
-    if max(width, height) < smallest_useful:
-        notices.append(
-            f"the logo is only {width} × {height} pixels and may print blurred; {need_w} pixels across is ideal"
-        )
+    notices = resolution_notices(width, height)
+    box_w, box_h = logo_box(width, height)
+    # At most 1.5 in (or the wide plate) at 300 dpi: never below what the print preflight needs.
+    need_w = max(round(PLACED_WIDTH_IN * DPI), math.ceil(box_w * DPI))
+    need_h = max(round(PLACED_HEIGHT_IN * DPI), math.ceil(box_h * DPI))
     image.thumbnail((need_w, need_h), Image.Resampling.LANCZOS)
     out = io.BytesIO()
     if kind == "png":
@@ -479,3 +503,31 @@ def scale_raster(data: bytes, kind: str) -> tuple[bytes, int, int, list[str]]:
             image = image.convert("RGB")
         image.save(out, "JPEG", quality=90)
     return out.getvalue(), image.width, image.height, notices
+
+
+def resolution_notices(width: int, height: int) -> list[str]:
+    """The preflight's resolution rule (``check.resolution``) applied to a raster logo of
+    ``width`` × ``height`` pixels before anything is rendered: a logo too coarse for the screen
+    edition is refused (a ``LogoError``); one too coarse for print gets a notice."""
+    from portrait.check.resolution import MIN_PRINT_DPI, MIN_SCREEN_DPI, too_coarse
+
+    dpi = placed_dpi(width, height)
+    box_w, box_h = logo_box(width, height)
+
+    def pixels_for(minimum: float) -> str:  # the same shape, scaled to reach ``minimum``
+        return f"{math.ceil(width * minimum / dpi)} × {math.ceil(height * minimum / dpi)}"
+
+    if too_coarse(dpi, "screen"):
+        raise LogoError(
+            f"the logo is {width} × {height} pixels: {dpi:.0f} dpi where the cover places it "
+            f"({box_w:.2f} × {box_h:.2f} in), below the {MIN_SCREEN_DPI:.0f} dpi the screen edition needs",
+            fix=f"export the logo at {pixels_for(MIN_SCREEN_DPI)} pixels or more "
+            f"({pixels_for(MIN_PRINT_DPI)} for print), or as SVG",
+        )
+    if too_coarse(dpi, "print"):
+        return [
+            f"the logo is {width} × {height} pixels: {dpi:.0f} dpi where the cover places it; the print "
+            f"edition (--print) needs {MIN_PRINT_DPI:.0f} dpi and will fail its preflight: export it at "
+            f"{pixels_for(MIN_PRINT_DPI)} pixels or more, or as SVG"
+        ]
+    return []

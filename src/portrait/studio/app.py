@@ -352,11 +352,20 @@ def too_large(limit: int) -> JSONResponse:
     )
 
 
-def serve(root: Path | None, host: str, port: int, workers: int | None = None, queue_size: int = 8) -> int:
-    """``python build.py studio``: serve the studio until interrupted."""
+def serve(
+    root: Path | None,
+    host: str,
+    port: int,
+    workers: int | None = None,
+    queue_size: int = 8,
+    log_level: str = "info",
+) -> int:
+    """``python build.py studio``: serve the studio until interrupted. ``log_level``: "warning"
+    with ``--quiet``, "debug" with ``--verbose``."""
     import uvicorn
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    level = getattr(logging, log_level.upper())
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(root, workers=workers, queue_size=queue_size)
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False, server_header=False)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False, server_header=False)
     return 0

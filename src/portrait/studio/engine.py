@@ -381,7 +381,7 @@ def _do(root: str, job: Job) -> Answer:
             return Answer(slug, problems=tuple(_for_form(p, job) for p in exc.problems))
         edition = make_edition(slug, district, logo)
         if job.action == "folder":
-            return Answer(slug, folder=_zip(text, logo_file, job.logo), notices=edition.notices)
+            return Answer(slug, folder=_zip(text, logo_file, job.logo, slug), notices=edition.notices)
     try:
         if job.action == "previews":
             return _previews(slug, edition)
@@ -498,14 +498,19 @@ def _previews(slug: str, edition: Any) -> Answer:
     return Answer(slug, previews=tuple(images), pages=rendered.pages, notices=edition.notices)
 
 
-def _zip(text: str, logo_file: str | None, logo: bytes | None) -> bytes:
+ZIP_SLUG = "portrait-district-slug: "  # the zip's comment: the folder name, kept for Continue editing
+
+
+def _zip(text: str, logo_file: str | None, logo: bytes | None, slug: str) -> bytes:
     """district.yaml and the logo, at the top of the archive: unpacked into
-    content/districts/<slug>/, it is a folder `build.py district <slug>` builds as it is."""
+    content/districts/<slug>/, it is a folder `build.py district <slug>` builds as it is. The
+    slug travels in the zip's comment, so that opening the zip again gives the same folder name."""
     from portrait.inputs.district import DISTRICT_FILE
 
     buffer = io.BytesIO()
     stamp = (2025, 1, 1, 0, 0, 0)  # the same files give the same bytes
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.comment = (ZIP_SLUG + slug).encode()
         archive.writestr(zipfile.ZipInfo(DISTRICT_FILE, stamp), text.encode("utf-8"), zipfile.ZIP_DEFLATED)
         if logo_file and logo is not None:
             archive.writestr(zipfile.ZipInfo(logo_file, stamp), logo, zipfile.ZIP_DEFLATED)
@@ -525,8 +530,10 @@ def open_folder(
 
     problems: list[FieldProblem] = []
     logo_filename: str | None = None
+    kept_slug = None
     if folder is not None:
         district, logo, logo_filename, problems = _read_zip(folder, MAX_YAML_BYTES, MAX_LOGO_BYTES)
+        kept_slug = _zip_slug(folder)
     if district is None:
         problems.append(FieldProblem("district", "no district.yaml was given", fix="choose a district.yaml or a zip"))
         return {"district": {}, "slug": None, "logo": None, "problems": [p.as_json() for p in problems]}
@@ -549,10 +556,27 @@ def open_folder(
     name = values.get("short_name") or values.get("name")
     return {
         "district": values,
-        "slug": slug_for(name) if isinstance(name, str) else None,
+        "slug": kept_slug or (slug_for(name) if isinstance(name, str) else None),
         "logo": logo_json,
         "problems": [p.as_json() for p in problems],
     }
+
+
+def _zip_slug(data: bytes) -> str | None:
+    """The folder name of a zip: the slug in its comment (the studio's zips), or the one folder
+    its district.yaml sits in (a district folder zipped whole); None when neither is a valid slug."""
+    from portrait.inputs.district import DISTRICT_FILE, check_slug
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError):
+        return None
+    comment = archive.comment.decode("utf-8", "replace")
+    slug = comment.removeprefix(ZIP_SLUG).strip() if comment.startswith(ZIP_SLUG) else None
+    if slug is None:
+        folders = {n.rsplit("/", 2)[-2] for n in archive.namelist() if n.endswith("/" + DISTRICT_FILE)}
+        slug = folders.pop() if len(folders) == 1 else None
+    return slug if slug and check_slug(slug) is None else None
 
 
 def _read_zip(
