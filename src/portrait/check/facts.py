@@ -187,7 +187,7 @@ def _document_info(pdf: pikepdf.Pdf) -> dict[str, str]:
 def _read_annotations(pdf: pikepdf.Pdf, destinations: _Destinations, facts: PdfFacts) -> None:
     parents = _parent_tree_elements(pdf) if facts.tagged else {}
     tree = pdf.Root.get("/StructTreeRoot")
-    role_map = tree.get("/RoleMap", pikepdf.Dictionary()) if isinstance(tree, pikepdf.Dictionary) else {}
+    role_map: Any = tree.get("/RoleMap", pikepdf.Dictionary()) if isinstance(tree, pikepdf.Dictionary) else {}
     for index, page in enumerate(pdf.pages):
         annots = page.obj.get("/Annots")
         if isinstance(annots, pikepdf.Array) and len(annots) and page.obj.get("/Tabs") != "/S":

@@ -23,6 +23,9 @@ the WeasyPrint document. portrait.check.preflight checks the result of each:
   /IDTree, without which a reader cannot resolve /Headers (PDF 1.7, 14.7.2).
 - ``figure_boxes_in_user_space``: WeasyPrint writes a Figure's /BBox in CSS px from the page's
   top left; PDF wants user space (points, from the bottom left).
+- ``languages_of_parts`` (around the write, not in the finisher): an element with an HTML
+  ``lang`` (a foreword in Spanish) gets /Lang on its structure elements: WeasyPrint 70 writes the
+  document's /Lang only. Matterhorn 11-004.
 - ``name_widgets``: every widget gets a /Contents, its accessible name (a radio button's is its
   group's tooltip and its own value; the group's /TU alone says nothing of which button it is).
 """
@@ -31,11 +34,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pydyf
 from weasyprint.formatting_structure import boxes
 from weasyprint.layout.absolute import AbsolutePlaceholder
+from weasyprint.pdf import tags as weasyprint_tags
 
 # WeasyPrint lays out in CSS px and draws each page with ``0.75 0 0 -0.75 0 height cm``.
 _PT_PER_PX = 0.75
@@ -363,3 +368,31 @@ def name_widgets(pdf: pydyf.PDF) -> None:
         if obj is not field and len(states) == 1 and states[0].isdigit() and int(states[0]) < len(options):
             name = f"{name}: {options[int(states[0])].string}"
         obj["Contents"] = pydyf.String(name)
+
+
+@contextmanager
+def languages_of_parts() -> Iterator[None]:
+    """While a PDF is written: /Lang on the structure elements WeasyPrint makes for an HTML
+    element with a ``lang`` attribute (a foreword in Spanish), below the document's own language.
+
+    WeasyPrint 70 writes the document's /Lang only and keeps no link from a box to its structure
+    element (but for table cells), so a finisher cannot find the elements afterwards: the
+    function that makes them is wrapped instead, for the one write. Descendants inherit /Lang
+    (ISO 32000-1 14.9.2), as the HTML attribute is inherited.
+    """
+    original = weasyprint_tags._build_box_tree
+
+    def build(box: Any, parent: Any, *args: Any) -> Iterator[Any]:
+        element = getattr(box, "element", None)
+        # <html lang> is the document's /Lang, which WeasyPrint writes in the catalog.
+        lang = element.get("lang") if element is not None and getattr(box, "element_tag", "html") != "html" else None
+        for made in original(box, parent, *args):
+            if lang and isinstance(made, pydyf.Dictionary) and "Lang" not in made:
+                made["Lang"] = pydyf.String(lang)
+            yield made
+
+    weasyprint_tags._build_box_tree = build
+    try:
+        yield
+    finally:
+        weasyprint_tags._build_box_tree = original
