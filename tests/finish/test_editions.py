@@ -319,3 +319,29 @@ def test_both_editions_are_reproducible() -> None:
     # Shared pages written again for another edition carry one set of crop marks, not two.
     again = edition("print").renderer.edition(district()).pdf
     assert again == district_edition("print")
+
+
+def test_lists_say_how_they_are_numbered() -> None:
+    """Every list (L) carries /ListNumbering from its CSS list-style-type; a list whose items
+    have a label (Lbl: a bullet or a number) says which kind (PDF/UA-2 8.2.5.25)."""
+    import pikepdf
+    from _editions import edition
+
+    with pikepdf.open(io.BytesIO(edition("screen").pdf)) as pdf:
+        lists: list[tuple[str, bool]] = []
+        stack = [pdf.Root.StructTreeRoot.K]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, pikepdf.Array):
+                stack.extend(node)
+            elif isinstance(node, pikepdf.Dictionary) and "/S" in node:
+                if node.S == "/L":
+                    labelled = any(
+                        isinstance(li, pikepdf.Dictionary)
+                        and any(isinstance(k, pikepdf.Dictionary) and k.get("/S") == "/Lbl" for k in li.get("/K", []))
+                        for li in node.K
+                    )
+                    lists.append((str(node.A.ListNumbering), labelled))
+                stack.append(node.get("/K"))
+    assert lists and all(numbering != "/None" for numbering, labelled in lists if labelled), lists
+    assert {numbering for numbering, _ in lists} >= {"/Disc", "/None"}  # bullets; the contents

@@ -1,6 +1,6 @@
 """A foreword in another language (``foreword.lang``): its words are tagged with it, in the HTML
 (and so hyphenated with its patterns) and as /Lang on its structure elements, which WeasyPrint 70
-does not write (portrait.finish.tagging.languages_of_parts)."""
+does not write (portrait.finish.tagging.element_attributes)."""
 
 from __future__ import annotations
 

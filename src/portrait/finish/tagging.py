@@ -23,9 +23,9 @@ the WeasyPrint document. portrait.check.preflight checks the result of each:
   /IDTree, without which a reader cannot resolve /Headers (PDF 1.7, 14.7.2).
 - ``figure_boxes_in_user_space``: WeasyPrint writes a Figure's /BBox in CSS px from the page's
   top left; PDF wants user space (points, from the bottom left).
-- ``languages_of_parts`` (around the write, not in the finisher): an element with an HTML
-  ``lang`` (a foreword in Spanish) gets /Lang on its structure elements: WeasyPrint 70 writes the
-  document's /Lang only. Matterhorn 11-004.
+- ``element_attributes`` (around the write, not in the finisher): an element with an HTML
+  ``lang`` (a foreword in Spanish) gets /Lang on its structure elements (WeasyPrint 70 writes the
+  document's /Lang only; Matterhorn 11-004), a list its /ListNumbering.
 - ``name_widgets``: every widget gets a /Contents, its accessible name (a radio button's is its
   group's tooltip and its own value; the group's /TU alone says nothing of which button it is).
 """
@@ -370,25 +370,57 @@ def name_widgets(pdf: pydyf.PDF) -> None:
         obj["Contents"] = pydyf.String(name)
 
 
-@contextmanager
-def languages_of_parts() -> Iterator[None]:
-    """While a PDF is written: /Lang on the structure elements WeasyPrint makes for an HTML
-    element with a ``lang`` attribute (a foreword in Spanish), below the document's own language.
+# CSS list-style-type → PDF /ListNumbering (ISO 32000-1 Table 347). A list with a marker of
+# its own (a string) is unordered: /Disc, the nearest value PDF 1.7 has.
+_LIST_NUMBERING = {
+    "none": "/None",
+    "disc": "/Disc",
+    "circle": "/Circle",
+    "square": "/Square",
+    "decimal": "/Decimal",
+    "decimal-leading-zero": "/Decimal",
+    "lower-roman": "/LowerRoman",
+    "upper-roman": "/UpperRoman",
+    "lower-alpha": "/LowerAlpha",
+    "lower-latin": "/LowerAlpha",
+    "upper-alpha": "/UpperAlpha",
+    "upper-latin": "/UpperAlpha",
+}
 
-    WeasyPrint 70 writes the document's /Lang only and keeps no link from a box to its structure
-    element (but for table cells), so a finisher cannot find the elements afterwards: the
-    function that makes them is wrapped instead, for the one write. Descendants inherit /Lang
-    (ISO 32000-1 14.9.2), as the HTML attribute is inherited.
+
+@contextmanager
+def element_attributes() -> Iterator[None]:
+    """While a PDF is written, complete the structure elements WeasyPrint makes from what only
+    the boxes know:
+
+    - /Lang for an HTML element with a ``lang`` attribute (a foreword in Spanish), below the
+      document's own language (Matterhorn 11-004). Descendants inherit it (ISO 32000-1 14.9.2),
+      as the HTML attribute is inherited.
+    - /ListNumbering on a list (L), from its CSS ``list-style-type``: a reader then says
+      "bulleted list" or "numbered list" (PDF/UA-2 8.2.5.25 asks for it where a list has Lbl).
+
+    WeasyPrint 70 writes the document's /Lang only, no list attributes, and keeps no link from a
+    box to its structure element (but for table cells), so a finisher cannot find the elements
+    afterwards: the function that makes them is wrapped instead, for the one write.
     """
     original = weasyprint_tags._build_box_tree
 
     def build(box: Any, parent: Any, *args: Any) -> Iterator[Any]:
         element = getattr(box, "element", None)
+        tag = getattr(box, "element_tag", "html")
         # <html lang> is the document's /Lang, which WeasyPrint writes in the catalog.
-        lang = element.get("lang") if element is not None and getattr(box, "element_tag", "html") != "html" else None
+        lang = element.get("lang") if element is not None and tag != "html" else None
         for made in original(box, parent, *args):
-            if lang and isinstance(made, pydyf.Dictionary) and "Lang" not in made:
+            if not isinstance(made, pydyf.Dictionary):
+                yield made
+                continue
+            if lang and "Lang" not in made:
                 made["Lang"] = pydyf.String(lang)
+            if made.get("S") == "/L" and tag in ("ul", "ol", "dl") and "A" not in made:
+                style = box.style["list_style_type"]
+                default = {"ol": "/Decimal", "ul": "/Disc", "dl": "/None"}[tag]  # dl: terms, no labels
+                numbering = _LIST_NUMBERING.get(style, default) if isinstance(style, str) and tag != "dl" else default
+                made["A"] = pydyf.Dictionary({"O": "/List", "ListNumbering": numbering})
             yield made
 
     weasyprint_tags._build_box_tree = build
