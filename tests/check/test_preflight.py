@@ -250,8 +250,11 @@ PRINT_FAULTS: dict[str, Edit] = {
 
 
 def test_every_rule_has_a_fault() -> None:
-    """Image resolution is tested on small rendered files below; every other rule here."""
-    assert set(SCREEN_FAULTS) | {"image resolution", "page count"} == {n for n, _ in RULES["screen"]}
+    """Image resolution is tested on small rendered files below; the rules of issue 17 (whose
+    faults are the defects of tests/_defects.py) in tests/check/test_preflight_rules.py; every
+    other rule here."""
+    issue_17 = {"link elements", "structure IDs", "figure boxes", "widget names"}
+    assert set(SCREEN_FAULTS) | {"image resolution", "page count"} | issue_17 == {n for n, _ in RULES["screen"]}
     missing = {n for n, _ in RULES["print"]} - set(PRINT_FAULTS)
     assert missing == {"image resolution", "page count", "internal links"}
 
@@ -311,7 +314,14 @@ _TAGGING_HTML = """<html lang="en"><head><title>Tags</title><style>
     <tr><th scope="row">Transformation</th><td>Leading</td></tr>
   </table>
 </body></html>"""
-_TAGGING_RULES = {"content marked", "empty elements", "punctuation runs", "header scope"}
+_TAGGING_RULES = {
+    "content marked",
+    "empty elements",
+    "punctuation runs",
+    "header scope",
+    "link elements",  # the title's own annotation in a Span (and the leader's: one Link per entry)
+    "structure IDs",  # the header cells' /ID, with no /IDTree
+}
 
 
 def _tagging_pdf(finisher: Callable | None, html: str = _TAGGING_HTML) -> bytes:
@@ -326,6 +336,10 @@ def test_weasyprint_alone_fails_the_new_tagging_rules() -> None:
     assert "2 Div" in failed["empty elements"]  # the disc and the band
     assert "3 of 3 header cells" in failed["header scope"]
     assert "1 runs of punctuation" in failed["punctuation runs"]
+    assert failed["link elements"].startswith(
+        "1 link annotations are not in a Link element; first on page 1, in a Span"
+    )
+    assert failed["structure IDs"].startswith("3 structure element IDs are not in the /IDTree")
 
 
 def test_the_screen_finisher_repairs_them() -> None:
@@ -344,6 +358,12 @@ def test_the_screen_finisher_repairs_them() -> None:
     assert "Ratings" in page_text and "....." in page_text and page_text.rstrip().endswith("2")
     link = next(e for e in _reader_struct_elements(reader) if e["/S"] == "/Link")
     assert " ".join(_element_text(reader, texts, link).split()) == "Ratings 2"
+    # One annotation for the entry (one tab stop), held by its Link; none by anything else.
+    (annotation,) = reader.pages[0]["/Annots"]
+    objrs = [
+        k for k in link["/K"] if isinstance(k.get_object(), DictionaryObject) and k.get_object().get("/Type") == "/OBJR"
+    ]
+    assert [o.get_object().raw_get("/Obj").idnum for o in objrs] == [annotation.idnum]
 
 
 def test_a_group_holding_text_is_not_made_an_artifact() -> None:

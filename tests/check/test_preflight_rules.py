@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from _defects import figure_box_in_css_px, link_in_a_span, no_id_tree, unnamed_radio_button  # noqa: E402
 from _editions import edition  # noqa: E402
 from pikepdf import Array, Dictionary, Name, String
 from PIL import Image
@@ -278,6 +279,21 @@ CASES: dict[str, tuple[str, str, Edit, str | re.Pattern[str]]] = {
         xmp(r"<dc:title>.*?</dc:title>", ""),
         "no dc:title in the XMP metadata",
     ),
+    "metadata: an empty dc:title": (
+        "metadata",
+        "screen",
+        xmp(r"<dc:title>.*?</dc:title>", "<dc:title/>"),
+        "no dc:title in the XMP metadata",
+    ),
+    "metadata: a dc:title with an empty alternative": (
+        "metadata",
+        "screen",
+        xmp(
+            r"<dc:title>.*?</dc:title>",
+            '<dc:title><rdf:Alt><rdf:li xml:lang="x-default"> </rdf:li></rdf:Alt></dc:title>',
+        ),
+        "no dc:title in the XMP metadata",
+    ),
     "metadata: no dc:title in the print XMP": (
         "metadata",
         "print",
@@ -321,17 +337,17 @@ CASES: dict[str, tuple[str, str, Edit, str | re.Pattern[str]]] = {
         root("/MarkInfo", None),
         "/MarkInfo /Marked is not true (PDF/UA-1 7.1)",
     ),
-    "tagged: a page without /Tabs": (
+    "tagged: a page with links without /Tabs": (
         "tagged structure",
         "screen",
-        page_key(3, "/Tabs", None),
-        "1 pages lack /Tabs /S (Matterhorn checkpoint 28)",
+        page_key(1, "/Tabs", None),
+        "1 pages with annotations lack /Tabs /S (on pages 2) (Matterhorn checkpoint 28)",
     ),
-    "tagged: a page with /Tabs /R": (
+    "tagged: a page with fields with /Tabs /R": (
         "tagged structure",
         "screen",
-        page_key(0, "/Tabs", Name.R),
-        "1 pages lack /Tabs /S (Matterhorn checkpoint 28)",
+        page_key(11, "/Tabs", Name.R),
+        "1 pages with annotations lack /Tabs /S (on pages 12) (Matterhorn checkpoint 28)",
     ),
     "content: an element outside the tree": (
         "content tagged",
@@ -429,6 +445,32 @@ CASES: dict[str, tuple[str, str, Edit, str | re.Pattern[str]]] = {
     ),
     "field tooltips: none": ("form field tooltips", "screen", field_tooltip(None), TOOLTIP),
     "field tooltips: blank": ("form field tooltips", "screen", field_tooltip("  "), TOOLTIP),
+    "link elements: a link annotation in a Span": (
+        "link elements",
+        "screen",
+        link_in_a_span,
+        "1 link annotations are not in a Link element; first on page 2, in a Span (PDF/UA-1 7.18.5,"
+        " Matterhorn checkpoint 28)",
+    ),
+    "structure IDs: no /IDTree": (
+        "structure IDs",
+        "screen",
+        no_id_tree,
+        re.compile(r"10 structure element IDs are not in the /IDTree; first '\d+-0-0' \(ISO 32000-1 14\.7\.2\)"),
+    ),
+    "figure boxes: a /BBox in CSS px": (
+        "figure boxes",
+        "screen",
+        figure_box_in_css_px,
+        "1 Figure /BBox lie outside their page; first on page 1: [625.28 865.28 723.52 963.52]"
+        " (PDF user space, ISO 32000-1 14.8.5.4.3)",
+    ),
+    "widget names: a radio button without /Contents": (
+        "widget names",
+        "screen",
+        unnamed_radio_button,
+        "1 widget annotations have no accessible name (/Contents or /TU); first on page 12 (Matterhorn checkpoint 28)",
+    ),
     # print
     "PDF/X: no version": (
         "PDF/X-4 keys",
@@ -562,6 +604,14 @@ def test_every_rule_has_a_case() -> None:
         ("screen", "image resolution"),
         ("print", "image resolution"),
     }
+
+
+def test_a_page_without_annotations_needs_no_tab_order() -> None:
+    """Matterhorn 28-002 asks for /Tabs /S on pages with annotations; the cover has none."""
+    assert not edition("screen").facts.pages_without_tab_order
+    with pikepdf.open(io.BytesIO(edition("screen").pdf)) as pdf:
+        assert "/Annots" not in pdf.pages[0].obj
+    assert failures(edited("screen", page_key(0, "/Tabs", None)), "screen") == {}
 
 
 def test_the_report_names_each_page_and_counts_many() -> None:

@@ -73,6 +73,47 @@ def parent_tree_problems(pdf: bytes) -> list[str]:
     return problems
 
 
+def annotation_problems(doc: pikepdf.Pdf) -> list[str]:
+    """Each annotation's parent-tree element holds that same annotation (an OBJR), and each OBJR
+    in the structure tree names an annotation whose parent-tree entry is the element holding it:
+    both ways, so an annotation whose /StructParent was not moved with its part's keys shows."""
+    problems = []
+    nums = doc.Root.StructTreeRoot.ParentTree.Nums
+    tree = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+    for index, page in enumerate(doc.pages):
+        for annot in page.obj.get("/Annots", []):
+            if "/StructParent" not in annot:
+                continue
+            element = tree.get(int(annot.StructParent))
+            held = [k.Obj.objgen for k in _kids(element) if k.get("/Type") == "/OBJR"]
+            if annot.objgen not in held:
+                problems.append(
+                    f"page {index + 1}: {annot.Subtype} {annot.objgen}: its parent-tree element does not hold it"
+                )
+    stack = [doc.Root.StructTreeRoot.K]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, pikepdf.Array):
+            stack.extend(node)
+        elif isinstance(node, pikepdf.Dictionary) and "/S" in node:
+            for kid in _kids(node):
+                if kid.get("/Type") == "/OBJR":
+                    annot = kid.Obj
+                    entry = tree.get(int(annot.get("/StructParent", -1)))
+                    if not isinstance(entry, pikepdf.Dictionary) or entry.objgen != node.objgen:
+                        problems.append(
+                            f"{annot.Subtype} {annot.objgen}: held by an element its /StructParent does not name"
+                        )
+            stack.append(node.get("/K"))
+    return problems
+
+
+def _kids(element: object) -> list[pikepdf.Dictionary]:
+    kids = element.get("/K") if isinstance(element, pikepdf.Dictionary) else None
+    kids = list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+    return [k for k in kids if isinstance(k, pikepdf.Dictionary)]
+
+
 def outline(pdf: bytes) -> list[tuple[str, int]]:
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         pages = {page.obj.objgen: i for i, page in enumerate(doc.pages)}
@@ -204,3 +245,25 @@ def test_the_footer_carries_only_what_it_paints():
         for page in doc.pages[2:-1]:
             footer = page.Resources.XObject.EditionFooter
             assert dict(footer.Resources.get("/XObject", {})) == {}
+
+
+def test_each_annotation_and_its_element_point_at_each_other():
+    assembled, whole = both("screen")
+    for pdf in (assembled, whole):
+        with pikepdf.open(io.BytesIO(pdf)) as doc:
+            assert annotation_problems(doc) == []
+            # The edition's own pages have annotations too (the foreword's link, the contact
+            # details): the join moved their keys past the body's.
+            own = [a for page in (doc.pages[1], doc.pages[-1]) for a in page.obj.get("/Annots", [])]
+            assert own
+
+
+def test_an_annotation_left_with_its_parts_key_is_found():
+    """The mutant this test was written for: the own part's annotations keep their unshifted
+    /StructParent after the join. Their keys then name elements of the body (or nothing)."""
+    assembled, _ = both("screen")
+    with pikepdf.open(io.BytesIO(assembled)) as doc:
+        annot = next(a for a in doc.pages[-1].obj.get("/Annots", []) if "/StructParent" in a)
+        annot.StructParent = 0
+        problems = annotation_problems(doc)
+    assert len(problems) == 2, problems  # one each way

@@ -319,3 +319,60 @@ def test_both_editions_are_reproducible() -> None:
     # Shared pages written again for another edition carry one set of crop marks, not two.
     again = edition("print").renderer.edition(district()).pdf
     assert again == district_edition("print")
+
+
+def test_lists_say_how_they_are_numbered() -> None:
+    """Every list (L) carries /ListNumbering from its CSS list-style-type; a list whose items
+    have a label (Lbl: a bullet or a number) says which kind (PDF/UA-2 8.2.5.25)."""
+    import pikepdf
+    from _editions import edition
+
+    with pikepdf.open(io.BytesIO(edition("screen").pdf)) as pdf:
+        lists: list[tuple[str, bool]] = []
+        stack = [pdf.Root.StructTreeRoot.K]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, pikepdf.Array):
+                stack.extend(node)
+            elif isinstance(node, pikepdf.Dictionary) and "/S" in node:
+                if node.S == "/L":
+                    labelled = any(
+                        isinstance(li, pikepdf.Dictionary)
+                        and any(isinstance(k, pikepdf.Dictionary) and k.get("/S") == "/Lbl" for k in li.get("/K", []))
+                        for li in node.K
+                    )
+                    lists.append((str(node.A.ListNumbering), labelled))
+                stack.append(node.get("/K"))
+    assert lists and all(numbering != "/None" for numbering, labelled in lists if labelled), lists
+    assert {numbering for numbering, _ in lists} >= {"/Disc", "/None"}  # bullets; the contents
+
+
+def test_each_notes_cell_names_its_own_row_header() -> None:
+    """The "What will I grow next?" cell spans the row under an attribute: its /Headers is that
+    attribute's row header (from the HTML headers attribute), not the five column headers, and
+    every /ID a cell names is in the /IDTree."""
+    import pikepdf
+    from _editions import edition
+
+    with pikepdf.open(io.BytesIO(edition("screen").pdf)) as pdf:
+        ids = dict(pikepdf.NameTree(pdf.Root.StructTreeRoot.IDTree).items())
+        rows: list[list[pikepdf.Dictionary]] = []
+        stack = [pdf.Root.StructTreeRoot.K]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, pikepdf.Array):
+                stack.extend(reversed(list(node)))
+            elif isinstance(node, pikepdf.Dictionary) and "/S" in node:
+                if node.S == "/TR":
+                    rows.append(
+                        [c for c in node.K if isinstance(c, pikepdf.Dictionary) and c.get("/S") in ("/TH", "/TD")]
+                    )
+                stack.append(node.get("/K"))
+    notes = [(i, row[0]) for i, row in enumerate(rows) if row[0].S == "/TD" and int(row[0].A.get("/ColSpan", 1)) > 1]
+    assert len(notes) == 5
+    for i, cell in notes:
+        row_header = rows[i - 1][0]
+        assert row_header.S == "/TH" and row_header.A.Scope == "/Row"
+        assert [str(h) for h in cell.A.Headers] == [str(row_header.ID)]
+    named = {str(h) for row in rows for c in row if "/A" in c and "/Headers" in c.A for h in c.A.Headers}
+    assert named and named <= set(ids)

@@ -255,3 +255,16 @@ def test_new_district_from_a_csv_writes_folders_that_build(project: Project, mon
     with portrait.districts_from_csv(project, EXAMPLE) as sources:
         again = portrait.build_editions(project, [s for s in sources if s.slug == "example-willow-bend"], jobs=1)
     assert [r.skipped for r in again.results] == [True]
+
+
+def test_a_wrong_foreword_language_names_row_and_column(project: Project, tmp_path: Path):
+    (tmp_path / "sheet").mkdir(parents=True)
+    (tmp_path / "sheet" / "f.md").write_text("Nuestros líderes crecen juntos.\n", encoding="utf-8")
+    csv_file = write_csv(
+        tmp_path / "sheet",
+        "slug,name,logo,foreword_title,foreword,signers,foreword_lang\n"
+        "example-a,Example: A,logos/ok.svg,Un mensaje,f.md,Nombre|Cargo,spanish\n",
+    )
+    result = run(project, "district", "--from", str(csv_file))
+    assert result.code == 1
+    assert "row 2, column foreword_lang (G): `spanish` is not a language tag (BCP 47)" in result.err, result.err

@@ -64,10 +64,23 @@ class PdfFacts:
     # Runs of punctuation in the text the structure tree reads out, in reading order (e.g. a
     # contents page's leader dots): (page index, the run).
     punctuation_runs: list[tuple[int, str]] = field(default_factory=list)
-    tab_order_pages: int = 0  # pages with /Tabs /S (structure order)
+    # Pages (indexes) with annotations but without /Tabs /S: a keyboard user would not meet them
+    # in structure order. A page without annotations has no tab order to declare.
+    pages_without_tab_order: list[int] = field(default_factory=list)
+    # /IDs of structure elements that the /IDTree does not lead back to: a /Headers naming them
+    # cannot be resolved.
+    ids_without_id_tree: list[str] = field(default_factory=list)
+    # Figures whose /BBox does not lie on their page's MediaBox: (page index, the box).
+    figures_outside_page: list[tuple[int, tuple[float, ...]]] = field(default_factory=list)
     # Interactive elements
     annotations: dict[str, int] = field(default_factory=dict)  # /Subtype → count
     untagged_annotations: int = 0  # Link/Widget annotations without a /StructParent
+    # Link annotations whose structure element (by /StructParent) is not a Link:
+    # (page index, the element's type, or "none").
+    links_outside_link: list[tuple[int, str]] = field(default_factory=list)
+    # Widget annotations with no accessible name: neither a /Contents nor a /TU of their own
+    # (a radio button inherits its group's tooltip, which does not say which button it is).
+    unnamed_widgets: list[int] = field(default_factory=list)  # page indexes, one per widget
     undescribed_links: int = 0  # Link annotations without a /Contents description
     form_fields: dict[str, str] = field(default_factory=dict)  # field name → tooltip (/TU)
     # Print
@@ -84,6 +97,12 @@ class PdfFacts:
     def pdfx_version(self) -> str | None:
         match = re.search(r"pdfxid:GTS_PDFXVersion(?:>|=\")([^<\"]+)", self.xmp)
         return match.group(1) if match else None
+
+    @property
+    def xmp_title(self) -> str:
+        """The text of the XMP dc:title (every language alternative), without its markup."""
+        match = re.search(r"<dc:title\b[^>]*>(.*?)</dc:title>", self.xmp, re.DOTALL)
+        return " ".join(re.sub(r"<[^>]*>", " ", match.group(1)).split()) if match else ""
 
     @property
     def pdfua_part(self) -> str | None:
@@ -138,6 +157,26 @@ def _read(pdf: pikepdf.Pdf) -> PdfFacts:
     return facts
 
 
+def _parent_tree_elements(pdf: pikepdf.Pdf) -> dict[int, Any]:
+    """The structure parent tree's single-object entries (annotations'): key → element."""
+    tree = pdf.Root.get("/StructTreeRoot")
+    entries: dict[int, Any] = {}
+    nodes = [tree.get("/ParentTree")] if isinstance(tree, pikepdf.Dictionary) else []
+    seen: set[tuple[int, int]] = set()
+    while nodes:
+        node = nodes.pop()
+        if not isinstance(node, pikepdf.Dictionary) or (node.is_indirect and node.objgen in seen):
+            continue
+        if node.is_indirect:
+            seen.add(node.objgen)
+        nodes.extend(node.get("/Kids", pikepdf.Array()))
+        nums = list(node.get("/Nums", pikepdf.Array()))
+        for key, value in zip(nums[::2], nums[1::2], strict=False):
+            if isinstance(key, int) and isinstance(value, pikepdf.Dictionary):
+                entries[int(key)] = value
+    return entries
+
+
 def _document_info(pdf: pikepdf.Pdf) -> dict[str, str]:
     # The trailer's /Info, not pdf.docinfo: that one adds an empty /Info to a file without one.
     info = pdf.trailer.get("/Info")
@@ -147,8 +186,13 @@ def _document_info(pdf: pikepdf.Pdf) -> dict[str, str]:
 
 
 def _read_annotations(pdf: pikepdf.Pdf, destinations: _Destinations, facts: PdfFacts) -> None:
+    parents = _parent_tree_elements(pdf) if facts.tagged else {}
+    tree = pdf.Root.get("/StructTreeRoot")
+    role_map: Any = tree.get("/RoleMap", pikepdf.Dictionary()) if isinstance(tree, pikepdf.Dictionary) else {}
     for index, page in enumerate(pdf.pages):
         annots = page.obj.get("/Annots")
+        if isinstance(annots, pikepdf.Array) and len(annots) and page.obj.get("/Tabs") != "/S":
+            facts.pages_without_tab_order.append(index)
         for annot in annots if isinstance(annots, pikepdf.Array) else []:
             if not isinstance(annot, pikepdf.Dictionary):
                 continue
@@ -156,8 +200,16 @@ def _read_annotations(pdf: pikepdf.Pdf, destinations: _Destinations, facts: PdfF
             facts.annotations[subtype] = facts.annotations.get(subtype, 0) + 1
             if subtype in ("Link", "Widget") and "/StructParent" not in annot:
                 facts.untagged_annotations += 1
+            if subtype == "Widget" and not any(str(annot.get(key, "")).strip() for key in ("/Contents", "/TU")):
+                facts.unnamed_widgets.append(index)
             if subtype != "Link":
                 continue
+            if facts.tagged and isinstance(annot.get("/StructParent"), int):
+                element = parents.get(int(annot.StructParent))
+                kind = str(element.get("/S", "none")) if isinstance(element, pikepdf.Dictionary) else "none"
+                kind = str(role_map.get(kind, kind)).lstrip("/")
+                if kind != "Link":
+                    facts.links_outside_link.append((index, kind))
             if not str(annot.get("/Contents", "")).strip():
                 facts.undescribed_links += 1
             action = annot.get("/A")
@@ -360,6 +412,7 @@ def _read_structure(
     elements: list[str] = []  # each element's type, in document order
     parents: list[int | None] = []  # each element's parent, an index into ``elements``
     has_content: list[bool] = []  # marked content or an annotation directly in the element
+    ids: list[tuple[str, tuple[int, int] | None]] = []  # each element's /ID and the element
     seen: set[int] = set()
     # Depth-first walk in document order is the reading order of a tagged PDF. Each entry: a
     # node, the index of its element, the page it is on, and whether /ActualText replaces it.
@@ -396,12 +449,18 @@ def _read_structure(
             facts.headings.append(int(kind[1]))
         if kind == "Figure" and not str(node.get("/Alt", "")).strip() and "/ActualText" not in node:
             facts.figures_without_alt += 1
+        if "/ID" in node:
+            ids.append((str(node.ID), node.objgen if node.is_indirect else None))
         if kind == "Table" and not _contains(node, "TH", role_map):
             facts.tables_without_headers += 1
         if kind == "TH" and not _table_attribute(node, class_map, ("/Scope", "/Headers")):
             facts.headers_without_scope += 1
         if isinstance(node.get("/Pg"), pikepdf.Dictionary):
             page = page_index.get(node.Pg.objgen, page)
+        if kind == "Figure" and page is not None:
+            box = _layout_bbox(node)
+            if box is not None and not _inside(box, _media_box(pdf.pages[page], page)):
+                facts.figures_outside_page.append((page, tuple(box)))
         if "/ActualText" in node and not replaced and page is not None:
             reading.append((page, str(node.ActualText)))
             replaced = True
@@ -416,7 +475,33 @@ def _read_structure(
         if not filled and kind != "Document":
             facts.empty_elements[kind] = facts.empty_elements.get(kind, 0) + 1
     facts.orphaned_content = _orphaned_content(tree.get("/ParentTree"), seen)
+    facts.ids_without_id_tree = _ids_without_id_tree(tree, ids)
     return reading
+
+
+def _ids_without_id_tree(tree: Any, ids: list[tuple[str, tuple[int, int] | None]]) -> list[str]:
+    """The /IDs that the /IDTree does not map to the element that carries them."""
+    if not ids:
+        return []
+    id_tree = tree.get("/IDTree")
+    names = pikepdf.NameTree(id_tree) if isinstance(id_tree, pikepdf.Dictionary) else None
+    missing = []
+    for name, objgen in ids:
+        target = names.get(name) if names is not None else None
+        if not isinstance(target, pikepdf.Dictionary) or (target.is_indirect and target.objgen != objgen):
+            missing.append(name)
+    return missing
+
+
+def _layout_bbox(element: Any) -> list[float] | None:
+    """A structure element's /BBox layout attribute (in /A, directly or in an array), if any."""
+    owners = element.get("/A")
+    for attributes in list(owners) if isinstance(owners, pikepdf.Array) else [owners]:
+        box = attributes.get("/BBox") if isinstance(attributes, pikepdf.Dictionary) else None
+        if isinstance(box, pikepdf.Array) and len(box) == 4:
+            left, bottom, right, top = (float(v) for v in box)
+            return [min(left, right), min(bottom, top), max(left, right), max(bottom, top)]
+    return None
 
 
 def _table_attribute(element: Any, class_map: Any, keys: tuple[str, ...]) -> bool:
@@ -503,8 +588,6 @@ def _read_print(pdf: pikepdf.Pdf, facts: PdfFacts) -> None:
         identifier = str(intent.get("/OutputConditionIdentifier", ""))
         facts.output_intents.append(OutputIntent(str(intent.get("/S", "")), identifier, components))
     for index, page in enumerate(pdf.pages):
-        if page.obj.get("/Tabs") == "/S":
-            facts.tab_order_pages += 1
         media = _media_box(page, index)
         trim = [float(v) for v in page.obj.TrimBox] if "/TrimBox" in page.obj else None
         bleed = [float(v) for v in page.obj.BleedBox] if "/BleedBox" in page.obj else None

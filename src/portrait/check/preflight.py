@@ -78,7 +78,7 @@ def metadata(f: PdfFacts) -> tuple[bool, str]:
     title = f.metadata.get("Title", "").strip()
     if not title:
         return False, "no document title (Info /Title)"
-    if "dc:title" not in f.xmp:
+    if not f.xmp_title:  # an empty <dc:title/> names nothing either
         return False, "no dc:title in the XMP metadata"
     return True, f"title “{title}”"
 
@@ -108,10 +108,12 @@ def tagged(f: PdfFacts) -> tuple[bool, str]:
         return False, "no /StructTreeRoot: the PDF is not tagged (Matterhorn checkpoint 01)"
     if not f.marked:
         return False, "/MarkInfo /Marked is not true (PDF/UA-1 7.1)"
-    if f.tab_order_pages < f.pages:
+    if f.pages_without_tab_order:
+        pages = _pages([p + 1 for p in f.pages_without_tab_order])
         return (
             False,
-            f"{f.pages - f.tab_order_pages} pages lack /Tabs /S (Matterhorn checkpoint 28)",
+            f"{len(f.pages_without_tab_order)} pages with annotations lack /Tabs /S (on pages {pages})"
+            " (Matterhorn checkpoint 28)",
         )
     return True, f"{sum(f.structure.values())} structure elements"
 
@@ -254,6 +256,45 @@ def field_tooltips(f: PdfFacts) -> tuple[bool, str]:
     return True, f"{len(f.form_fields)} form fields, all with tooltips"
 
 
+def link_elements(f: PdfFacts) -> tuple[bool, str]:
+    if f.links_outside_link:
+        page, kind = f.links_outside_link[0]
+        return False, (
+            f"{len(f.links_outside_link)} link annotations are not in a Link element; first on page {page + 1},"
+            f" in a {kind} (PDF/UA-1 7.18.5, Matterhorn checkpoint 28)"
+        )
+    return True, f"{f.annotations.get('Link', 0)} links, each in a Link element"
+
+
+def structure_ids(f: PdfFacts) -> tuple[bool, str]:
+    if f.ids_without_id_tree:
+        return False, (
+            f"{len(f.ids_without_id_tree)} structure element IDs are not in the /IDTree; first"
+            f" {f.ids_without_id_tree[0]!r} (ISO 32000-1 14.7.2)"
+        )
+    return True, "every structure element /ID is in the /IDTree"
+
+
+def figure_boxes(f: PdfFacts) -> tuple[bool, str]:
+    if f.figures_outside_page:
+        page, box = f.figures_outside_page[0]
+        shown = " ".join(f"{v:g}" for v in box)
+        return False, (
+            f"{len(f.figures_outside_page)} Figure /BBox lie outside their page; first on page {page + 1}:"
+            f" [{shown}] (PDF user space, ISO 32000-1 14.8.5.4.3)"
+        )
+    return True, f"{f.structure.get('Figure', 0)} figures, boxes on their pages"
+
+
+def widget_names(f: PdfFacts) -> tuple[bool, str]:
+    if f.unnamed_widgets:
+        return False, (
+            f"{len(f.unnamed_widgets)} widget annotations have no accessible name (/Contents or /TU);"
+            f" first on page {f.unnamed_widgets[0] + 1} (Matterhorn checkpoint 28)"
+        )
+    return True, f"{f.annotations.get('Widget', 0)} widgets, all named"
+
+
 def screen_images(f: PdfFacts) -> tuple[bool, str]:
     return _resolution(f, "screen")
 
@@ -361,6 +402,10 @@ RULES: dict[str, list[tuple[str, Rule]]] = {
         ("tagged annotations", tagged_annotations),
         ("link descriptions", link_descriptions),
         ("form field tooltips", field_tooltips),
+        ("link elements", link_elements),
+        ("structure IDs", structure_ids),
+        ("figure boxes", figure_boxes),
+        ("widget names", widget_names),
         ("image resolution", screen_images),
     ],
     "print": COMMON

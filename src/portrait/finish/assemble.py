@@ -232,8 +232,23 @@ def _merge_structure(pdf: Pdf, own: Pdf, offset: int, placed: dict[Any, int], fr
             for name, value in own_tree[key].items():
                 merged[name] = _copy(pdf, value)
             tree[key] = Dictionary(merged)
-    if "/IDTree" in own_tree or "/IDTree" in tree:
-        raise BuildError("cannot join editions: structure element IDs (/IDTree) are not supported yet")
+    if "/IDTree" in own_tree:
+        _merge_ids(pdf, tree, own_tree, placed)
+
+
+def _merge_ids(pdf: Pdf, tree: Any, own_tree: Any, placed: dict[Any, int]) -> None:
+    """The own part's element IDs join the body's /IDTree. An ID of an element on a page left
+    out goes too (copying it would copy that page); the same ID in both parts is an error, since
+    a cell's /Headers could then name the wrong header."""
+    if "/IDTree" not in tree:
+        tree.IDTree = pdf.make_indirect(Dictionary(Names=Array()))
+    ours = pikepdf.NameTree(tree.IDTree)
+    for name, element in pikepdf.NameTree(own_tree.IDTree).items():
+        if name in ours:
+            raise BuildError(f"cannot join editions: both parts have a structure element with the ID {name!r}")
+        page = _first_page(element)
+        if page is not None and page.objgen in placed:
+            ours[name] = _copy(pdf, element)
 
 
 def _document(tree: Any) -> Any:

@@ -13,17 +13,37 @@ the WeasyPrint document. portrait.check.preflight checks the result of each:
 - ``artifact_unmarked_paints``: XObjects and shadings painted outside any marked-content
   sequence (WeasyPrint paints an element with ``opacity`` as a transparency group there) are
   wrapped in an /Artifact sequence when they hold no tagged content. Matterhorn 01-003.
+- ``one_annotation_per_link``: WeasyPrint gives every box inside a link its own link
+  annotation (a contents entry had three: the row, its title, its page number), and puts the
+  inner ones in Span elements. Each Link element keeps one annotation, its first, as its own
+  kid; PDF/UA-1 7.18.5 (veraPDF) asks for every link annotation to sit in a Link element.
+- ``headers_from_html`` and ``id_tree``: a data cell with an HTML ``headers`` attribute gets
+  those header cells as its /Headers (WeasyPrint computes them from the grid alone, which gives
+  a row-spanning notes cell every column header and not its row's); every /ID goes into an
+  /IDTree, without which a reader cannot resolve /Headers (PDF 1.7, 14.7.2).
+- ``figure_boxes_in_user_space``: WeasyPrint writes a Figure's /BBox in CSS px from the page's
+  top left; PDF wants user space (points, from the bottom left).
+- ``element_attributes`` (around the write, not in the finisher): an element with an HTML
+  ``lang`` (a foreword in Spanish) gets /Lang on its structure elements (WeasyPrint 70 writes the
+  document's /Lang only; Matterhorn 11-004), a list its /ListNumbering.
+- ``name_widgets``: every widget gets a /Contents, its accessible name (a radio button's is its
+  group's tooltip and its own value; the group's /TU alone says nothing of which button it is).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pydyf
 from weasyprint.formatting_structure import boxes
 from weasyprint.layout.absolute import AbsolutePlaceholder
+from weasyprint.pdf import tags as weasyprint_tags
+
+# WeasyPrint lays out in CSS px and draws each page with ``0.75 0 0 -0.75 0 height cm``.
+_PT_PER_PX = 0.75
 
 _PAINT_ITEM = re.compile(rb"^/(\S+) (Do|sh)$")
 
@@ -182,3 +202,229 @@ def _holds_marked_content(pdf: pydyf.PDF, resources: Any, name: bytes, depth: in
         if paint and paint.group(2) == b"Do" and _holds_marked_content(pdf, inner_resources, paint.group(1), depth + 1):
             return True
     return False
+
+
+def _struct_elements(pdf: pydyf.PDF) -> Iterator[tuple[int, pydyf.Dictionary]]:
+    for number, obj in enumerate(pdf.objects):
+        if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/StructElem":
+            yield number, obj
+
+
+def _parent_tree_nums(pdf: pydyf.PDF) -> Any:
+    return pdf.objects[_number(pdf.objects[_number(pdf.catalog["StructTreeRoot"])]["ParentTree"])]["Nums"]
+
+
+def one_annotation_per_link(pdf: pydyf.PDF) -> None:
+    """Give each outermost Link element exactly the link annotations it needs, as its own kids.
+
+    Below a Link, WeasyPrint tags the boxes of the link's content as Spans holding their own
+    annotations (an OBJR) and, for generated content (the contents' page numbers), as nested
+    Link elements. The first annotation found (the outermost box's, which covers the others)
+    stays; an inner annotation whose rectangle lies inside it is removed (a keyboard user
+    would meet it as one more tab stop to the same place), any other becomes a kid of the outer
+    Link too. Nested Links become Spans: a Link inside a Link means nothing to a reader.
+    """
+    if pdf.catalog.get("StructTreeRoot") is None:
+        return
+    nums = _parent_tree_nums(pdf)
+    inside: set[int] = set()  # Link elements below another Link
+    for number, element in _struct_elements(pdf):
+        if element.get("S") == "/Link" and number not in inside:
+            for below in _descendant_elements(pdf, element):
+                if pdf.objects[below].get("S") == "/Link":
+                    inside.add(below)
+    for number, element in _struct_elements(pdf):
+        if element.get("S") != "/Link" or number in inside:
+            continue
+        kept: list[Any] = []  # the annotations this Link keeps
+        for kid in list(element["K"]):
+            objr = _objr(pdf, kid)
+            if objr is not None:
+                kept.append(pdf.objects[_number(objr["Obj"])])
+        for below in _descendant_elements(pdf, element):
+            child = pdf.objects[below]
+            if child.get("S") == "/Link":
+                child["S"] = "/Span"
+            for kid in list(child.get("K", ())):
+                objr = _objr(pdf, kid)
+                if objr is None:
+                    continue
+                child["K"] = pydyf.Array(k for k in child["K"] if k != kid)
+                annotation = pdf.objects[_number(objr["Obj"])]
+                if any(_within(annotation["Rect"], other["Rect"]) for other in kept):
+                    _remove_annotation(pdf, objr["Obj"])
+                    continue
+                kept.append(annotation)
+                element["K"].append(kid)
+                _set_parent(nums, annotation["StructParent"], element.reference)
+
+
+def _descendant_elements(pdf: pydyf.PDF, element: pydyf.Dictionary) -> Iterator[int]:
+    stack = [k for k in element.get("K", ()) if _is_reference(k)]
+    while stack:
+        number = _number(stack.pop())
+        obj = pdf.objects[number]
+        if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/StructElem":
+            yield number
+            stack.extend(k for k in obj.get("K", ()) if _is_reference(k))
+
+
+def _objr(pdf: pydyf.PDF, kid: Any) -> pydyf.Dictionary | None:
+    obj = pdf.objects[_number(kid)] if _is_reference(kid) else None
+    return obj if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/OBJR" else None
+
+
+def _within(inner: Any, outer: Any) -> bool:
+    """Whether rectangle ``inner`` lies inside ``outer`` (either corner order; 1 pt of slack)."""
+    ix0, ix1 = sorted((inner[0], inner[2]))
+    iy0, iy1 = sorted((inner[1], inner[3]))
+    ox0, ox1 = sorted((outer[0], outer[2]))
+    oy0, oy1 = sorted((outer[1], outer[3]))
+    return ox0 - 1 <= ix0 and ix1 <= ox1 + 1 and oy0 - 1 <= iy0 and iy1 <= oy1 + 1
+
+
+def _set_parent(nums: Any, key: int, reference: Any) -> None:
+    for index in range(0, len(nums), 2):
+        if nums[index] == key:
+            nums[index + 1] = reference
+            return
+
+
+def headers_from_html(document: Any) -> None:
+    """/Headers of a data cell with an HTML ``headers`` attribute: the /IDs of the header cells
+    it names (by their HTML ``id``), instead of what WeasyPrint derives from the grid."""
+    ids: dict[str, Any] = {}
+    cells: list[Any] = []
+    for box in _boxes(document):
+        element = getattr(box, "mark", None)
+        if not isinstance(element, pydyf.Dictionary) or box.element is None:
+            continue
+        if box.element_tag == "th" and box.element.get("id") and "ID" in element:
+            ids[box.element.get("id")] = element["ID"]
+        elif box.element_tag == "td" and box.element.get("headers"):
+            cells.append(box)
+    for box in cells:
+        names = box.element.get("headers").split()
+        attributes = box.mark.setdefault("A", pydyf.Dictionary({"O": "/Table"}))
+        attributes["Headers"] = pydyf.Array(ids[name] for name in names if name in ids)
+
+
+def id_tree(pdf: pydyf.PDF) -> None:
+    """An /IDTree in the structure tree root holding every element's /ID (a flat name tree,
+    its names sorted as the PDF specification asks)."""
+    root = pdf.catalog.get("StructTreeRoot")
+    if root is None:
+        return
+    named = sorted(
+        ((element["ID"], element.reference) for _, element in _struct_elements(pdf) if "ID" in element),
+        key=lambda pair: _sort_key(pair[0]),
+    )
+    if named:
+        pdf.objects[_number(root)]["IDTree"] = pydyf.Dictionary(
+            {"Names": pydyf.Array(item for pair in named for item in pair)}
+        )
+
+
+def _sort_key(value: Any) -> bytes:
+    text = value.string if isinstance(value, pydyf.String) else value
+    return text.encode("utf-8") if isinstance(text, str) else bytes(text)
+
+
+def figure_boxes_in_user_space(pdf: pydyf.PDF) -> None:
+    """Turn each Figure's /BBox from CSS px (WeasyPrint's layout units, y down from the top of the
+    page) into PDF user space: points, y up from the bottom of its page's MediaBox."""
+    for _, element in _struct_elements(pdf):
+        attributes = element.get("A")
+        if element.get("S") != "/Figure" or not isinstance(attributes, pydyf.Dictionary) or "Pg" not in element:
+            continue
+        if "BBox" not in attributes:
+            continue
+        left, _bottom, _right, top = pdf.objects[_number(element["Pg"])]["MediaBox"]
+        x1, y1, x2, y2 = attributes["BBox"]
+        attributes["BBox"] = pydyf.Array(
+            (
+                round(left + x1 * _PT_PER_PX, 2),
+                round(top - y2 * _PT_PER_PX, 2),
+                round(left + x2 * _PT_PER_PX, 2),
+                round(top - y1 * _PT_PER_PX, 2),
+            )
+        )
+
+
+def name_widgets(pdf: pydyf.PDF) -> None:
+    """A /Contents on every widget annotation: its field's tooltip (/TU), and for a radio button
+    also the value it stands for (from its group's /Opt, indexed by its on-state name)."""
+    for obj in pdf.objects:
+        if not (isinstance(obj, pydyf.Dictionary) and obj.get("Subtype") == "/Widget") or "Contents" in obj:
+            continue
+        field = pdf.objects[_number(obj["Parent"])] if "Parent" in obj else obj
+        tooltip = field.get("TU")
+        if not isinstance(tooltip, pydyf.String):
+            continue
+        name = tooltip.string
+        # WeasyPrint names a radio button's on state by its index in the group's /Opt.
+        states = [str(key) for key in obj.get("AP", {}).get("N", {}) if str(key) != "Off"]
+        options = field.get("Opt", ())
+        if obj is not field and len(states) == 1 and states[0].isdigit() and int(states[0]) < len(options):
+            name = f"{name}: {options[int(states[0])].string}"
+        obj["Contents"] = pydyf.String(name)
+
+
+# CSS list-style-type → PDF /ListNumbering (ISO 32000-1 Table 347). A list with a marker of
+# its own (a string) is unordered: /Disc, the nearest value PDF 1.7 has.
+_LIST_NUMBERING = {
+    "none": "/None",
+    "disc": "/Disc",
+    "circle": "/Circle",
+    "square": "/Square",
+    "decimal": "/Decimal",
+    "decimal-leading-zero": "/Decimal",
+    "lower-roman": "/LowerRoman",
+    "upper-roman": "/UpperRoman",
+    "lower-alpha": "/LowerAlpha",
+    "lower-latin": "/LowerAlpha",
+    "upper-alpha": "/UpperAlpha",
+    "upper-latin": "/UpperAlpha",
+}
+
+
+@contextmanager
+def element_attributes() -> Iterator[None]:
+    """While a PDF is written, complete the structure elements WeasyPrint makes from what only
+    the boxes know:
+
+    - /Lang for an HTML element with a ``lang`` attribute (a foreword in Spanish), below the
+      document's own language (Matterhorn 11-004). Descendants inherit it (ISO 32000-1 14.9.2),
+      as the HTML attribute is inherited.
+    - /ListNumbering on a list (L), from its CSS ``list-style-type``: a reader then says
+      "bulleted list" or "numbered list" (PDF/UA-2 8.2.5.25 asks for it where a list has Lbl).
+
+    WeasyPrint 70 writes the document's /Lang only, no list attributes, and keeps no link from a
+    box to its structure element (but for table cells), so a finisher cannot find the elements
+    afterwards: the function that makes them is wrapped instead, for the one write.
+    """
+    original = weasyprint_tags._build_box_tree
+
+    def build(box: Any, parent: Any, *args: Any) -> Iterator[Any]:
+        element = getattr(box, "element", None)
+        tag = getattr(box, "element_tag", "html")
+        # <html lang> is the document's /Lang, which WeasyPrint writes in the catalog.
+        lang = element.get("lang") if element is not None and tag != "html" else None
+        for made in original(box, parent, *args):
+            if not isinstance(made, pydyf.Dictionary):
+                yield made
+                continue
+            if lang and "Lang" not in made:
+                made["Lang"] = pydyf.String(lang)
+            if made.get("S") == "/L" and tag in ("ul", "ol", "dl") and "A" not in made:
+                style = box.style["list_style_type"]
+                default = {"ol": "/Decimal", "ul": "/Disc", "dl": "/None"}[tag]  # dl: terms, no labels
+                numbering = _LIST_NUMBERING.get(style, default) if isinstance(style, str) and tag != "dl" else default
+                made["A"] = pydyf.Dictionary({"O": "/List", "ListNumbering": numbering})
+            yield made
+
+    weasyprint_tags._build_box_tree = build
+    try:
+        yield
+    finally:
+        weasyprint_tags._build_box_tree = original

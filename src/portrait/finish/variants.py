@@ -209,8 +209,12 @@ def _finish_screen(document: Any, pdf: pydyf.PDF) -> None:
     from portrait.finish import tagging
 
     tagging.scope_table_headers(document)
+    tagging.headers_from_html(document)
     tagging.leaders_as_artifacts(document, pdf)
+    tagging.one_annotation_per_link(pdf)  # after leaders_as_artifacts, which drops whole Links
     tagging.prune_empty_elements(pdf)
+    tagging.id_tree(pdf)  # after the pruning: only elements still in the tree are named
+    tagging.figure_boxes_in_user_space(pdf)
     _artifact_margin_content(pdf)  # after the two above: what they take out of the tree
     tagging.artifact_unmarked_paints(pdf)
     acroform = pdf.catalog.get("AcroForm")
@@ -225,6 +229,7 @@ def _finish_screen(document: Any, pdf: pydyf.PDF) -> None:
                 pdf.objects[number].pop("TU", None)
                 kids.add(number)
     acroform["Fields"] = pydyf.Array(r for r in acroform["Fields"] if int(r.split()[0]) not in kids)
+    tagging.name_widgets(pdf)
 
 
 SCREEN = Variant(

@@ -87,11 +87,27 @@ class Signer(Model):
     role: Line
 
 
+# A BCP 47 language tag as people write them: a language (2–3 letters), then an optional script
+# (4 letters), region (2 letters or 3 digits) and variants: es, es-419, pt-BR, zh-Hant-TW, sr-Latn.
+_LANGUAGE_TAG = re.compile(
+    r"[A-Za-z]{2,3}(-[A-Za-z]{4})?(-(?:[A-Za-z]{2}|[0-9]{3}))?(-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"
+)
+
+
+def _language_tag(value: str) -> str:
+    if not _LANGUAGE_TAG.fullmatch(value):
+        raise ValueError(f"`{value}` is not a language tag (BCP 47), e.g. es, es-419, fr-CA or vi")
+    return value
+
+
 class Foreword(Model):
     title: Line
     body: ForewordMarkdown
     """Markdown paragraphs; emphasis, lists and https:/mailto: links. Raw HTML is shown as text."""
     signed: list[Signer] = Field(min_length=1, max_length=6)
+    lang: Annotated[str, AfterValidator(_language_tag)] | None = None
+    """The foreword's language when it is not the Portrait's, as a BCP 47 tag (e.g. es, fr-CA): screen
+    readers then read it with that language's voice, and it is hyphenated with its patterns."""
 
 
 class Contact(Model):

@@ -40,6 +40,7 @@ COLUMNS: dict[str, str] = {
     "foreword_title": "foreword.title",
     "foreword": "foreword.body (the text of the file)",
     "signers": "foreword.signed (Name|Role;Name|Role)",
+    "foreword_lang": "foreword.lang (a BCP 47 language tag, e.g. es)",
     "website": "contact.website",
     "email": "contact.email",
 }
@@ -76,6 +77,7 @@ _KEY_COLUMNS = (
     ("foreword.title", "foreword_title"),
     ("foreword.body", "foreword"),
     ("foreword.signed", "signers"),
+    ("foreword.lang", "foreword_lang"),
     ("foreword", "foreword"),
     ("contact.website", "website"),
     ("contact.email", "email"),
@@ -317,6 +319,8 @@ def stage(sheet: Sheet, row: Row, folder: Path) -> None:
             foreword["signed"] = _signers(sheet, row)
         except InputError as exc:
             problems.extend(exc.problems)
+    if "foreword_lang" in cells:
+        foreword["lang"] = cells["foreword_lang"]
     if foreword:
         data["foreword"] = foreword
     contact = {key: cells[key] for key in ("website", "email") if key in cells}

@@ -121,7 +121,9 @@ def write_pdf(
     options: dict[str, Any] | None = None,
     finisher: Any = None,
 ) -> bytes:
-    with _fail_on_weasyprint_errors() as errors:
+    from portrait.finish.tagging import element_attributes  # WeasyPrint's tags, as render/ uses it
+
+    with _fail_on_weasyprint_errors() as errors, element_attributes():
         pdf = document.write_pdf(pdf_identifier=identifier, finisher=finisher, **(options or {}))
     if errors:  # e.g. an image without alt text in a tagged PDF
         raise BuildError("writing the PDF failed:\n" + "\n".join(f"  {e}" for e in errors))

@@ -223,6 +223,8 @@
       } else {
         out.push("  signed: []");
       }
+      const lang = val("f-foreword-lang");
+      if (lang) out.push("  lang: " + q(lang));
     }
     const website = val("f-website"), email = val("f-email");
     if (website || email) {
@@ -504,6 +506,7 @@
     const foreword = d.foreword || {};
     $("f-foreword-title").value = text(foreword.title);
     $("f-foreword-body").value = text(foreword.body).replace(/\n$/, "");
+    $("f-foreword-lang").value = text(foreword.lang);
     signerList.replaceChildren();
     const signed = Array.isArray(foreword.signed) ? foreword.signed : [];
     for (const s of signed.slice(0, MAX_SIGNERS)) addSigner({ name: text(s && s.name), role: text(s && s.role) });

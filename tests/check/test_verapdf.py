@@ -1,0 +1,145 @@
+"""veraPDF, the validator an accessibility auditor runs, on every kind of screen edition we make.
+
+Each file must be PDF/UA-1 compliant: the Portrait; each example district (with and without a
+foreword, with and without contact details; SVG, PNG and JPEG logos); editions joined by a batch
+(from the example spreadsheet); an edition made by the studio; an edition written whole
+(``edition_in_full``). A copy of the Portrait with the link defect of main before issue 17 must
+fail, on that rule alone: the harness can fail. The Well-Tagged PDF (``wt1r``) and PDF/UA-2
+(``ua2``) verdicts of the Portrait and one district edition are reported, not asserted (see
+docs/conformance.md); the run's summary prints them. (Their 1,700 rules take seven times as long
+as PDF/UA-1's 106, and every edition fails them the same way.)
+
+All files and profiles are validated in one JVM (tests/_verapdf.py), in one test, so that pytest-xdist
+cannot start it twice.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import time
+from pathlib import Path
+
+import pikepdf
+import pytest
+from _defects import link_in_a_span  # noqa: E402
+from _editions import ROOT, edition, project_inputs  # noqa: E402
+from _verapdf import INSTALL, Verdict, missing, validate  # noqa: E402
+from PIL import Image
+
+pytestmark = pytest.mark.slow
+
+FLAVOURS = ("ua1", "wt1r", "ua2")
+REPORTED = ("Portrait", "example-cedar-ridge")  # the files validated in every flavour
+EXAMPLES = ("example-cedar-ridge", "example-lakeshore", "example-north-harbor-valley")
+STUDIO_DISTRICT = """\
+name: "Example: Juniper Flats School District"
+colors:
+  primary: "#2e5e4e"
+foreword:
+  title: "A word from our board"
+  body: |
+    Our leaders *grow* together. Read [the Portrait](#introduction) first.
+  signed:
+    - name: "Name of the Board President"
+      role: "President"
+"""
+
+
+def _save(folder: Path, name: str, data: bytes) -> Path:
+    path = folder / f"{name}.pdf"
+    path.write_bytes(data)
+    return path
+
+
+def _studio_edition(jpeg: bytes) -> bytes:
+    """An edition made by the studio's worker code (engine._do), in this process, with a JPEG
+    logo. The worker's state is given this process's renderer, already laid out, so the test
+    does not lay out the Portrait once more."""
+    from portrait.studio import engine
+
+    project, inputs = project_inputs()
+    engine._state.clear()
+    engine._state.update(
+        root=str(ROOT), project=project, inputs=inputs, renderers={"screen": edition("screen").renderer}
+    )
+    try:
+        answer = engine._do(str(ROOT), engine.Job("pdf", STUDIO_DISTRICT, jpeg, "crest.jpg"))
+    finally:
+        engine._state.clear()
+    assert answer.ok and answer.pdf, answer
+    return answer.pdf
+
+
+def _batch_editions(tmp: Path) -> dict[str, bytes]:
+    """The example spreadsheet's districts, joined by a batch in a copy of the project."""
+    from portrait.api import build_editions, districts_from_csv
+    from portrait.project import Project
+
+    for name in ("content", "templates", "assets", "docs/districts-example"):
+        shutil.copytree(ROOT / name, tmp / name)
+    project = Project.at(tmp)
+    with districts_from_csv(project, tmp / "docs/districts-example/districts.csv") as rows:
+        result = build_editions(project, rows, jobs=1, force=True)
+    assert not result.failed, [r.message for r in result.failed]
+    return {f"batch {r.slug}": r.path.read_bytes() for r in result.results if r.path is not None}
+
+
+@pytest.fixture(scope="module")
+def screen_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    from portrait.inputs.district import load_edition
+
+    folder = tmp_path_factory.mktemp("verapdf")
+    project, _ = project_inputs()
+    renderer = edition("screen").renderer
+    files = {"Portrait": _save(folder, "portrait", edition("screen").pdf)}
+    for slug in EXAMPLES:
+        files[slug] = _save(folder, slug, renderer.edition(load_edition(project, slug)).pdf)
+    files["edition_in_full example-cedar-ridge"] = _save(
+        folder, "in-full", renderer.edition_in_full(load_edition(project, EXAMPLES[0])).pdf
+    )
+    png = Image.open(ROOT / "content/districts/example-lakeshore/logo.png").convert("RGB")
+    jpeg = io.BytesIO()
+    png.save(jpeg, "JPEG", quality=90)
+    files["studio (JPEG logo)"] = _save(folder, "studio", _studio_edition(jpeg.getvalue()))
+    for name, data in _batch_editions(folder / "project").items():
+        files[name] = _save(folder, name.replace(" ", "-"), data)
+    return files
+
+
+def test_verapdf_finds_every_screen_edition_pdf_ua_1_compliant(
+    screen_files: dict[str, Path], tmp_path: Path, record_property
+) -> None:
+    why = missing()
+    if why:
+        pytest.fail(f"veraPDF cannot run: {why}. Install: {INSTALL}")
+    defective = tmp_path / "link-in-a-span.pdf"
+    with pikepdf.open(screen_files["Portrait"]) as pdf:
+        link_in_a_span(pdf)
+        pdf.save(defective)
+    jobs = [(path, FLAVOURS if label in REPORTED else ("ua1",)) for label, path in screen_files.items()]
+    start = time.perf_counter()
+    verdicts = validate([*jobs, (defective, ("ua1",))])
+    seconds = time.perf_counter() - start
+    record_property("verapdf", _report(screen_files, verdicts, seconds))
+
+    failed = {
+        label: verdicts[str(path), "ua1"]
+        for label, path in screen_files.items()
+        if not verdicts[str(path), "ua1"].compliant
+    }
+    assert not failed, "veraPDF PDF/UA-1:\n" + "\n".join(f"{label}: {v.explain()}" for label, v in failed.items())
+    # The harness can fail: the defect of main's contents entries, on one entry.
+    broken = verdicts[str(defective), "ua1"]
+    assert not broken.compliant and [(f.rule, f.count) for f in broken.failures] == [("7.18.5-1", 1)], broken.explain()
+    assert "PDLinkAnnot" in broken.failures[0].first
+
+
+def _report(files: dict[str, Path], verdicts: dict[tuple[str, str], Verdict], seconds: float) -> str:
+    lines = [f"veraPDF ({len(files)} screen editions and one defective file, one JVM, {seconds:.1f} s)"]
+    for label, path in files.items():
+        lines.append(f"  {label}")
+        lines.extend(
+            f"    {verdicts[str(path), flavour].summary()}" for flavour in FLAVOURS if (str(path), flavour) in verdicts
+        )
+    return "\n".join(lines)
