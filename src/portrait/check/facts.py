@@ -22,6 +22,7 @@ import pikepdf
 from fontTools.ttLib import TTFont
 
 from portrait.check.content import page_content, read_pages
+from portrait.check.inks import SmallText
 
 _SUBSET_PREFIX = re.compile(r"^[A-Z]{6}\+")
 
@@ -78,6 +79,12 @@ class PdfFacts:
     # Content streams (pages, form XObjects) painting in DeviceRGB where their resources give no
     # DefaultRGB: device colour a press cannot interpret against a CMYK output intent.
     device_rgb_without_default: int = 0
+    # Print files only (a PDF/X output intent): text under 12 pt in more than two inks, and the
+    # highest total area coverage of each page (Ghostscript's separation at COVERAGE_DPI; None
+    # when Ghostscript is not installed) against the output profile's ink limit.
+    small_text: list[SmallText] = field(default_factory=list)
+    ink_coverage: list[float] | None = None
+    ink_limit: float | None = None
 
     @property
     def pdfx_version(self) -> str | None:
@@ -112,7 +119,40 @@ def read_facts(pdf: bytes) -> PdfFacts:
     /Rotate) down to the page: every page read below holds its own.
     """
     with pikepdf.open(io.BytesIO(pdf), inherit_page_attributes=True) as parsed:
-        return _read(parsed)
+        facts = _read(parsed)
+        profile = _pdfx_profile(parsed)
+        if profile is not None:
+            _read_inks(pdf, parsed, profile, facts)
+        return facts
+
+
+# Coverage is measured on a coarse render: ink limits are about solids (how much ink the paper
+# takes in one place), not hairlines, and a page at 18 dpi separates in a few hundredths of a second.
+COVERAGE_DPI = 18
+
+
+def _pdfx_profile(pdf: pikepdf.Pdf) -> bytes | None:
+    for intent in pdf.Root.get("/OutputIntents", []):
+        profile = intent.get("/DestOutputProfile")
+        if intent.get("/S") == "/GTS_PDFX" and isinstance(profile, pikepdf.Stream) and profile.get("/N") == 4:
+            return bytes(profile.read_bytes())
+    return None
+
+
+def _read_inks(data: bytes, pdf: pikepdf.Pdf, profile: bytes, facts: PdfFacts) -> None:
+    from portrait.check.inks import small_text
+    from portrait.check.separation import coverage, ghostscript, separate
+    from portrait.inputs.press import Press
+
+    try:
+        press: Press | None = Press(profile)
+    except (OSError, ValueError):  # not a profile LittleCMS can use: the output intent rule says so
+        press = None
+    facts.small_text = small_text(pdf, press)
+    if press is None or ghostscript() is None:
+        return
+    facts.ink_limit = press.ink_limit
+    facts.ink_coverage = [coverage(page) for page in separate(data, COVERAGE_DPI, profile)]
 
 
 def _read(pdf: pikepdf.Pdf) -> PdfFacts:

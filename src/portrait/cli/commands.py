@@ -181,6 +181,13 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="rewrite tests/golden/ (the visual regression references) from this build",
     )
+    proof.add_argument(
+        "--print",
+        dest="print_edition",
+        action="store_true",
+        help="soft proof of the print edition (as the press prints it, through its output intent) beside the"
+        " screen edition, with a ΔE heat map, in output/proofs/print/ (--pdf: a print PDF to proof)",
+    )
     district = sub.add_parser(
         "district",
         parents=common,
@@ -404,7 +411,13 @@ def _watch(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO)
 
 def _proof(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return portrait.proof(
-        project, against=args.against, dpi=args.dpi, pdf=args.pdf, update_golden=args.update_golden, out=out
+        project,
+        against=args.against,
+        dpi=args.dpi,
+        pdf=args.pdf,
+        update_golden=args.update_golden,
+        out=out,
+        print_edition=args.print_edition,
     )
 
 
