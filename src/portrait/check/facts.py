@@ -149,9 +149,11 @@ def _read_inks(data: bytes, pdf: pikepdf.Pdf, profile: bytes, facts: PdfFacts) -
     except (OSError, ValueError):  # not a profile LittleCMS can use: the output intent rule says so
         press = None
     facts.small_text = small_text(pdf, press)
-    if press is None or ghostscript() is None:
+    if press is None:
         return
     facts.ink_limit = press.ink_limit
+    if ghostscript() is None:
+        return
     facts.ink_coverage = [coverage(page) for page in separate(data, COVERAGE_DPI, profile)]
 
 

@@ -64,8 +64,8 @@ class _Reader:
         state = _State(state.ctm, state.space, state.colour)
         text_matrix = IDENTITY
         size = 0.0
-        for operands, operator in pikepdf.parse_content_stream(stream):
-            op = str(operator)
+        for instruction in pikepdf.parse_content_stream(stream):
+            operands, op = instruction.operands, str(instruction.operator)
             if op == "q":
                 stack.append(_State(state.ctm, state.space, state.colour))
             elif op == "Q":

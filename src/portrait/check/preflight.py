@@ -341,8 +341,10 @@ def small_text_inks(f: PdfFacts) -> tuple[bool, str]:
 
 
 def ink_coverage(f: PdfFacts) -> tuple[bool, str]:
-    if f.ink_coverage is None or f.ink_limit is None:
-        return False, f"cannot measure: {INSTALL}"
+    if f.ink_limit is None:
+        return True, "— (no CMYK output profile: see output intent)"
+    if f.ink_coverage is None:
+        return False, f"cannot measure without Ghostscript: {INSTALL}"
     limit = f.ink_limit + COVERAGE_TOLERANCE
     over = [(page + 1, tac) for page, tac in enumerate(f.ink_coverage) if tac > limit]
     highest = max(f.ink_coverage, default=0.0)

@@ -157,6 +157,8 @@ class Edition:
     contact: Contact | None
     notices: tuple[str, ...] = field(default=())
     print_css: str = ""  # the colours of ``css`` as the press's CMYK builds (the print edition)
+    # Each colour the district gives, as printed: (key, screen #rrggbb, printed #rrggbb, build, ΔE00).
+    print_colors: tuple[tuple[str, str, str, str, float], ...] = ()
 
 
 def districts_folder(project: Project) -> Path:
@@ -347,6 +349,7 @@ def make_edition(slug: str, district: District, logo: Logo, press: Press | None 
     secondary = palette(district.colors.secondary) if district.colors.secondary else None
     press = press or shipped()
     builds = ""
+    printed = []
     if press is not None:
         for label, given in (
             ("colors.primary", district.colors.primary),
@@ -354,6 +357,8 @@ def make_edition(slug: str, district: District, logo: Logo, press: Press | None 
         ):
             if given:
                 notices.extend(gamut_notice(press, label, given.lower()))
+                check = press.gamut(given.lower())
+                printed.append((label, check.color, check.printed, describe(check.build), check.delta_e))
         builds = edition_print_css(press, primary, secondary)
     notices.extend(logo.notices)
     css = edition_css(primary, secondary)
@@ -371,6 +376,7 @@ def make_edition(slug: str, district: District, logo: Logo, press: Press | None 
         contact=district.contact,
         notices=tuple(notices),
         print_css=builds,
+        print_colors=tuple(printed),
     )
 
 

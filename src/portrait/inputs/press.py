@@ -87,7 +87,9 @@ class Press:
         intent = ImageCms.Intent.RELATIVE_COLORIMETRIC
         self._to_cmyk = ImageCms.buildTransform(srgb, cmyk, "RGB", "CMYK", intent)
         self._to_rgb = ImageCms.buildTransform(cmyk, srgb, "CMYK", "RGB", intent)
-        self.ink_limit = sum(self.to_cmyk(["#000000"])[0])  # the darkest build: the total ink limit
+        # The darkest build, black, is the total ink limit the profile was made with (colprof -l).
+        black = np.asarray(self.separate(Image.new("RGB", (1, 1))), dtype=np.float64)[0, 0]
+        self.ink_limit = float(round(black.sum() * 100 / 255))
 
     @classmethod
     def of(cls, project_root: Path) -> Press:
@@ -100,11 +102,15 @@ class Press:
 
     def separate(self, image: Image.Image) -> Image.Image:
         """An sRGB image as the press's CMYK."""
-        return ImageCms.applyTransform(image.convert("RGB"), self._to_cmyk)
+        result = ImageCms.applyTransform(image.convert("RGB"), self._to_cmyk)
+        assert result is not None  # None only when converting in place
+        return result
 
     def proof(self, image: Image.Image) -> Image.Image:
         """A CMYK image (the press's inks) as sRGB: how the press prints it, on screen."""
-        return ImageCms.applyTransform(image, self._to_rgb)
+        result = ImageCms.applyTransform(image, self._to_rgb)
+        assert result is not None
+        return result
 
     # Colours ------------------------------------------------------------------------------
 
