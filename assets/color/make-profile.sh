@@ -14,8 +14,9 @@
 #   -l 300                   total ink limit 300 % (coated offset, ISO 12647-2; printers ask for
 #                            300-330 %). portrait.inputs.press reads it back from the profile
 #                            (the build of black) and the preflight's ink-coverage rule uses it.
-# The result is deterministic for a given colprof version (ArgyllCMS 2.3.1 here); the test
-# tests/inputs/test_press.py pins its checksum, so a rebuilt profile is a visible change.
+# The result is deterministic for a given colprof version (ArgyllCMS 2.3.1 here; two runs gave
+# the same tables); tests/inputs/test_press.py pins its checksum, so a changed profile is a
+# visible change.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 data=${FOGRA39L:-/usr/share/color/icc/FOGRA39L.ti3}
@@ -26,5 +27,8 @@ cd "$work"
 colprof -qh -r 0.25 -K p 0 0.3 1.0 1.0 1.0 -l 300 \
     -D "Portrait CMYK (FOGRA39L, ArgyllCMS, TAC 300%)" \
     -C "Zlib; built from FOGRA39L.ti3 (icc-profiles-free, Kai-Uwe Behrmann)" FOGRA39L
+# The header's creation date (bytes 24-35) is the only thing that changes from run to run: fix it
+# (2026-12-07 00:00:00), so that the same data and colprof give the same bytes.
+printf '\007\352\000\014\000\007\000\000\000\000\000\000' | dd of=FOGRA39L.icc bs=1 seek=24 conv=notrunc status=none
 cp FOGRA39L.icc "$here/portrait-cmyk-fogra39.icc"
 sha256sum "$here/portrait-cmyk-fogra39.icc"

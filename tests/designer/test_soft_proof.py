@@ -21,7 +21,7 @@ from portrait.designer.proof import heat_map, page_pairs, soft_proof
 
 pytestmark = pytest.mark.skipif(shutil.which("gs") is None, reason="needs Ghostscript (make system-test)")
 
-DPI = 30
+DPI = 40
 # The brand's sky blue is outside the press's gamut (ΔE00 3.1 at best, in any build), and the
 # covers' navy scrims are blended over it in the press's CMYK: the covers print at a median of
 # ΔE00 3.4. Every other page is within 3; the two-ink text builds (navy body text ΔE00 8.5, ink

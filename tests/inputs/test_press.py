@@ -22,7 +22,7 @@ from portrait.project import Project
 ROOT = Path(__file__).resolve().parents[2]
 # assets/color/make-profile.sh makes this file (colprof of ArgyllCMS 2.3.1 from FOGRA39L.ti3);
 # a rebuilt or replaced profile changes the print edition's colours: update this on purpose.
-PROFILE_SHA256 = "PENDING"
+PROFILE_SHA256 = "56bae3e5cb064b9602d07bbcd260e01e63ba816fe34447324a90b66c6a6b1bbc"
 
 
 @pytest.fixture(scope="module")
