@@ -17,7 +17,7 @@ from portrait.cli import main
 from portrait.inputs.press import PROFILE
 
 OURS = b"Portrait CMYK (FOGRA39L, ArgyllCMS, TAC 300%)"
-THEIRS = b"Acme Sheetfed 7, coated paper, TAC 300% ink."  # the same length: a valid profile
+THEIRS = b"Acme Sheetfed 7, coated paper, TAC 300 % ink."  # the same length: a valid profile
 
 
 def swapped(profile: bytes) -> bytes:
