@@ -154,7 +154,9 @@ def _read_inks(data: bytes, pdf: pikepdf.Pdf, profile: bytes, facts: PdfFacts) -
     facts.ink_limit = press.ink_limit
     if ghostscript() is None:
         return
-    facts.ink_coverage = [coverage(page) for page in separate(data, COVERAGE_DPI, profile)]
+    # Inside the TrimBox: the crop marks outside it are in every ink (registration), and the bleed
+    # is cut off.
+    facts.ink_coverage = [coverage(page) for page in separate(data, COVERAGE_DPI, profile, trim=True)]
 
 
 def _read(pdf: pikepdf.Pdf) -> PdfFacts:

@@ -46,8 +46,8 @@ def separate(pdf: bytes, dpi: float, profile: bytes, *, trim: bool = False, smoo
 
     The file's DeviceCMYK is the press's CMYK (PDF/X): the same profile is Ghostscript's default
     CMYK and its output profile, so a build like C0 M100 Y0 K0 comes out unchanged. ``trim``:
-    only the TrimBox (the page as cut); otherwise the MediaBox. ``smooth``: anti-aliased edges
-    (for a proof to look at; coverage is measured without)."""
+    only the TrimBox (the page as cut, without the crop marks); otherwise the MediaBox.
+    ``smooth``: anti-aliased edges (for a proof to look at; coverage is measured without)."""
     return _render(pdf, dpi, "tiff32nc", profile, trim=trim, smooth=smooth, mode="CMYK")
 
 
