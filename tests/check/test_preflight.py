@@ -237,6 +237,7 @@ SCREEN_FAULTS: dict[str, Edit] = {
     "form field tooltips": _field_without_tooltip,
 }
 
+
 def _paint(index: int, data: bytes) -> Edit:
     """Paint ``data`` on top of page ``index``; ``{font}`` is one of the page's fonts."""
 

@@ -119,3 +119,29 @@ def test_brand_colours_print_as_their_builds(press: Press) -> None:
         (printed,) = press.to_rgb([build])
         limit = {"violet": 7.0, "sky": 3.5, "ink": 5.5}.get(name, 1.5)
         assert de00(brand.hexes[name], Image.new("RGB", (1, 1), printed).getpixel((0, 0))) <= limit, name
+
+
+def test_a_district_colour_the_press_cannot_print_is_a_notice(tmp_project: Project) -> None:
+    from portrait.inputs.district import load_edition
+
+    path = tmp_project.content / "districts" / "example-cedar-ridge" / "district.yaml"
+    path.write_text(path.read_text().replace('primary: "#0f6b4f"', 'primary: "#ff6600"'))
+    edition = load_edition(tmp_project, "example-cedar-ridge")
+    assert (
+        "colors.primary #ff6600 is outside the press's gamut (Portrait CMYK (FOGRA39L, ArgyllCMS, TAC 300%)):"
+        " it prints as #ed6a20 (C0 M70 Y100 K0), ΔE00 3.23 (more than 2 is visible side by side)"
+    ) in edition.notices
+    assert edition.print_colors[0] == ("colors.primary", "#ff6600", "#ed6a20", "C0 M70 Y100 K0", 3.23)
+    assert "--color-district: device-cmyk(0 0.7 1 0);" in edition.print_css
+    # the text shade is a one- or two-ink build
+    text = edition.print_css.split("--color-district-text: device-cmyk(")[1].split(")")[0].split()
+    assert sum(float(v) > 0 for v in text) <= SMALL_TEXT_INKS
+
+
+def test_the_shipped_districts_print_their_colours(project: Project) -> None:
+    from portrait.inputs.district import district_slugs, load_edition
+
+    for slug in district_slugs(project):
+        edition = load_edition(project, slug)
+        assert not [n for n in edition.notices if "gamut" in n], slug
+        assert all(de <= 1.5 for *_, de in edition.print_colors), edition.print_colors

@@ -387,7 +387,7 @@ def gamut_notice(press: Press, label: str, color: str) -> list[str]:
         return []
     return [
         f"{label} {color} is outside the press's gamut ({press.name}): it prints as {check.printed} "
-        f"({describe(check.build)}), ΔE00 {check.delta_e:.1f} (more than {GAMUT_DE:g} is visible side by side)"
+        f"({describe(check.build)}), ΔE00 {check.delta_e:.2f} (more than {GAMUT_DE:g} is visible side by side)"
     ]
 
 
