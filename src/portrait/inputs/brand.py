@@ -32,14 +32,19 @@ Build = tuple[Percent, Percent, Percent, Percent]
 
 
 class BrandColor(Model):
-    """A brand colour with the CMYK build the press prints it with (ink percentages, as a print
-    designer specifies them): ``{ hex: "#e8177d", cmyk: [0, 97, 9, 0] }``; and, for a colour
-    whose build has more than two inks, the build its text prints with (``text``: one or two
-    inks, for type under 12 pt; the preflight checks it)."""
+    """A brand colour: ``"#e8177d"`` (the screen colour), or ``{ hex: "#e8177d", cmyk: [0, 97, 8, 0] }``
+    with the CMYK build the press prints it with (ink percentages, as a print designer specifies
+    them); and, for a colour whose build has more than two inks, the build its text prints with
+    (``text``: one or two inks, for type under 12 pt; the preflight checks it)."""
 
     hex: Color
-    cmyk: Build
+    cmyk: Build | None = None
     text: Build | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_hex(cls, value: object) -> object:
+        return {"hex": value} if isinstance(value, str) else value
 
 
 class Stop(Model):
@@ -76,7 +81,7 @@ class Type(Model):
 
 
 class Brand(Model):
-    colors: dict[Token, Color | BrandColor]
+    colors: dict[Token, BrandColor]
     gradients: dict[Token, Gradient]
     fonts: dict[Literal["sans", "display", "serif"], FontFamily]
     type: Type
@@ -96,12 +101,12 @@ class Brand(Model):
     @property
     def hexes(self) -> dict[str, str]:
         """Every brand colour as ``#rrggbb`` (the screen colour)."""
-        return {name: c.hex if isinstance(c, BrandColor) else c for name, c in self.colors.items()}
+        return {name: c.hex for name, c in self.colors.items()}
 
     @property
     def builds(self) -> dict[str, tuple[float, float, float, float]]:
         """The CMYK builds ``brand.yaml`` gives (colours without one are converted by the press)."""
-        return {name: c.cmyk for name, c in self.colors.items() if isinstance(c, BrandColor)}
+        return {name: c.cmyk for name, c in self.colors.items() if c.cmyk is not None}
 
 
 def load_brand(project: Project) -> Brand:
@@ -175,7 +180,7 @@ def print_css(brand: Brand, press: Press) -> str:
     one; ``--fill-<name>`` is always its full build, for areas (print.css uses it for the
     backgrounds and large type that may have more inks). Gradients keep their sRGB stops
     (WeasyPrint 70 cannot draw CMYK gradients); the press converts them through the profile."""
-    text = {name: c.text for name, c in brand.colors.items() if isinstance(c, BrandColor) and c.text}
+    text = {name: c.text for name, c in brand.colors.items() if c.text}
     props = []
     for name, build in print_builds(brand, press).items():
         props.append(f"  --color-{name}: {css_cmyk(text.get(name) or build)};")
