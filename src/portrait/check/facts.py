@@ -85,6 +85,7 @@ class PdfFacts:
     small_text: list[SmallText] = field(default_factory=list)
     ink_coverage: list[float] | None = None
     ink_limit: float | None = None
+    ink_error: str | None = None  # why Ghostscript could not separate the file
 
     @property
     def pdfx_version(self) -> str | None:
@@ -142,6 +143,7 @@ def _pdfx_profile(pdf: pikepdf.Pdf) -> bytes | None:
 def _read_inks(data: bytes, pdf: pikepdf.Pdf, profile: bytes, facts: PdfFacts) -> None:
     from portrait.check.inks import small_text
     from portrait.check.separation import coverage, ghostscript, separate
+    from portrait.errors import BuildError
     from portrait.inputs.press import Press
 
     try:
@@ -154,9 +156,15 @@ def _read_inks(data: bytes, pdf: pikepdf.Pdf, profile: bytes, facts: PdfFacts) -
     facts.ink_limit = press.ink_limit
     if ghostscript() is None:
         return
-    # Inside the TrimBox: the crop marks outside it are in every ink (registration), and the bleed
-    # is cut off.
-    facts.ink_coverage = [coverage(page) for page in separate(data, COVERAGE_DPI, profile, trim=True)]
+    if not facts.pages:
+        facts.ink_coverage = []
+        return
+    try:  # inside the TrimBox: the crop marks outside it are in every ink, and the bleed is cut off
+        pages = separate(data, COVERAGE_DPI, profile, trim=True)
+    except BuildError as exc:
+        facts.ink_error = str(exc)
+        return
+    facts.ink_coverage = [coverage(page) for page in pages]
 
 
 def _read(pdf: pikepdf.Pdf) -> PdfFacts:

@@ -343,6 +343,8 @@ def small_text_inks(f: PdfFacts) -> tuple[bool, str]:
 def ink_coverage(f: PdfFacts) -> tuple[bool, str]:
     if f.ink_limit is None:
         return True, "— (no CMYK output profile: see output intent)"
+    if f.ink_error:
+        return False, f"cannot measure: {f.ink_error}"
     if f.ink_coverage is None:
         return False, f"cannot measure without Ghostscript: {INSTALL}"
     limit = f.ink_limit + COVERAGE_TOLERANCE

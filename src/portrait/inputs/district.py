@@ -336,7 +336,7 @@ def _nearest(word: str, choices: list[str]) -> str | None:
 
 def load_edition(project: Project, slug: str, logos: LogoStore | None = None) -> Edition:
     district, logo = load_district(project, slug, logos=logos)
-    return make_edition(slug, district, logo, press=Press.of(project.root))
+    return make_edition(slug, district, logo, press=Press.find(project.root))
 
 
 def make_edition(slug: str, district: District, logo: Logo, press: Press | None = None) -> Edition:

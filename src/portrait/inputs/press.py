@@ -92,6 +92,11 @@ class Press:
         self.ink_limit = float(round(black.sum() * 100 / 255))
 
     @classmethod
+    def find(cls, project_root: Path) -> Press | None:
+        """The press of the project at ``project_root``, if it has a profile."""
+        return cls.of(project_root) if (project_root / PROFILE).is_file() else None
+
+    @classmethod
     def of(cls, project_root: Path) -> Press:
         """The press of the project at ``project_root`` (its ``assets/color/`` profile)."""
         path = project_root / PROFILE
@@ -183,5 +188,4 @@ def _cached(path: str, _mtime: int, _size: int) -> Press:
 
 def shipped() -> Press | None:
     """The press of the project this package runs from (a source checkout), when it has one."""
-    root = Path(__file__).resolve().parents[3]
-    return Press.of(root) if (root / PROFILE).is_file() else None
+    return Press.find(Path(__file__).resolve().parents[3])
