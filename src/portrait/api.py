@@ -179,9 +179,20 @@ def proof(
     dpi: int = 72,
     pdf: Path | None = None,
     update_golden: bool = False,
+    print_edition: bool = False,
 ) -> int:
     """PNG proofs of every page and a contact sheet in output/proofs/, with a visual diff
-    against a git ref or another PDF; or rewrite the golden pages of the visual tests."""
+    against a git ref or another PDF; or rewrite the golden pages of the visual tests. With
+    ``print_edition``: the print edition's soft proof beside the screen edition, in
+    output/proofs/print/."""
     from portrait.designer.proof import run_proof
 
-    return run_proof(project, against=against, dpi=dpi, pdf=pdf, update_golden=update_golden, out=out)
+    return run_proof(
+        project,
+        against=against,
+        dpi=dpi,
+        pdf=pdf,
+        update_golden=update_golden,
+        out=out,
+        print_edition=print_edition,
+    )

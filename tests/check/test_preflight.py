@@ -237,6 +237,22 @@ SCREEN_FAULTS: dict[str, Edit] = {
     "form field tooltips": _field_without_tooltip,
 }
 
+
+def _paint(index: int, data: bytes) -> Edit:
+    """Paint ``data`` on top of page ``index``; ``{font}`` is one of the page's fonts."""
+
+    def edit(w: PdfWriter) -> None:
+        page = w.pages[index]
+        font = next(iter(page["/Resources"]["/Font"].keys()))
+        stream = DecodedStreamObject()
+        stream.set_data(data.replace(b"{font}", font.lstrip("/").encode()))
+        contents = page.raw_get("/Contents")
+        kept = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) else [contents]
+        page[NameObject("/Contents")] = ArrayObject([*kept, w._add_object(stream)])
+
+    return edit
+
+
 PRINT_FAULTS: dict[str, Edit] = {
     "fonts embedded": _unembed_a_font,
     "metadata": _drop_title,
@@ -246,6 +262,9 @@ PRINT_FAULTS: dict[str, Edit] = {
     "page boxes": _drop_trimbox,
     "no links or fields": _add_a_link,
     "booklet pages": lambda w: w.remove_page(5),
+    # 9 pt text in a four-ink navy; a square of 400 % ink (C100 M100 Y100 K100)
+    "small text inks": _paint(2, b"q 0.99 0.84 0.02 0.52 k BT /{font} 9 Tf 72 72 Td (Small) Tj ET Q"),
+    "ink coverage": _paint(3, b"q 1 1 1 1 k 72 72 216 216 re f Q"),
 }
 
 

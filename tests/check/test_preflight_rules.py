@@ -267,7 +267,19 @@ def set_key(key: str, value: object) -> Callable[[Dictionary], None]:
 
 TOOLTIP = re.compile(r"form fields without a tooltip \(/TU\): \S+ \(Matterhorn checkpoint 28\)")
 
+
 # What the report says is matched whole: the detail is what a reader of the report acts on.
+def paint(page: int, content: bytes) -> Edit:
+    """Paint ``content`` on top of page ``page`` (0-based); ``{font}`` is one of its fonts."""
+
+    def edit(pdf: pikepdf.Pdf) -> None:
+        target = pdf.pages[page]
+        font = next(iter(target.Resources.Font.keys())).lstrip("/")
+        target.contents_add(pdf.make_stream(content.replace(b"{font}", font.encode())), prepend=False)
+
+    return edit
+
+
 CASES: dict[str, tuple[str, str, Edit, str | re.Pattern[str]]] = {
     # every file
     "fonts: a font not embedded": ("fonts embedded", "screen", unembed_a_font, re.compile(r"not embedded: \S.*")),
@@ -555,6 +567,26 @@ CASES: dict[str, tuple[str, str, Edit, str | re.Pattern[str]]] = {
         "print",
         add_a_field,
         "a print file has no links or form fields; found 1 Widget",
+    ),
+    "small text inks: 8 pt in four inks": (
+        "small text inks",
+        "print",
+        paint(1, b"q 0.3 0.3 0.3 0.3 k BT /{font} 8 Tf 100 100 Td (Small) Tj ET Q"),
+        "1 runs of text under 12 pt print in more than 2 inks (e.g. 8 pt in 4 inks, DeviceCMYK 0.3 0.3 0.3 0.3,"
+        " on page 2; pages 2): give the colour a one- or two-ink build",
+    ),
+    "small text inks: 11 pt scaled from 22 pt, in RGB the press separates into four inks": (
+        "small text inks",
+        "print",
+        paint(4, b"q 0.5 0 0 0.5 0 0 cm 0.2 0.3 0.4 rg BT /{font} 22 Tf 100 100 Td (Small) Tj ET Q"),
+        "1 runs of text under 12 pt print in more than 2 inks (e.g. 11 pt in 4 inks, DeviceRGB 0.2 0.3 0.4,"
+        " on page 5; pages 5): give the colour a one- or two-ink build",
+    ),
+    "ink coverage: a solid in all four inks (400 %)": (
+        "ink coverage",
+        "print",
+        paint(2, b"q 1 1 1 1 k 100 100 300 300 re f Q"),
+        "total area coverage above the profile's limit of 300 % on pages 3 (up to 400 % on page 3)",
     ),
     "booklet: 15 pages": (
         "booklet pages",

@@ -194,11 +194,11 @@ def test_a_brand_colour_shift_in_brand_yaml_fails_the_visual_test(tmp_path: Path
     project = copy_project(tmp_path / "project")
     brand = project.assets / "brand.yaml"
     text = brand.read_text()
-    pink = yaml.safe_load(text)["colors"]["pink"]
+    pink = yaml.safe_load(text)["colors"]["pink"]["hex"]  # { hex, cmyk }: the screen colour
     shifted = "#c0178d"  # less red, a little more blue: ΔE00 11
     size = float(delta_e(np.array([_rgb(pink)]), np.array([_rgb(shifted)]))[0])
     assert 10 <= size <= 15, size
-    brand.write_text(re.sub(rf'pink: "{pink}"', f'pink: "{shifted}"', text, count=1))
+    brand.write_text(re.sub(rf'pink: {{ hex: "{pink}"', f'pink: {{ hex: "{shifted}"', text, count=1))
     pdf = Renderer(project, load_inputs(project)).portrait().pdf
     cover = golden_renders(project, pdf)["cover"]
     with pytest.raises(pytest.fail.Exception, match="cover: .* of the page changed by more than ΔE"):

@@ -32,7 +32,7 @@ def test_gradient_must_use_known_colours(tmp_project):
 
 def test_bad_colour_names_the_key(tmp_project):
     path = tmp_project.assets / "brand.yaml"
-    path.write_text(path.read_text().replace('pink: "#e8177d"', 'pink: "hotpink"'))
+    path.write_text(path.read_text().replace('pink: { hex: "#e8177d", cmyk: [0, 97, 8, 0] }', 'pink: "hotpink"'))
     with pytest.raises(InputError) as caught:
         load_brand(tmp_project)
-    assert str(caught.value.problems[0]).startswith("assets/brand.yaml:4: colors.pink:")
+    assert str(caught.value.problems[0]).startswith("assets/brand.yaml:10: colors.pink.hex:")

@@ -126,6 +126,10 @@ def test_previews_are_the_real_pages(studio):
     assert cover.width == 600
     # The district's primary colour (the ring and band) is on the cover.
     assert _near(cover, (0xC0, 0x39, 0x2B)) > 500
+    # ... and what the print edition prints for it, beside it in the page (docs/print.md).
+    printed = body["print_colors"][0]
+    assert printed["field"] == "colors.primary" and printed["screen"] == "#c0392b"
+    assert printed["print"].startswith("#") and printed["cmyk"].startswith("C") and printed["delta_e"] < 2
 
 
 def _near(image: Image.Image, color: tuple[int, int, int], tolerance: int = 12) -> int:

@@ -23,6 +23,7 @@ from fontTools.ttLib import TTFont
 
 from portrait.check.content import page_content, read_pages
 from portrait.check.resolution import effective_dpi
+from portrait.check.inks import SmallText
 
 _SUBSET_PREFIX = re.compile(r"^[A-Z]{6}\+")
 
@@ -92,6 +93,13 @@ class PdfFacts:
     # Content streams (pages, form XObjects) painting in DeviceRGB where their resources give no
     # DefaultRGB: device colour a press cannot interpret against a CMYK output intent.
     device_rgb_without_default: int = 0
+    # Print files only (a PDF/X output intent): text under 12 pt in more than two inks, and the
+    # highest total area coverage of each page (Ghostscript's separation at COVERAGE_DPI; None
+    # when Ghostscript is not installed) against the output profile's ink limit.
+    small_text: list[SmallText] = field(default_factory=list)
+    ink_coverage: list[float] | None = None
+    ink_limit: float | None = None
+    ink_error: str | None = None  # why Ghostscript could not separate the file
 
     @property
     def pdfx_version(self) -> str | None:
@@ -132,7 +140,51 @@ def read_facts(pdf: bytes) -> PdfFacts:
     /Rotate) down to the page: every page read below holds its own.
     """
     with pikepdf.open(io.BytesIO(pdf), inherit_page_attributes=True) as parsed:
-        return _read(parsed)
+        facts = _read(parsed)
+        profile = _pdfx_profile(parsed)
+        if profile is not None:
+            _read_inks(pdf, parsed, profile, facts)
+        return facts
+
+
+# Coverage is measured on a coarse render: ink limits are about solids (how much ink the paper
+# takes in one place), not hairlines, and a page at 18 dpi separates in a few hundredths of a second.
+COVERAGE_DPI = 18
+
+
+def _pdfx_profile(pdf: pikepdf.Pdf) -> bytes | None:
+    for intent in pdf.Root.get("/OutputIntents", []):
+        profile = intent.get("/DestOutputProfile")
+        if intent.get("/S") == "/GTS_PDFX" and isinstance(profile, pikepdf.Stream) and profile.get("/N") == 4:
+            return bytes(profile.read_bytes())
+    return None
+
+
+def _read_inks(data: bytes, pdf: pikepdf.Pdf, profile: bytes, facts: PdfFacts) -> None:
+    from portrait.check.inks import small_text
+    from portrait.check.separation import coverage, ghostscript, separate
+    from portrait.errors import BuildError
+    from portrait.inputs.press import Press
+
+    try:
+        press: Press | None = Press(profile)
+    except (OSError, ValueError):  # not a profile LittleCMS can use: the output intent rule says so
+        press = None
+    facts.small_text = small_text(pdf, press)
+    if press is None:
+        return
+    facts.ink_limit = press.ink_limit
+    if ghostscript() is None:
+        return
+    if not facts.pages:
+        facts.ink_coverage = []
+        return
+    try:  # inside the TrimBox: the crop marks outside it are in every ink, and the bleed is cut off
+        pages = separate(data, COVERAGE_DPI, profile, trim=True)
+    except BuildError as exc:
+        facts.ink_error = str(exc)
+        return
+    facts.ink_coverage = [coverage(page) for page in pages]
 
 
 def _read(pdf: pikepdf.Pdf) -> PdfFacts:

@@ -23,11 +23,15 @@ import pikepdf
 
 from portrait.check.facts import PdfFacts, read_facts
 from portrait.check.resolution import MIN_DPI, too_coarse
+from portrait.check.separation import INSTALL
 from portrait.errors import BuildError, InputError, Problem
 from portrait.finish.variants import PRINT, VARIANTS
+from portrait.inputs.press import SMALL_TEXT_INKS, SMALL_TEXT_PT
 
 PROFILES = tuple(VARIANTS)
 BOOKLET_MULTIPLE = PRINT.page_multiple  # the print variant's own rule, not a copy of it
+# Rounding of builds and of the separation: a page at the limit measures up to about 1 % over it.
+COVERAGE_TOLERANCE = 2.0
 
 
 @dataclass(frozen=True)
@@ -364,6 +368,37 @@ def booklet(f: PdfFacts) -> tuple[bool, str]:
     return True, f"{f.pages} pages, a multiple of {BOOKLET_MULTIPLE}"
 
 
+def small_text_inks(f: PdfFacts) -> tuple[bool, str]:
+    if f.small_text:
+        worst = f.small_text[0]
+        pages = _pages(sorted({t.page + 1 for t in f.small_text}))
+        return False, (
+            f"{len(f.small_text)} runs of text under {SMALL_TEXT_PT:g} pt print in more than"
+            f" {SMALL_TEXT_INKS} inks (e.g. {worst.size:g} pt in {worst.inks} inks, {worst.colour},"
+            f" on page {worst.page + 1}; pages {pages}): give the colour a one- or two-ink build"
+        )
+    return True, f"text under {SMALL_TEXT_PT:g} pt prints in one or two inks"
+
+
+def ink_coverage(f: PdfFacts) -> tuple[bool, str]:
+    if f.ink_limit is None:
+        return True, "— (no CMYK output profile: see output intent)"
+    if f.ink_error:
+        return False, f"cannot measure: {f.ink_error}"
+    if f.ink_coverage is None:
+        return False, f"cannot measure without Ghostscript: {INSTALL}"
+    limit = f.ink_limit + COVERAGE_TOLERANCE
+    over = [(page + 1, tac) for page, tac in enumerate(f.ink_coverage) if tac > limit]
+    highest = max(f.ink_coverage, default=0.0)
+    if over:
+        page, worst = max(over, key=lambda p: p[1])
+        return False, (
+            f"total area coverage above the profile's limit of {f.ink_limit:.0f} % on pages"
+            f" {_pages([p for p, _ in over])} (up to {worst:.0f} % on page {page})"
+        )
+    return True, f"at most {highest:.0f} % ink, limit {f.ink_limit:.0f} %"
+
+
 def _resolution(f: PdfFacts, profile: str) -> tuple[bool, str]:
     if not f.images:
         return True, "no raster images (vector art only)"
@@ -417,6 +452,8 @@ RULES: dict[str, list[tuple[str, Rule]]] = {
         ("no links or fields", no_interactive),
         ("image resolution", print_images),
         ("booklet pages", booklet),
+        ("small text inks", small_text_inks),
+        ("ink coverage", ink_coverage),
     ],
 }
 

@@ -187,6 +187,13 @@ def parser(prog: str | None = None) -> argparse.ArgumentParser:
         action="store_true",
         help="rewrite tests/golden/ (the visual regression references) from this build",
     )
+    proof.add_argument(
+        "--print",
+        dest="print_edition",
+        action="store_true",
+        help="soft proof of the print edition (as the press prints it, through its output intent) beside the"
+        " screen edition, with a ΔE heat map, in output/proofs/print/ (--pdf: a print PDF to proof)",
+    )
     district = sub.add_parser(
         "district",
         parents=common,
@@ -494,6 +501,7 @@ def _proof(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO)
         pdf=args.pdf,
         update_golden=args.update_golden,
         out=_unless_quiet(args, out),
+        print_edition=args.print_edition,
     )
     if args.verbosity > 0 and not args.update_golden:
         for png in sorted((project.output / PROOFS).rglob("*.png")):

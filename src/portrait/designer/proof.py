@@ -346,6 +346,30 @@ def write_proofs(
     return report
 
 
+def _run_print_proof(project: Project, *, dpi: int, pdf: Path | None, against: str | None, out: TextIO) -> int:
+    """``proof --print``: the print edition's soft proof beside the screen edition."""
+    from portrait.build.portrait import build_portrait
+    from portrait.finish.variants import PRINT
+
+    if against is not None:
+        raise InputError(Problem("--against", "not with --print", fix="compare versions without --print"))
+    screen, printed = build_portrait(project, [SCREEN, PRINT])
+    for built in (screen, printed):
+        print(f"{'up to date' if built.skipped else 'built'}: {project.relative(built.path)}", file=out)
+    print_pdf = pdf.read_bytes() if pdf is not None else printed.path.read_bytes()
+    folder = project.output / PRINT_PROOFS
+    pages = write_soft_proof(print_pdf, screen.path.read_bytes(), folder, dpi)
+    compared = [p for p in pages if p.screen_page is not None]
+    worst = max(compared, key=lambda p: p.median)
+    print(
+        f"soft proof of {len(pages)} print pages in {project.relative(folder)}: ΔE00 to the screen edition,"
+        f" median {min(p.median for p in compared):.1f}–{worst.median:.1f} per page"
+        f" (highest on page {worst.print_page}), 95th percentile up to {max(p.p95 for p in compared):.1f}",
+        file=out,
+    )
+    return 0
+
+
 def _clear_pngs(folder: Path) -> None:
     """Stale pages of a longer earlier PDF must not pass for current ones."""
     if folder.is_dir():
@@ -497,6 +521,118 @@ def write_golden(project: Project, pdf: bytes, district_cover: Image.Image | Non
     return written
 
 
+# Soft proof of the print edition -----------------------------------------------------------
+
+PRINT_PROOFS = Path(PROOFS) / "print"
+HEAT_MAX = 10.0  # ΔE00 shown at full red in the heat map
+
+
+@dataclass(frozen=True)
+class SoftProofPage:
+    print_page: int  # 1-based
+    screen_page: int | None  # the same page in the screen edition; None for a print-only notes page
+    median: float = 0.0  # ΔE00 between the screen render and the soft proof, over the page
+    p95: float = 0.0
+    image: Image.Image | None = field(default=None, compare=False, repr=False)  # screen | proof | heat
+
+
+def page_pairs(screen_pages: int, print_pages: int) -> list[tuple[int | None, int]]:
+    """(screen index, print index) of each print page: the print edition is the screen edition
+    with notes pages before its back cover (up to a multiple of 4)."""
+    extra = print_pages - screen_pages
+    pairs: list[tuple[int | None, int]] = [(i, i) for i in range(screen_pages - 1)]
+    pairs += [(None, i) for i in range(screen_pages - 1, screen_pages - 1 + extra)]
+    pairs.append((screen_pages - 1, print_pages - 1))
+    return pairs
+
+
+def soft_proof_pages(print_pdf: bytes, dpi: int) -> list[Image.Image]:
+    """The print edition's pages as the press prints them, on screen: Ghostscript separates each
+    page into the output intent's CMYK (transparency groups and DefaultRGB included), cut at the
+    TrimBox, and LittleCMS shows those inks through the same profile."""
+    from portrait.check.separation import output_profile, separate
+    from portrait.inputs.press import Press
+
+    profile = output_profile(print_pdf)
+    if profile is None:
+        raise InputError(Problem("--print", "the PDF has no PDF/X output intent to proof against"))
+    press = Press(profile)
+    return [press.proof(page) for page in separate(print_pdf, dpi, profile, trim=True, smooth=True)]
+
+
+def soft_proof(print_pdf: bytes, screen_pdf: bytes, dpi: int) -> list[SoftProofPage]:
+    """Each print page's soft proof beside the screen render of the same page, with a heat map
+    of their difference (ΔE00) and its median and 95th percentile."""
+    from portrait.check.separation import render_rgb
+
+    proofs = soft_proof_pages(print_pdf, dpi)
+    screens = render_rgb(screen_pdf, dpi)
+    result = []
+    for screen_index, print_index in page_pairs(len(screens), len(proofs)):
+        proof = proofs[print_index]
+        if screen_index is None:
+            result.append(SoftProofPage(print_index + 1, None, image=_triptych(None, proof, None)))
+            continue
+        screen = screens[screen_index]
+        size = (min(screen.width, proof.width), min(screen.height, proof.height))
+        a = np.asarray(screen.crop((0, 0, *size)), dtype=np.uint8)
+        b = np.asarray(proof.crop((0, 0, *size)), dtype=np.uint8)
+        difference = delta_e(a, b)
+        heat = heat_map(difference)
+        result.append(
+            SoftProofPage(
+                print_index + 1,
+                screen_index + 1,
+                round(float(np.median(difference)), 2),
+                round(float(np.percentile(difference, 95)), 2),
+                image=_triptych(screen, proof, heat),
+            )
+        )
+    return result
+
+
+def heat_map(difference: np.ndarray) -> Image.Image:
+    """ΔE00 per pixel: white at 0, yellow at half of HEAT_MAX, red from HEAT_MAX up."""
+    t = np.clip(difference / HEAT_MAX, 0, 1)
+    red = np.full_like(t, 255.0)
+    green = np.where(t < 0.5, 255, 255 * (1 - (t - 0.5) * 2))
+    blue = np.where(t < 0.5, 255 * (1 - t * 2), 0)
+    return Image.fromarray(np.stack([red, green, blue], axis=-1).astype(np.uint8))
+
+
+def _triptych(screen: Image.Image | None, proof: Image.Image, heat: Image.Image | None) -> Image.Image:
+    gap, label = 12, 18
+    width, height = proof.size
+    sheet = Image.new("RGB", (width * 3 + gap * 4, height + label + gap * 2), "#8a919b")
+    draw = ImageDraw.Draw(sheet)
+    for column, (image, title) in enumerate(
+        ((screen, "screen edition"), (proof, "print edition, soft proof"), (heat, "dE00: white 0, yellow 5, red 10+"))
+    ):
+        x = gap + column * (width + gap)
+        draw.text((x, gap // 2), title if image is not None else "no screen page", fill="#ffffff")
+        if image is not None:
+            sheet.paste(image, (x, gap + label))
+    return sheet
+
+
+def write_soft_proof(print_pdf: bytes, screen_pdf: bytes, folder: Path, dpi: int) -> list[SoftProofPage]:
+    pages = soft_proof(print_pdf, screen_pdf, dpi)
+    _clear_pngs(folder)
+    for page in pages:
+        assert page.image is not None
+        write_atomic(folder / f"page-{page.print_page:02d}.png", png(page.image))
+    lines = ["print page  screen page  median ΔE00  95th percentile ΔE00"]
+    for page in pages:
+        if page.screen_page is None:
+            lines.append(f"{page.print_page:>10}  {'—':>11}  (a notes page of the print edition only)")
+        else:
+            lines.append(f"{page.print_page:>10}  {page.screen_page:>11}  {page.median:>11.2f}  {page.p95:>20.2f}")
+    write_atomic(folder / "summary.txt", ("\n".join(lines) + "\n").encode())
+    data = [{"print_page": p.print_page, "screen_page": p.screen_page, "median": p.median, "p95": p.p95} for p in pages]
+    write_atomic(folder / "summary.json", json.dumps(data, indent=2).encode() + b"\n")
+    return pages
+
+
 def run_proof(
     project: Project,
     *,
@@ -505,6 +641,7 @@ def run_proof(
     pdf: Path | None,
     update_golden: bool,
     out: TextIO,
+    print_edition: bool = False,
 ) -> int:
     from portrait.build.portrait import build_portrait
     from portrait.inputs.build_date import source_epoch
@@ -522,6 +659,8 @@ def run_proof(
         pdf_file(pdf)  # before anything is built or compared
     if against is not None and (Path(against).suffix.lower() == ".pdf" or Path(against).exists()):
         pdf_file(Path(against))
+    if print_edition:
+        return _run_print_proof(project, dpi=dpi, pdf=pdf, against=against, out=out)
     if pdf is None:
         (built,) = build_portrait(project, [SCREEN])
         print(

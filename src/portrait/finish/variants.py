@@ -71,21 +71,44 @@ def _finish_print(document: Any, pdf: pydyf.PDF) -> None:
     pdf.catalog.pop("AcroForm", None)
     pdf.catalog.get("Names", {}).pop("Dests", None)
     _stable_document_id(pdf)
-    _embed_profiles_as_shipped(document, pdf)
+    shipped = _embed_profiles_as_shipped(document, pdf)
     for intent in pdf.catalog.get("OutputIntents", []):
-        intent["OutputConditionIdentifier"] = pydyf.String(OUTPUT_CONDITION)
-        intent["OutputCondition"] = pydyf.String(OUTPUT_CONDITION_INFO)
-        intent["Info"] = pydyf.String(OUTPUT_CONDITION_INFO)
-        intent["RegistryName"] = pydyf.String(ICC_REGISTRY)
+        name = _profile_name(shipped[0]) if shipped else ""
+        if not name or OUTPUT_CONDITION in name:
+            intent["OutputConditionIdentifier"] = pydyf.String(OUTPUT_CONDITION)
+            intent["OutputCondition"] = pydyf.String(OUTPUT_CONDITION_INFO)
+            intent["Info"] = pydyf.String(OUTPUT_CONDITION_INFO)
+            intent["RegistryName"] = pydyf.String(ICC_REGISTRY)
+        else:
+            # A press's own profile (docs/print.md): not a registered condition, so the output
+            # intent names it by the profile's description (PDF/X: Info is then required).
+            intent["OutputConditionIdentifier"] = pydyf.String(name)
+            intent["OutputCondition"] = pydyf.String(name)
+            intent["Info"] = pydyf.String(name)
+            intent.pop("RegistryName", None)
 
 
-def _embed_profiles_as_shipped(document: Any, pdf: pydyf.PDF) -> None:
+def _profile_name(profile: bytes) -> str:
+    """The description of an ICC profile ("Coated FOGRA39 ...", a press's own name)."""
+    import io
+
+    from PIL import ImageCms
+
+    try:
+        return str(ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(profile)))).strip()
+    except (OSError, ImageCms.PyCMSError):
+        return ""
+
+
+def _embed_profiles_as_shipped(document: Any, pdf: pydyf.PDF) -> list[bytes]:
     """Embed each ICC profile byte for byte as shipped in assets/.
 
     WeasyPrint embeds what LittleCMS re-serialises from the parsed profile: a bigger file
     (438 KB for our 185 KB one) that changes from one write to the next. The press should get
-    the profile we ship. Read through the document's own (project-locked) fetcher.
+    the profile we ship. Read through the document's own (project-locked) fetcher. Returns the
+    profiles embedded.
     """
+    embedded = []
     for profile in document.color_profiles.values():
         if profile.pdf_reference is None:
             continue
@@ -95,6 +118,8 @@ def _embed_profiles_as_shipped(document: Any, pdf: pydyf.PDF) -> None:
         finally:
             response.close()
         pdf.objects[int(profile.pdf_reference.split()[0])].stream = [data]
+        embedded.append(data)
+    return embedded
 
 
 _RANDOM_DOCUMENT_ID = re.compile(rb"xmp\.did:[0-9a-f-]{36}")

@@ -13,6 +13,7 @@ from pydantic import Field, model_validator
 
 from portrait.errors import InputError, Problem
 from portrait.inputs.models import HexColor, Model
+from portrait.inputs.press import Cmyk, Press, css_cmyk
 from portrait.inputs.yaml_source import read_yaml, validate
 from portrait.project import Project
 
@@ -22,6 +23,28 @@ TOKEN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 Color = HexColor
 Length = Annotated[str, Field(pattern=LENGTH)]
 Token = Annotated[str, Field(pattern=TOKEN)]
+
+
+Percent = Annotated[float, Field(ge=0, le=100)]
+
+
+Build = tuple[Percent, Percent, Percent, Percent]
+
+
+class BrandColor(Model):
+    """A brand colour: ``"#e8177d"`` (the screen colour), or ``{ hex: "#e8177d", cmyk: [0, 97, 8, 0] }``
+    with the CMYK build the press prints it with (ink percentages, as a print designer specifies
+    them); and, for a colour whose build has more than two inks, the build its text prints with
+    (``text``: one or two inks, for type under 12 pt; the preflight checks it)."""
+
+    hex: Color
+    cmyk: Build | None = None
+    text: Build | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_hex(cls, value: object) -> object:
+        return {"hex": value} if isinstance(value, str) else value
 
 
 class Stop(Model):
@@ -58,7 +81,7 @@ class Type(Model):
 
 
 class Brand(Model):
-    colors: dict[Token, Color]
+    colors: dict[Token, BrandColor]
     gradients: dict[Token, Gradient]
     fonts: dict[Literal["sans", "display", "serif"], FontFamily]
     type: Type
@@ -74,6 +97,16 @@ class Brand(Model):
                         f"(known: {', '.join(self.colors)})"
                     )
         return self
+
+    @property
+    def hexes(self) -> dict[str, str]:
+        """Every brand colour as ``#rrggbb`` (the screen colour)."""
+        return {name: c.hex for name, c in self.colors.items()}
+
+    @property
+    def builds(self) -> dict[str, tuple[float, float, float, float]]:
+        """The CMYK builds ``brand.yaml`` gives (colours without one are converted by the press)."""
+        return {name: c.cmyk for name, c in self.colors.items() if c.cmyk is not None}
 
 
 def load_brand(project: Project) -> Brand:
@@ -103,9 +136,10 @@ def font_files(project: Project, brand: Brand) -> list[Path]:
 
 def brand_css(project: Project, brand: Brand) -> str:
     """The ``:root`` custom properties and ``@font-face`` rules for ``brand``."""
-    props = [f"  --color-{name}: {value};" for name, value in brand.colors.items()]
+    colors = brand.hexes
+    props = [f"  --color-{name}: {value};" for name, value in colors.items()]
     for name, gradient in brand.gradients.items():
-        stops = ", ".join(f"{brand.colors[s.color]} {s.at}" for s in gradient.stops)
+        stops = ", ".join(f"{colors[s.color]} {s.at}" for s in gradient.stops)
         props.append(f"  --gradient-{name}: linear-gradient({gradient.angle}, {stops});")
     for role in brand.fonts:
         props.append(f'  --font-{role}: "{css_family(role)}";')
@@ -126,6 +160,32 @@ def brand_css(project: Project, brand: Brand) -> str:
                 "}"
             )
     return "\n".join(faces) + "\n:root {\n" + "\n".join(props) + "\n}\n"
+
+
+def print_builds(brand: Brand, press: Press) -> dict[str, Cmyk]:
+    """The CMYK build of every brand colour: ``brand.yaml``'s own, else the colour converted once
+    through the press's profile."""
+    hexes = brand.hexes
+    given = brand.builds
+    missing = [name for name in hexes if name not in given]
+    converted = dict(zip(missing, press.to_cmyk([hexes[n] for n in missing]), strict=True))
+    return {name: given.get(name) or converted[name] for name in hexes}
+
+
+def print_css(brand: Brand, press: Press) -> str:
+    """The print edition's colours: each brand colour as its CMYK build (``device-cmyk``), which
+    WeasyPrint writes as DeviceCMYK, printed as it is by the press (the output intent's CMYK).
+
+    ``--color-<name>`` (what text and rules use) is the colour's ``text`` build where it has
+    one; ``--fill-<name>`` is always its full build, for areas (print.css uses it for the
+    backgrounds and large type that may have more inks). Gradients keep their sRGB stops
+    (WeasyPrint 70 cannot draw CMYK gradients); the press converts them through the profile."""
+    text = {name: c.text for name, c in brand.colors.items() if c.text}
+    props = []
+    for name, build in print_builds(brand, press).items():
+        props.append(f"  --color-{name}: {css_cmyk(text.get(name) or build)};")
+        props.append(f"  --fill-{name}: {css_cmyk(build)};")
+    return ":root {\n" + "\n".join(props) + "\n}\n"
 
 
 def css_family(role: str) -> str:

@@ -90,7 +90,7 @@ def load_cover(project: Project, brand: Brand) -> list[PlacedCircle]:
                 circle.x,
                 circle.y,
                 circle.d,
-                brand.colors[circle.color] if circle.color else None,
+                brand.hexes[circle.color] if circle.color else None,
                 circle.opacity,
                 image,
             )

@@ -21,6 +21,7 @@ from portrait.inputs.colors import HEX_COLOR, palette
 from portrait.inputs.logo import Logo, LogoError, LogoStore, logo_source, process_logo
 from portrait.inputs.markdown import RichText, to_html, typeset
 from portrait.inputs.models import MAX_SLUG, SLUG_PATTERN, Model
+from portrait.inputs.press import GAMUT_DE, Press, css_cmyk, describe, shipped
 from portrait.inputs.yaml_source import YamlSource, problems_from, read_yaml
 from portrait.project import Project
 
@@ -171,6 +172,9 @@ class Edition:
     foreword: Foreword | None
     contact: Contact | None
     notices: tuple[str, ...] = field(default=())
+    print_css: str = ""  # the colours of ``css`` as the press's CMYK builds (the print edition)
+    # Each colour the district gives, as printed: (key, screen #rrggbb, printed #rrggbb, build, ΔE00).
+    print_colors: tuple[tuple[str, str, str, str, float], ...] = ()
 
 
 def districts_folder(project: Project) -> Path:
@@ -348,15 +352,30 @@ def _nearest(word: str, choices: list[str]) -> str | None:
 
 def load_edition(project: Project, slug: str, logos: LogoStore | None = None) -> Edition:
     district, logo = load_district(project, slug, logos=logos)
-    return make_edition(slug, district, logo)
+    return make_edition(slug, district, logo, press=Press.find(project.root))
 
 
-def make_edition(slug: str, district: District, logo: Logo) -> Edition:
+def make_edition(slug: str, district: District, logo: Logo, press: Press | None = None) -> Edition:
+    """The edition of ``district``; ``press`` (default: this checkout's profile) converts its
+    colours for the print edition and says which of them the press cannot print."""
     notices: list[str] = []
     primary = palette(district.colors.primary or DEFAULT_PRIMARY, label="colors.primary")
     notices.extend(primary.notices)
     # The secondary colour only decorates (a cover circle), so it needs no text shade.
     secondary = palette(district.colors.secondary) if district.colors.secondary else None
+    press = press or shipped()
+    builds = ""
+    printed = []
+    if press is not None:
+        for label, given in (
+            ("colors.primary", district.colors.primary),
+            ("colors.secondary", district.colors.secondary),
+        ):
+            if given:
+                notices.extend(gamut_notice(press, label, given.lower()))
+                check = press.gamut(given.lower())
+                printed.append((label, check.color, check.printed, describe(check.build), check.delta_e))
+        builds = edition_print_css(press, primary, secondary)
     notices.extend(logo.notices)
     css = edition_css(primary, secondary)
     return Edition(
@@ -372,7 +391,40 @@ def make_edition(slug: str, district: District, logo: Logo) -> Edition:
         foreword=district.foreword,
         contact=district.contact,
         notices=tuple(notices),
+        print_css=builds,
+        print_colors=tuple(printed),
     )
+
+
+def gamut_notice(press: Press, label: str, color: str) -> list[str]:
+    """A notice when the press cannot print ``color``: the ΔE00 and the nearest printable colour."""
+    check = press.gamut(color)
+    if check.in_gamut:
+        return []
+    return [
+        f"{label} {color} is outside the press's gamut ({press.name}): it prints as {check.printed} "
+        f"({describe(check.build)}), ΔE00 {check.delta_e:.2f} (more than {GAMUT_DE:g} is visible side by side)"
+    ]
+
+
+def edition_print_css(press: Press, primary: Any, secondary: Any) -> str:
+    """The edition's colours as CMYK builds: as converted by the press, and text in one or two
+    inks (small type in four inks blurs when the plates are slightly out of register)."""
+    text, _ = press.text_build(primary.text)
+    on, _ = press.text_build(primary.on)
+    given, fill, second = press.to_cmyk(
+        [primary.given, primary.fill, (secondary.given if secondary else primary.given)]
+    )
+    if primary.fill == primary.text:
+        fill = text
+    lines = [
+        f"  --color-district: {css_cmyk(given)};",
+        f"  --color-district-text: {css_cmyk(text)};",
+        f"  --color-district-fill: {css_cmyk(fill)};",
+        f"  --color-district-on: {css_cmyk(on)};",
+        f"  --color-district-2: {css_cmyk(second)};",
+    ]
+    return ":root {\n" + "\n".join(lines) + "\n}\n"
 
 
 def edition_css(primary: Any, secondary: Any) -> str:

@@ -25,7 +25,8 @@ from portrait.errors import BuildError
 from portrait.finish import page_labels
 from portrait.finish.assemble import Parts, assemble
 from portrait.finish.variants import SCREEN, Variant
-from portrait.inputs.brand import brand_css, font_files
+from portrait.inputs.brand import brand_css, font_files, print_css
+from portrait.inputs.press import Press
 from portrait.project import Project
 from portrait.render.html import Page, environment, render_html, stylesheet_files
 from portrait.render.layout import (
@@ -77,6 +78,8 @@ class Renderer:
         unless ``linked``: then the HTML links them, for a browser or a layout of its own."""
         i = self.inputs
         extra: dict[str, Any] = {"notes_pages": max(self.variant.page_multiple - 1, 0)}
+        # A district's colours as CMYK builds in the print edition (after its screen colours).
+        extra["edition_print_css"] = edition.print_css if edition is not None and self.variant.name == "print" else ""
         if parts == "edition":
             extra["shared_anchors"] = self.shared_anchors()
         page = Page(
@@ -93,10 +96,16 @@ class Renderer:
         )
         return render_html(self.project, page, self.env)
 
+    def press(self) -> Press:
+        """The print edition's press: the output profile in assets/color/."""
+        return Press.of(self.project.root)
+
     def style_sources(self) -> list[tuple[str, Path]]:
         """The brand's CSS, then the variant's stylesheets: (CSS text, where it is), read once."""
         if self._style_sources is None:
             sources = [(brand_css(self.project, self.inputs.brand), self.project.templates)]
+            if self.variant.name == "print":  # the brand's colours as the press's CMYK builds
+                sources.append((print_css(self.inputs.brand, self.press()), self.project.templates))
             for path in stylesheet_files(self.project, self.variant.stylesheets):
                 try:
                     sources.append((path.read_text(encoding="utf-8"), path))

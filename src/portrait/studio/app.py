@@ -270,6 +270,11 @@ def create_app(
                 "slug": answer.slug,
                 "pages": answer.pages,
                 "notices": list(answer.notices),
+                # each district colour as the print edition prints it (the press's profile)
+                "print_colors": [
+                    {"field": f, "screen": screen, "print": printed, "cmyk": cmyk, "delta_e": de}
+                    for f, screen, printed, cmyk, de in answer.print_colors
+                ],
                 "images": [
                     {
                         "page": p.page,

@@ -95,6 +95,7 @@ class Answer:
     previews: tuple[PreviewPage, ...] = ()
     folder: bytes | None = None
     notices: tuple[str, ...] = ()
+    print_colors: tuple[tuple[str, str, str, str, float], ...] = ()  # Edition.print_colors
     error: str | None = None  # the output could not be made (a BuildError or a timeout): a 500
     timed_out: bool = False
     seconds: float = 0.0
@@ -495,7 +496,9 @@ def _previews(slug: str, edition: Any) -> Answer:
             page.close()
     finally:
         document.close()
-    return Answer(slug, previews=tuple(images), pages=rendered.pages, notices=edition.notices)
+    return Answer(
+        slug, previews=tuple(images), pages=rendered.pages, notices=edition.notices, print_colors=edition.print_colors
+    )
 
 
 ZIP_SLUG = "portrait-district-slug: "  # the zip's comment: the folder name, kept for Continue editing

@@ -357,6 +357,7 @@
       clearProblems();
       showPages(body);
       showNotices(body.notices || []);
+      showPrintColors(body.print_colors || []);
       setStatus("preview-status", "Preview up to date: " + body.pages + " pages in your edition.");
     } else if (body.problems) {
       showProblems(body.problems, false);
@@ -380,6 +381,23 @@
       list.append(item);
     }
     list.hidden = notices.length === 0;
+  }
+
+  // Beside each colour field: the colour the print edition prints (through the press's profile).
+  function showPrintColors(colors) {
+    for (const key of ["primary", "secondary"]) {
+      const out = $("f-" + key + "-print");
+      const found = colors.find((c) => c.field === "colors." + key);
+      out.replaceChildren();
+      out.hidden = !found;
+      if (!found) continue;
+      const swatch = document.createElement("span");
+      swatch.className = "print-swatch";
+      swatch.style.background = found.print;
+      swatch.setAttribute("aria-hidden", "true");
+      out.append(swatch, "In print: " + found.print + " (" + found.cmyk + "), \u0394E00 " + found.delta_e.toFixed(1) +
+        (found.delta_e > 2 ? " from your colour: outside the press's gamut" : " from your colour"));
+    }
   }
 
   function setStatus(id, text, busy) {
