@@ -22,8 +22,8 @@ import pikepdf
 from fontTools.ttLib import TTFont
 
 from portrait.check.content import page_content, read_pages
-from portrait.check.resolution import effective_dpi
 from portrait.check.inks import SmallText
+from portrait.check.resolution import effective_dpi
 
 _SUBSET_PREFIX = re.compile(r"^[A-Z]{6}\+")
 
