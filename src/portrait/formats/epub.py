@@ -13,6 +13,7 @@ import io
 import re
 import uuid
 import zipfile
+from datetime import UTC
 from typing import Any
 
 from lxml import etree
@@ -58,9 +59,7 @@ def make_epub(reflow: Reflow, edition: Any) -> bytes:
         for label in mark_pages(elements, labels):
             pages.append({"label": label, "href": f"{file_of[doc.id]}#{page_id(label)}"})
         body = "\n".join(etree.tostring(e, method="xml", encoding="unicode") for e in elements)
-        body = re.sub(
-            r'data-pagebreak="([^"]*)"', r'epub:type="pagebreak" role="doc-pagebreak" aria-label="\1"', body
-        )
+        body = re.sub(r'data-pagebreak="([^"]*)"', r'epub:type="pagebreak" role="doc-pagebreak" aria-label="\1"', body)
         xhtml = reflow.render(
             "reflow/epub-document.xhtml.j2",
             language=language,
@@ -73,10 +72,13 @@ def make_epub(reflow: Reflow, edition: Any) -> bytes:
         manifest.append({"id": f"doc-{doc.id}", "href": file_of[doc.id], "media_type": "application/xhtml+xml"})
     contents_label = labels.get("contents")
     if contents_label:
-        pages.insert(1 if pages and pages[0]["label"] == labels.get("cover") else 0, {
-            "label": contents_label,
-            "href": f"nav.xhtml#{page_id(contents_label)}",
-        })
+        pages.insert(
+            1 if pages and pages[0]["label"] == labels.get("cover") else 0,
+            {
+                "label": contents_label,
+                "href": f"nav.xhtml#{page_id(contents_label)}",
+            },
+        )
     pages.sort(key=lambda p: _order(p, docs, file_of))
     toc = []
     for section in i.content.sections:
@@ -114,9 +116,7 @@ def make_epub(reflow: Reflow, edition: Any) -> bytes:
     spine += ["nav"] + [f"doc-{d.id}" for d in docs[1:] if d.role != "frontmatter"]
     built = i.built
     slug = edition.slug if edition is not None else ""
-    identifier = "urn:uuid:" + str(
-        uuid.uuid5(uuid.NAMESPACE_URL, f"portrait-of-a-leader/{publication.version}/{slug}")
-    )
+    identifier = "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"portrait-of-a-leader/{publication.version}/{slug}"))
     opf = reflow.render(
         "reflow/epub-package.opf.j2",
         language=language,
@@ -124,7 +124,7 @@ def make_epub(reflow: Reflow, edition: Any) -> bytes:
         title=reflow.title(edition),
         publication=publication,
         date=built.strftime("%Y-%m-%d"),
-        modified=built.astimezone(_UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        modified=built.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         has_images=logo is not None,
         features=[
             "structuralNavigation",
@@ -168,28 +168,30 @@ def _page_labels(reflow: Reflow, edition: Any) -> dict[str, str]:
     return labels
 
 
-from datetime import UTC as _UTC  # noqa: E402
-
-
 def ocf(files: list[tuple[str, bytes]], built: Any) -> bytes:
     """The OCF zip: ``mimetype`` first and stored, then META-INF/container.xml and ``files`` in
     the order given, each dated ``built`` (reproducible: no time, user or system of the build)."""
-    stamp = built.astimezone(_UTC).timetuple()[:6]
-    stamp = (max(stamp[0], 1980), *stamp[1:])
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
-        for name, data, method in [
-            ("mimetype", MEDIA_TYPE.encode(), zipfile.ZIP_STORED),
-            ("META-INF/container.xml", CONTAINER.encode(), zipfile.ZIP_DEFLATED),
-            *((n, d, zipfile.ZIP_STORED if n.endswith((".woff2", ".png", ".jpg")) else zipfile.ZIP_DEFLATED)
-              for n, d in files),
-        ]:
-            info = zipfile.ZipInfo(name, date_time=stamp)
-            info.compress_type = method
-            info.external_attr = 0o644 << 16
-            info.create_system = 3
-            archive.writestr(info, data, compresslevel=6 if method == zipfile.ZIP_DEFLATED else None)
+        archive.writestr(*_entry("mimetype", MEDIA_TYPE.encode(), built, stored=True))
+        for info, data in ocf_entries([("META-INF/container.xml", CONTAINER.encode()), *files], built):
+            archive.writestr(info, data)
     return out.getvalue()
+
+
+def ocf_entries(files: list[tuple[str, bytes]], built: Any) -> list[tuple[zipfile.ZipInfo, bytes]]:
+    """Zip entries for ``files``, in the order given, dated ``built``; already compressed files
+    (WOFF2, PNG, JPEG) are stored."""
+    return [_entry(name, data, built, stored=name.endswith((".woff2", ".png", ".jpg"))) for name, data in files]
+
+
+def _entry(name: str, data: bytes, built: Any, stored: bool = False) -> tuple[zipfile.ZipInfo, bytes]:
+    stamp = built.astimezone(UTC).timetuple()[:6]
+    info = zipfile.ZipInfo(name, date_time=(max(stamp[0], 1980), *stamp[1:]))
+    info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    info.create_system = 3
+    return info, data
 
 
 def check_epub(data: bytes) -> list[str]:

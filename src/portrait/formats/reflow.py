@@ -305,17 +305,29 @@ def page_map(project: Project, inputs: Any) -> dict[str, str]:
     every printed page starts with one; a page that held no anchor (a section running onto a
     second page) would have no entry. The layout takes a few seconds, so the result is kept in
     output/.cache/page-map/, keyed by the HTML and stylesheets it was laid out from."""
-    from portrait.render.renderer import Renderer, _page_labels
+    from portrait.finish.variants import SCREEN
+    from portrait.inputs.brand import brand_css
+    from portrait.render.html import render_html, stylesheet_files
 
-    renderer = Renderer(project, inputs)
-    html = renderer.html()
-    css = "".join(text for text, _ in renderer.style_sources())
+    # The key is made without loading WeasyPrint (a second of imports): the HTML and CSS the
+    # screen Renderer lays out (portrait.render.renderer.Renderer.html and .style_sources).
+    i = inputs
+    extra = {"notes_pages": max(SCREEN.page_multiple - 1, 0)}
+    page = Page(i.content, i.brand, i.cover, i.built, variant=SCREEN.name, extra=extra, linked_stylesheets=False)
+    page = replace(page, variant_stylesheets=SCREEN.stylesheets)
+    html = render_html(project, page)
+    css = brand_css(project, i.brand) + "".join(
+        path.read_text(encoding="utf-8") for path in stylesheet_files(project, SCREEN.stylesheets)
+    )
     key = hashlib.sha256((html + css).replace(project.root.as_uri(), "").encode()).hexdigest()[:32]
     cache = project.output / ".cache" / "page-map" / f"{key}.json"
     try:
         return dict(json.loads(cache.read_text(encoding="utf-8")))
     except (OSError, ValueError):
         pass
+    from portrait.render.renderer import Renderer, _page_labels
+
+    renderer = Renderer(project, inputs)
     _, document = renderer.shared()
     result: dict[str, str] = {}
     for page, label in zip(document.pages, _page_labels(document), strict=True):
