@@ -232,6 +232,7 @@ def test_cli_format_usage_errors(capsys):
     assert main(["build", "--format", "web", "--screen-only"]) == 2
 
 
+@pytest.mark.slow
 def test_cli_builds_epub_and_web(tmp_project, capsys):
     assert main(["--root", str(tmp_project.root), "build", "--format", "epub,web"]) == 0
     out = capsys.readouterr().out

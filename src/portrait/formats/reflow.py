@@ -343,17 +343,16 @@ def page_map(project: Project, inputs: Any) -> dict[str, str]:
 
 # -- fonts ----------------------------------------------------------------------------------------
 
-_SUBSETS: dict[tuple[Path, frozenset[int]], bytes] = {}
+_SUBSETS: dict[str, bytes] = {}  # by the font's and the characters' hash
 
 
 def _woff2_subset(project: Project, path: Path, chars: frozenset[int]) -> bytes:
     """``path`` subset to ``chars`` as WOFF2 (fontTools; brotli compresses), cached in memory
     and in output/.cache/webfonts/."""
-    memo = (path, chars)
-    if memo in _SUBSETS:
-        return _SUBSETS[memo]
     source = path.read_bytes()
     digest = hashlib.sha256(source + ",".join(map(str, sorted(chars))).encode()).hexdigest()[:32]
+    if digest in _SUBSETS:
+        return _SUBSETS[digest]
     cached = project.output / ".cache" / "webfonts" / f"{path.stem}-{digest}.woff2"
     try:
         data = cached.read_bytes()
@@ -381,5 +380,5 @@ def _woff2_subset(project: Project, path: Path, chars: frozenset[int]) -> bytes:
         tmp = cached.with_suffix(".tmp")
         tmp.write_bytes(data)
         tmp.replace(cached)
-    _SUBSETS[memo] = data
+    _SUBSETS[digest] = data
     return data
