@@ -8,13 +8,13 @@ import re
 import zipfile
 from functools import cache
 
+from _editions import project_inputs
 from lxml import etree
 
 from portrait.formats.epub import make_epub
 from portrait.formats.reflow import Reflow
 from portrait.formats.web import make_web
 from portrait.inputs.district import district_slugs, load_edition
-from _editions import project_inputs
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 OPF = {"o": "http://www.idpf.org/2007/opf"}

@@ -18,7 +18,8 @@ from _reflowed import epub, examples
 
 REPO = Path(__file__).resolve().parents[2]
 ACE = REPO / "tests" / "js" / "node_modules" / ".bin" / "ace-cli"
-CHROMIUM = next((p for p in ("/usr/bin/chromium", "/usr/bin/chromium-browser") if Path(p).exists()), "/usr/bin/chromium")
+BROWSERS = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+CHROMIUM = next((p for p in BROWSERS if Path(p).exists()), BROWSERS[0])
 ACE_EDITIONS = [None, "example-cedar-ridge"]
 
 pytestmark = pytest.mark.slow
@@ -83,7 +84,8 @@ def test_epubcheck_finds_nothing(checked, slug):
     report = checked["epubcheck"][slug]
     assert report["checker"]["checkerVersion"] == "5.3.0"
     messages = [f"{m['severity']} {m['ID']}: {m['message']} ({m['locations'][:1]})" for m in report["messages"]]
-    assert (report["checker"]["nFatal"], report["checker"]["nError"], report["checker"]["nWarning"]) == (0, 0, 0), messages
+    counts = report["checker"]
+    assert (counts["nFatal"], counts["nError"], counts["nWarning"]) == (0, 0, 0), messages
     assert not [m for m in report["messages"] if m["severity"] in ("FATAL", "ERROR", "WARNING")]
 
 
