@@ -453,7 +453,9 @@ def _release(project: Project, args: argparse.Namespace, out: TextIO, err: TextI
         return 0
 
     def done(artifact: Artifact) -> None:
-        if args.verbosity >= 0:
+        if args.verbosity >= 0 and artifact.variant in ("web", "epub"):
+            print(f"  {artifact.file}: {artifact.bytes / 1024:.0f} KiB, check passed", file=out)
+        elif args.verbosity >= 0:
             print(
                 f"  {artifact.file}: {artifact.pages} pages, {artifact.bytes / 1024:.0f} KiB, "
                 f"{artifact.conformance}, preflight passed",
