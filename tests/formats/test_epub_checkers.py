@@ -21,6 +21,24 @@ ACE = REPO / "tests" / "js" / "node_modules" / ".bin" / "ace-cli"
 BROWSERS = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 CHROMIUM = next((p for p in BROWSERS if Path(p).exists()), BROWSERS[0])
 ACE_EDITIONS = [None, "example-cedar-ridge"]
+STUDIO = "studio-download"  # an edition made as the studio makes it for a download
+
+
+def studio_epub() -> bytes:
+    """What POST /api/editions?variant=epub answers for a district typed into the studio: the
+    worker's own function, in this process (tests/studio/test_studio_api.py calls the real API)."""
+    from portrait.studio.engine import Job, _do
+
+    folder = REPO / "content" / "districts" / "example-cedar-ridge"
+    text = (
+        (folder / "district.yaml")
+        .read_text(encoding="utf-8")
+        .replace("Example: Cedar Ridge Unified School District", "Distrito Escolar de Peña & Valle")
+    )
+    answer = _do(str(REPO), Job("pdf", text, (folder / "logo.svg").read_bytes(), "logo.svg", "pena-valle", "epub"))
+    assert answer.ok and answer.pdf, answer
+    return answer.pdf
+
 
 pytestmark = pytest.mark.slow
 
@@ -38,11 +56,11 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> dict:
     if not ACE.exists():
         pytest.fail("DAISY Ace is not installed: run `make test` (npm ci in tests/js/)")
     folder = tmp_path_factory.mktemp("epubs")
-    names = [None, *examples()]
+    names = [None, *examples(), STUDIO]
     files = []
     for slug in names:
         path = folder / f"{slug or 'portrait'}.epub"
-        path.write_bytes(epub(slug))
+        path.write_bytes(studio_epub() if slug == STUDIO else epub(slug))
         files.append(path)
     reports = folder / "epubcheck"
     reports.mkdir()
@@ -79,7 +97,7 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> dict:
     return result
 
 
-@pytest.mark.parametrize("slug", [None, *examples()])
+@pytest.mark.parametrize("slug", [None, *examples(), STUDIO])
 def test_epubcheck_finds_nothing(checked, slug):
     report = checked["epubcheck"][slug]
     assert report["checker"]["checkerVersion"] == "5.3.0"

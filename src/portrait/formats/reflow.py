@@ -76,11 +76,17 @@ def _roman(n: int) -> str:
 class Reflow:
     """Renders the reading documents of the Portrait and its district editions."""
 
-    def __init__(self, project: Project, inputs: Any, page_map: dict[str, str] | None = None):
+    def __init__(
+        self, project: Project, inputs: Any, page_map: dict[str, str] | None = None, *, disk_cache: bool = True
+    ):
+        """``page_map``: the printed page of each anchor, if known (see ``page_map``);
+        ``disk_cache``: keep the page map and font subsets in output/.cache/ (the studio, which
+        writes nothing into the project, says no)."""
         self.project = project
         self.inputs = inputs
         self.env = environment(project)
         self._page_map = page_map
+        self.disk_cache = disk_cache
 
     # -- shared, once per Reflow ------------------------------------------------------------
 
@@ -175,7 +181,7 @@ class Reflow:
         if edition is not None:
             chars = chars | frozenset(map(ord, _edition_text(edition)))
         return [
-            Asset(f"fonts/{path.stem}.woff2", _woff2_subset(self.project, path, chars), "font/woff2")
+            Asset(f"fonts/{path.stem}.woff2", _woff2_subset(self.project, path, chars, self.disk_cache), "font/woff2")
             for path in font_files(self.project, self.inputs.brand)
         ]
 
@@ -325,19 +331,26 @@ def page_map(project: Project, inputs: Any) -> dict[str, str]:
         return dict(json.loads(cache.read_text(encoding="utf-8")))
     except (OSError, ValueError):
         pass
-    from portrait.render.renderer import Renderer, _page_labels
+    from portrait.render.renderer import Renderer
 
     renderer = Renderer(project, inputs)
     _, document = renderer.shared()
-    result: dict[str, str] = {}
-    for page, label in zip(document.pages, _page_labels(document), strict=True):
-        if page.anchors:
-            first = next(iter(page.anchors))
-            result[first] = page_label_text(label)
+    result = page_map_of(document)
     cache.parent.mkdir(parents=True, exist_ok=True)
     tmp = cache.with_suffix(".tmp")
     tmp.write_text(json.dumps(result, indent=1), encoding="utf-8")
     tmp.replace(cache)
+    return result
+
+
+def page_map_of(document: Any) -> dict[str, str]:
+    """The label of each page of a laid-out WeasyPrint document, by the first anchor on it."""
+    from portrait.render.renderer import _page_labels
+
+    result: dict[str, str] = {}
+    for page, label in zip(document.pages, _page_labels(document), strict=True):
+        if page.anchors:
+            result[next(iter(page.anchors))] = page_label_text(label)
     return result
 
 
@@ -346,7 +359,7 @@ def page_map(project: Project, inputs: Any) -> dict[str, str]:
 _SUBSETS: dict[str, bytes] = {}  # by the font's and the characters' hash
 
 
-def _woff2_subset(project: Project, path: Path, chars: frozenset[int]) -> bytes:
+def _woff2_subset(project: Project, path: Path, chars: frozenset[int], disk: bool = True) -> bytes:
     """``path`` subset to ``chars`` as WOFF2 (fontTools; brotli compresses), cached in memory
     and in output/.cache/webfonts/."""
     source = path.read_bytes()
@@ -355,6 +368,8 @@ def _woff2_subset(project: Project, path: Path, chars: frozenset[int]) -> bytes:
         return _SUBSETS[digest]
     cached = project.output / ".cache" / "webfonts" / f"{path.stem}-{digest}.woff2"
     try:
+        if not disk:
+            raise FileNotFoundError(cached)
         data = cached.read_bytes()
     except OSError:
         from fontTools import subset
@@ -376,9 +391,10 @@ def _woff2_subset(project: Project, path: Path, chars: frozenset[int]) -> bytes:
         font.flavor = "woff2"
         font.save(out, reorderTables=False)
         data = out.getvalue()
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(cached)
+        if disk:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_suffix(".tmp")
+            tmp.write_bytes(data)
+            tmp.replace(cached)
     _SUBSETS[digest] = data
     return data
