@@ -20,6 +20,7 @@ from lxml import etree
 
 from portrait.formats import Format
 from portrait.formats.reflow import Reflow, fragments, link_targets, mark_pages, page_id, point_links
+from portrait.formats.zipped import zip_bytes
 
 MEDIA_TYPE = "application/epub+zip"
 CONTAINER = """<?xml version="1.0" encoding="UTF-8"?>
@@ -45,7 +46,7 @@ def make_epub(reflow: Reflow, edition: Any) -> bytes:
     language = publication.language
     docs = reflow.documents(edition, "epub")
     file_of = {d.id: f"{d.id}.xhtml" for d in docs}
-    targets = link_targets(docs, file_of)
+    targets = link_targets(reflow, docs, file_of)
     labels = _page_labels(reflow, edition)
     files: list[tuple[str, bytes]] = []
     manifest: list[dict[str, str]] = [
@@ -54,21 +55,16 @@ def make_epub(reflow: Reflow, edition: Any) -> bytes:
     ]
     pages: list[dict[str, str]] = []
     for doc in docs:
-        elements = fragments(doc.body)
-        point_links(elements, targets, file_of[doc.id])
-        for label in mark_pages(elements, labels):
-            pages.append({"label": label, "href": f"{file_of[doc.id]}#{page_id(label)}"})
-        body = "\n".join(etree.tostring(e, method="xml", encoding="unicode") for e in elements)
-        body = re.sub(r'data-pagebreak="([^"]*)"', r'epub:type="pagebreak" role="doc-pagebreak" aria-label="\1"', body)
-        xhtml = reflow.render(
-            "reflow/epub-document.xhtml.j2",
-            language=language,
-            title=doc.title,
-            doc=doc,
-            body=body,
-            epub_type=_EPUB_TYPES[doc.role],
-        )
-        files.append((f"EPUB/{file_of[doc.id]}", xhtml.encode()))
+        # A shared document comes out the same for every edition with the same documents.
+        key = ("epub", doc.id, tuple(file_of), tuple(sorted(labels.items())))
+        if doc.shared and key in reflow.memo:
+            xhtml, placed = reflow.memo[key]
+        else:
+            xhtml, placed = _document(reflow, doc, language, targets, file_of, labels)
+            if doc.shared:
+                reflow.memo[key] = (xhtml, placed)
+        pages += [{"label": label, "href": f"{file_of[doc.id]}#{page_id(label)}"} for label in placed]
+        files.append((f"EPUB/{file_of[doc.id]}", xhtml))
         manifest.append({"id": f"doc-{doc.id}", "href": file_of[doc.id], "media_type": "application/xhtml+xml"})
     contents_label = labels.get("contents")
     if contents_label:
@@ -148,6 +144,26 @@ def make_epub(reflow: Reflow, edition: Any) -> bytes:
     return ocf(files, built)
 
 
+def _document(
+    reflow: Reflow, doc: Any, language: str, targets: dict[str, str], file_of: dict[str, str], labels: dict[str, str]
+) -> tuple[bytes, list[str]]:
+    """One content document as XHTML, and the page labels whose markers it holds."""
+    elements = fragments(doc.body)
+    point_links(elements, targets, file_of[doc.id])
+    placed = mark_pages(elements, labels)
+    body = "\n".join(etree.tostring(e, method="xml", encoding="unicode") for e in elements)
+    body = re.sub(r'data-pagebreak="([^"]*)"', r'epub:type="pagebreak" role="doc-pagebreak" aria-label="\1"', body)
+    xhtml = reflow.render(
+        "reflow/epub-document.xhtml.j2",
+        language=language,
+        title=doc.title,
+        doc=doc,
+        body=body,
+        epub_type=_EPUB_TYPES[doc.role],
+    )
+    return xhtml.encode(), placed
+
+
 def _order(page: dict[str, str], docs: list[Any], file_of: dict[str, str]) -> int:
     """Reading order of a page-list entry: its document's place in the spine (nav after the
     cover and foreword)."""
@@ -171,27 +187,13 @@ def _page_labels(reflow: Reflow, edition: Any) -> dict[str, str]:
 def ocf(files: list[tuple[str, bytes]], built: Any) -> bytes:
     """The OCF zip: ``mimetype`` first and stored, then META-INF/container.xml and ``files`` in
     the order given, each dated ``built`` (reproducible: no time, user or system of the build)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        archive.writestr(*_entry("mimetype", MEDIA_TYPE.encode(), built, stored=True))
-        for info, data in ocf_entries([("META-INF/container.xml", CONTAINER.encode()), *files], built):
-            archive.writestr(info, data)
-    return out.getvalue()
+    entries = [("mimetype", MEDIA_TYPE.encode(), True), ("META-INF/container.xml", CONTAINER.encode(), False)]
+    return zip_bytes(entries + [(name, data, precompressed(name)) for name, data in files], built)
 
 
-def ocf_entries(files: list[tuple[str, bytes]], built: Any) -> list[tuple[zipfile.ZipInfo, bytes]]:
-    """Zip entries for ``files``, in the order given, dated ``built``; already compressed files
-    (WOFF2, PNG, JPEG) are stored."""
-    return [_entry(name, data, built, stored=name.endswith((".woff2", ".png", ".jpg"))) for name, data in files]
-
-
-def _entry(name: str, data: bytes, built: Any, stored: bool = False) -> tuple[zipfile.ZipInfo, bytes]:
-    stamp = built.astimezone(UTC).timetuple()[:6]
-    info = zipfile.ZipInfo(name, date_time=(max(stamp[0], 1980), *stamp[1:]))
-    info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-    info.external_attr = 0o644 << 16
-    info.create_system = 3
-    return info, data
+def precompressed(name: str) -> bool:
+    """Files stored as they are: WOFF2 fonts, PNG and JPEG images are compressed already."""
+    return name.endswith((".woff2", ".png", ".jpg"))
 
 
 def check_epub(data: bytes) -> list[str]:

@@ -44,6 +44,7 @@ class Doc:
     title: str  # for <title>, the nav and the landmarks
     role: str  # "cover", "frontmatter", "bodymatter", "backmatter"
     body: str  # HTML as the templates render it (links not yet pointed at other files)
+    shared: bool = False  # the same in every edition: its template does not read `edition`
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,9 @@ class Reflow:
         self.env = environment(project)
         self._page_map = page_map
         self.disk_cache = disk_cache
+        # What every edition shares, made once: the bodies of the sections whose templates do not
+        # read the edition, and what a format makes of them (portrait.formats.epub, .web).
+        self.memo: dict[Any, Any] = {}
 
     # -- shared, once per Reflow ------------------------------------------------------------
 
@@ -137,13 +141,16 @@ class Reflow:
     def stylesheet(self, fmt: str, edition: Any) -> str:
         """``templates/styles/reflow.css`` (and ``<fmt>.css`` when there is one) with every
         var() written out: EPUB reading systems do not all know custom properties."""
+        tokens = self.tokens(edition)
+        key = ("css", fmt, tuple(sorted(tokens.items())))
+        if key in self.memo:
+            return str(self.memo[key])
         parts = []
         for name in (STYLESHEET, f"{fmt}.css"):
             path = self.project.templates / "styles" / name
             if path.is_file():
                 parts.append(path.read_text(encoding="utf-8"))
         css = self.font_faces() + "\n".join(parts)
-        tokens = self.tokens(edition)
 
         def value(match: re.Match[str]) -> str:
             name = match.group(1)
@@ -151,7 +158,8 @@ class Reflow:
                 raise BuildError(f"templates/styles/{STYLESHEET}: var(--{name}) is not a brand token")
             return tokens[name]
 
-        return re.sub(r"var\(--([a-z0-9-]+)\)", value, css)
+        self.memo[key] = re.sub(r"var\(--([a-z0-9-]+)\)", value, css)
+        return str(self.memo[key])
 
     def font_faces(self) -> str:
         faces = []
@@ -180,10 +188,40 @@ class Reflow:
         chars = self._content_chars
         if edition is not None:
             chars = chars | frozenset(map(ord, _edition_text(edition)))
-        return [
-            Asset(f"fonts/{path.stem}.woff2", _woff2_subset(self.project, path, chars, self.disk_cache), "font/woff2")
-            for path in font_files(self.project, self.inputs.brand)
+        key = ("fonts", chars)
+        if key not in self.memo:
+            self.memo[key] = [
+                Asset(f"fonts/{p.stem}.woff2", _woff2_subset(self.project, p, chars, self.disk_cache), "font/woff2")
+                for p in font_files(self.project, self.inputs.brand)
+            ]
+        return list(self.memo[key])
+
+    def _shared_kind(self, kind: str) -> bool:
+        """Whether a section kind's template (and the blocks it imports) never reads the edition."""
+        key = ("shared-kind", kind)
+        if key not in self.memo:
+            loader = self.env.loader
+            assert loader is not None
+            sources = [
+                loader.get_source(self.env, n)[0] for n in (f"sections/{kind}.html.j2", "partials/blocks.html.j2")
+            ]
+            self.memo[key] = not any(re.search(r"\bedition\b", source) for source in sources)
+        return bool(self.memo[key])
+
+    def ids_of(self, doc: Doc) -> list[str]:
+        """The ids in ``doc`` (kept for a shared document)."""
+        key = ("ids", doc.id, doc.shared)
+        if doc.shared and key in self.memo:
+            return list(self.memo[key])
+        ids = [
+            node.get("id")
+            for element in fragments(doc.body)
+            for node in element.iter()
+            if isinstance(node.tag, str) and node.get("id")
         ]
+        if doc.shared:
+            self.memo[key] = ids
+        return ids
 
     # -- per edition --------------------------------------------------------------------------
 
@@ -219,7 +257,15 @@ class Reflow:
             docs.append(Doc("foreword", edition.foreword.title, "frontmatter", self._render("foreword", context)))
         for section in content.sections:
             role = "backmatter" if section.kind == "colophon" else "bodymatter"
-            docs.append(Doc(section.id, section.title, role, self._render("section", {**context, "section": section})))
+            shared = self._shared_kind(section.kind)
+            key = ("body", variant, section.id)
+            if not shared or key not in self.memo:
+                body = self._render("section", {**context, "section": section})
+                if not shared:
+                    docs.append(Doc(section.id, section.title, role, body))
+                    continue
+                self.memo[key] = body
+            docs.append(Doc(section.id, section.title, role, self.memo[key], shared=True))
         docs.append(Doc("back-cover", "Back cover", "backmatter", self._render("back-cover", context)))
         return docs
 
@@ -254,15 +300,9 @@ def fragments(html: str) -> list[Any]:
     return [e for e in lxml.html.fragments_fromstring(html.strip()) if not isinstance(e, str)]
 
 
-def link_targets(docs: list[Doc], file_of: dict[str, str]) -> dict[str, str]:
+def link_targets(reflow: Reflow, docs: list[Doc], file_of: dict[str, str]) -> dict[str, str]:
     """Every id in ``docs`` → the file it is in (``file_of``: a document's id → its file name)."""
-    targets = {}
-    for doc in docs:
-        for element in fragments(doc.body):
-            for node in element.iter():
-                if isinstance(node.tag, str) and node.get("id"):
-                    targets[node.get("id")] = file_of[doc.id]
-    return targets
+    return {anchor: file_of[doc.id] for doc in docs for anchor in reflow.ids_of(doc)}
 
 
 def point_links(elements: list[Any], targets: dict[str, str], here: str) -> None:

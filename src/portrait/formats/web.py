@@ -17,8 +17,9 @@ import lxml.html
 from lxml import etree
 
 from portrait.formats import Format
-from portrait.formats.epub import ocf_entries
+from portrait.formats.epub import precompressed
 from portrait.formats.reflow import Reflow, fragments, link_targets, point_links
+from portrait.formats.zipped import zip_bytes
 
 MEDIA_TYPE = "application/zip"
 CSP = (
@@ -35,7 +36,7 @@ def make_web(reflow: Reflow, edition: Any) -> bytes:
     publication = i.content.publication
     docs = reflow.documents(edition, "web")
     file_of = {d.id: ("index.html" if d.id == "cover" else f"{d.id}.html") for d in docs}
-    targets = link_targets(docs, file_of)
+    targets = link_targets(reflow, docs, file_of)
     title = reflow.title(edition)
     pages = [{"href": file_of[d.id], "title": "Cover" if d.id == "cover" else d.title} for d in docs]
     contents = []
@@ -55,10 +56,16 @@ def make_web(reflow: Reflow, edition: Any) -> bytes:
     schema = json.dumps(_schema(reflow, edition, title), ensure_ascii=False, indent=1).replace("</", "<\\/")
     files: list[tuple[str, bytes]] = []
     for n, doc in enumerate(docs):
-        elements = fragments(doc.body)
-        point_links(elements, targets, file_of[doc.id])
-        _wrap_tables(elements)
-        body = "\n".join(lxml.html.tostring(e, encoding="unicode") for e in elements)
+        key = ("web", doc.id, tuple(file_of))
+        if doc.shared and key in reflow.memo:
+            body = reflow.memo[key]
+        else:
+            elements = fragments(doc.body)
+            point_links(elements, targets, file_of[doc.id])
+            _wrap_tables(elements)
+            body = "\n".join(lxml.html.tostring(e, encoding="unicode") for e in elements)
+            if doc.shared:
+                reflow.memo[key] = body
         html = reflow.render(
             "reflow/web-page.html.j2",
             language=publication.language,
@@ -127,11 +134,7 @@ def _schema(reflow: Reflow, edition: Any, title: str) -> dict[str, Any]:
 
 
 def zip_files(files: list[tuple[str, bytes]], built: Any) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for info, data in ocf_entries(files, built):
-            archive.writestr(info, data)
-    return out.getvalue()
+    return zip_bytes([(name, data, precompressed(name)) for name, data in files], built)
 
 
 def check_web(data: bytes) -> list[str]:
