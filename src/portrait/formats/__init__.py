@@ -23,7 +23,7 @@ class Format:
     title: str  # as shown to people
     suffix: str  # of the file (".epub", ".zip")
     media_type: str
-    # (reflow maker, edition or None) → {path inside the file: bytes}; see portrait.formats.reflow
+    # (the Reflow maker, a district Edition or None for the Portrait) → the file (portrait.formats.reflow)
     make: Callable[[Any, Any], bytes]
     check: Callable[[bytes], list[str]]  # problems found (none: passes)
 
