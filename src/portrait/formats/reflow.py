@@ -403,7 +403,8 @@ def _woff2_subset(project: Project, path: Path, chars: frozenset[int], disk: boo
     """``path`` subset to ``chars`` as WOFF2 (fontTools; brotli compresses), cached in memory
     and in output/.cache/webfonts/."""
     source = path.read_bytes()
-    digest = hashlib.sha256(source + ",".join(map(str, sorted(chars))).encode()).hexdigest()[:32]
+    # "v2": subsets of earlier versions carried the time they were made (head.modified).
+    digest = hashlib.sha256(source + b"v2" + ",".join(map(str, sorted(chars))).encode()).hexdigest()[:32]
     if digest in _SUBSETS:
         return _SUBSETS[digest]
     cached = project.output / ".cache" / "webfonts" / f"{path.stem}-{digest}.woff2"
@@ -421,7 +422,7 @@ def _woff2_subset(project: Project, path: Path, chars: frozenset[int], disk: boo
         options.name_IDs = ["*"]  # keep the copyright and licence names
         options.notdef_outline = True
         options.drop_tables = [*options.drop_tables, "FFTM"]
-        font = TTFont(path)
+        font = TTFont(path, recalcTimestamp=False)  # no build time in the font: reproducible
         subsetter = subset.Subsetter(options)
         subsetter.populate(unicodes=sorted(chars))
         subsetter.subset(font)
