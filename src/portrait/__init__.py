@@ -14,6 +14,7 @@ from importlib.metadata import PackageNotFoundError, version
 from portrait.api import (
     build_edition,
     build_editions,
+    build_formats,
     build_portrait,
     check_pdf,
     district_slugs,
@@ -51,6 +52,7 @@ __all__ = [
     "__version__",
     "build_edition",
     "build_editions",
+    "build_formats",
     "build_portrait",
     "check_pdf",
     "district_slugs",

@@ -20,6 +20,7 @@ from portrait.project import Project
 if TYPE_CHECKING:
     from portrait.build.batch import BatchResult, EditionResult, Source
     from portrait.build.portrait import PortraitFile
+    from portrait.build.reflowed import FormatFile
     from portrait.build.release import Artifact
     from portrait.check.preflight import Report
     from portrait.inputs.district import Edition
@@ -84,6 +85,24 @@ def build_edition(
 ) -> EditionResult:
     """Build one district's edition in this process (skipped when up to date, unless ``force``)."""
     return build_editions(project, [slug], variants=variants, jobs=1, force=force).results[0]
+
+
+def build_formats(
+    project: Project,
+    formats: Sequence[str],
+    districts: Sequence[str | Source] = (),
+    *,
+    portrait: bool = True,
+    output: Path | None = None,
+) -> list[FormatFile]:
+    """The web and EPUB editions (``formats``: "web", "epub") of the Portrait (unless not
+    ``portrait``) and of ``districts`` into output/ (see docs/web-and-epub.md). Each file passes
+    its format's check before it is written; a district's failure is in its FormatFile."""
+    from portrait.build.reflowed import build_formats as build
+    from portrait.formats import formats as known
+
+    table = known()
+    return build(project, [table[name] for name in formats], districts, portrait=portrait, output=output)
 
 
 def districts_from_csv(

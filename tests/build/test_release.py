@@ -44,8 +44,19 @@ def test_every_edition_is_in_the_release(released):
     assert ("portrait", "screen", None) in kinds and ("portrait", "print", None) in kinds
     districts = {a.district for a in artifacts if a.district}
     assert districts == {"example-cedar-ridge", "example-lakeshore"}
+    # every edition in all four formats
+    assert {a.variant for a in artifacts if a.district == "example-lakeshore"} == {"screen", "print", "web", "epub"}
+    assert ("portrait", "epub", None) in kinds and ("portrait", "web", None) in kinds
     for a in artifacts:
-        assert a.conformance == {"screen": "PDF/UA-1", "print": "PDF/X-4"}[a.variant]
+        assert (
+            a.conformance
+            == {
+                "screen": "PDF/UA-1",
+                "print": "PDF/X-4",
+                "epub": "EPUB 3.3; EPUB Accessibility 1.1 - WCAG 2.1 Level AA",
+                "web": None,
+            }[a.variant]
+        )
         assert a.preflight["passed"] and a.preflight["profile"] == a.variant
 
 
@@ -84,13 +95,22 @@ def test_no_absolute_paths_or_host_names_in_the_release(released):
 
     project, folder, _ = released[0]
     paths = [str(project.root).encode(), b"/tmp/", b"/home/", b"/root/", b"file:"]
-    for path in folder.rglob("*"):
-        if path.is_file():
-            data = path.read_bytes()
-            # a short host name (e.g. "vm") occurs by chance in compressed bytes: look in text files
-            needles = paths if path.suffix == ".pdf" else [*paths, socket.gethostname().encode()]
-            for needle in needles:
-                assert needle not in data, (path.name, needle)
+    import zipfile
+
+    def files():
+        for path in folder.rglob("*"):
+            if path.suffix in (".epub", ".zip"):  # the EPUB and the web edition: look inside
+                archive = zipfile.ZipFile(path)
+                yield from ((f"{path.name}:{n}", n, archive.read(n)) for n in archive.namelist())
+            elif path.is_file():
+                yield path.name, path.name, path.read_bytes()
+
+    for shown, name, data in files():
+        # a short host name (e.g. "vm") occurs by chance in compressed bytes: look in text files
+        text = name.endswith((".json", ".md", ".html", ".xhtml", ".opf", ".css", ".js", ".xml", "SUMS"))
+        needles = [*paths, socket.gethostname().encode()] if text else paths
+        for needle in needles:
+            assert needle not in data, (shown, needle)
 
 
 def test_verify_catches_a_tampered_file(released, tmp_path):
@@ -300,4 +320,4 @@ def test_releases_of_one_commit_in_separate_processes_are_byte_identical(tmp_pat
     manifest = json.loads((first / release.MANIFEST).read_text())
     assert manifest["source_date"] == "2025-03-01T12:00:00+00:00"
     assert manifest["commit"] == _git(origin, "rev-parse", "HEAD")
-    assert len(manifest["files"]) == 2
+    assert len(manifest["files"]) == 4  # screen, print, web, epub

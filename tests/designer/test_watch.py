@@ -198,6 +198,20 @@ def test_preview_before_any_good_build_shows_the_error_escaped():
     assert "content/x.yaml:3: bad &lt;b&gt;" in page
 
 
+def test_preview_serves_the_web_edition_of_the_last_good_build(watched):
+    """watch makes the web edition after each build and serves it under /web/, from memory."""
+    server = PreviewServer(watched.project, watched.state, watched.pdf, port=0).start()
+    try:
+        status, mime, body = get(server.url + "web/")
+        assert status == 200 and mime.startswith("text/html") and b'class="skip-link"' in body
+        status, mime, body = get(server.url + "web/reflection.html")
+        assert status == 200 and b"<table" in body
+        assert get(server.url + "web/portrait.css")[1] == "text/css"
+        assert get(server.url + "web/missing.html")[0] == 404
+    finally:
+        server.stop()
+
+
 def test_preview_contents_carry_the_pdf_page_numbers(watched):
     snapshot = watched.state.snapshot()
     assert snapshot.anchor_pages["introduction"] == 3

@@ -109,6 +109,30 @@ def test_print_edition_named_print(studio):
     assert "GTS_PDFX" in str(reader.trailer["/Root"]["/OutputIntents"][0]["/S"])
 
 
+def test_web_and_epub_editions(studio):
+    """The same request gives the web edition (zip) and the EPUB; nothing is written into the
+    project (the EPUB's page numbers come from the worker's own layout of the Portrait)."""
+    from portrait.formats.epub import check_epub
+    from portrait.formats.web import check_web
+
+    root = Path(studio.root)
+    epub = post(studio, "/api/editions?variant=epub")
+    assert epub.status_code == 200, epub.text
+    assert epub.headers["content-type"] == "application/epub+zip"
+    assert epub.headers["content-disposition"] == 'attachment; filename="portrait-of-a-leader-pena-valle.epub"'
+    assert check_epub(epub.content) == []
+    archive = zipfile.ZipFile(io.BytesIO(epub.content))
+    assert "María José Núñez" in archive.read("EPUB/foreword.xhtml").decode()
+    assert 'aria-label="i"' in archive.read("EPUB/foreword.xhtml").decode()  # the foreword's printed page
+    web = post(studio, "/api/editions?variant=web", logo=("crest.png", PNG_LOGO))
+    assert web.status_code == 200, web.text
+    assert web.headers["content-type"] == "application/zip"
+    assert web.headers["content-disposition"].endswith('-pena-valle-web.zip"')
+    assert check_web(web.content) == []
+    assert "images/logo.png" in zipfile.ZipFile(io.BytesIO(web.content)).namelist()
+    assert not (root / "output").exists()
+
+
 def test_previews_are_the_real_pages(studio):
     response = post(studio, "/api/previews")
     assert response.status_code == 200, response.text

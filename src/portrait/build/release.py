@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import json
 import re
 import subprocess
@@ -232,6 +233,56 @@ def plan(project: Project, inputs: Any, shard: tuple[int, int], folder: Path) ->
     return jobs
 
 
+# What the reflowable editions claim (the EPUB in its package metadata); the web edition claims none.
+REFLOWED_CONFORMANCE = {"epub": "EPUB 3.3; EPUB Accessibility 1.1 - WCAG 2.1 Level AA", "web": None}
+
+
+def reflowed_artifacts(
+    project: Project,
+    inputs: Any,
+    shard: tuple[int, int],
+    folder: Path,
+    on_done: Callable[[Artifact], None] | None = None,
+) -> list[Artifact]:
+    """The web edition (zip) and the EPUB of the Portrait (in shard 1) and of the shard's
+    districts, each checked by its format before it is written (portrait.formats)."""
+    import zipfile
+
+    from portrait.build.batch import select_shard
+    from portrait.build.reflowed import make_file
+    from portrait.formats import formats
+    from portrait.formats.reflow import Reflow
+    from portrait.inputs.district import district_slugs, load_edition
+
+    reflow = Reflow(project, inputs)
+    editions: list[Any] = [None] if shard[0] == 1 else []
+    editions += [load_edition(project, slug) for slug in select_shard(district_slugs(project), shard)]
+    artifacts = []
+    for edition in editions:
+        slug = edition.slug if edition is not None else None
+        for fmt in formats().values():
+            data = make_file(fmt, reflow, edition)
+            path = write_atomic(fmt.output(folder, slug), data)
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+            documents = sum(n.endswith(".xhtml") and not n.endswith("nav.xhtml") or n.endswith(".html") for n in names)
+            artifact = Artifact(
+                file=path.relative_to(folder).as_posix(),
+                edition="district" if edition is not None else "portrait",
+                variant=fmt.name,
+                district=slug,
+                district_name=edition.name if edition is not None else None,
+                pages=documents,  # reading documents (web pages, EPUB content documents), not printed pages
+                bytes=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                conformance=REFLOWED_CONFORMANCE[fmt.name],
+                preflight={"profile": fmt.name, "passed": True, "rules": {"check": "passed"}},
+            )
+            artifacts.append(artifact)
+            if on_done:
+                on_done(artifact)
+    return artifacts
+
+
 def refuse_draft(placeholders: Sequence[Any], expired: Sequence[Any] = ()) -> None:
     """A final release is no draft: it prints no placeholder and no item past its ``valid_until``.
     List every one (file:line: key) as an input error."""
@@ -294,6 +345,7 @@ def make_release(
     whole = shard is None
     shard = shard or (1, 1)
     artifacts = run_jobs(project, plan(project, inputs, shard, folder), folder, on_done)
+    artifacts += reflowed_artifacts(project, inputs, shard, folder, on_done)
     if shard[0] == 1:
         write_atomic(folder / NOTES, notes.encode())
     if whole:

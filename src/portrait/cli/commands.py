@@ -12,6 +12,7 @@ import errno
 import io
 import os
 import sys
+import textwrap
 import traceback
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -81,6 +82,33 @@ def _shard(text: str) -> tuple[int, int]:
         raise argparse.ArgumentTypeError(str(exc).removeprefix(f"--shard {text!r}: ")) from None
 
 
+FORMATS = ("screen", "print", "web", "epub")
+FORMAT_HELP = (
+    "what to make: screen, print (the PDFs), web (a folder of pages and its zip), epub; repeat the option "
+    "or give a comma list (--format web,epub), or all"
+)
+
+
+def _format_list(text: str) -> list[str]:
+    names = [n.strip().lower() for n in text.split(",") if n.strip()]
+    if names == ["all"]:
+        return list(FORMATS)
+    unknown = [n for n in names if n not in FORMATS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown format `{(unknown or [text])[0]}`: choose from {', '.join(FORMATS)} (or all)"
+        )
+    return names
+
+
+def _chosen_formats(args: argparse.Namespace) -> list[str] | None:
+    """The formats asked for with --format, in the order of FORMATS, or None if not given."""
+    if not args.formats:
+        return None
+    asked = {n for names in args.formats for n in names}
+    return [n for n in FORMATS if n in asked]
+
+
 def _global_options(suppress: bool) -> _Parser:
     """Options every command takes, before or after its name. Under a command they default to
     SUPPRESS, so that ``--debug build`` is not undone by the command's own defaults."""
@@ -127,7 +155,7 @@ def parser(prog: str | None = None) -> argparse.ArgumentParser:
         parents=[_global_options(suppress=False)],
     )
     p.add_argument("--version", action="store_true", help="print the tool's version and the publication's, then exit")
-    p.set_defaults(output=None, force=False, screen_only=False, print_only=False)
+    p.set_defaults(output=None, force=False, screen_only=False, print_only=False, formats=None)
     common = [_global_options(suppress=True)]
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -152,6 +180,14 @@ def parser(prog: str | None = None) -> argparse.ArgumentParser:
         "--print-only", action="store_true", help="build only the print edition (PDF/X-4, bleed and crop marks)"
     )
     build.add_argument("--force", action="store_true", help="rebuild even if no input changed since the last build")
+    build.add_argument(
+        "--format",
+        dest="formats",
+        action="append",
+        type=_format_list,
+        metavar="FORMAT",
+        help=FORMAT_HELP + " (default: screen,print)",
+    )
 
     chk = sub.add_parser("check", parents=common, help="preflight PDF files: print a table of rules per file")
     chk.add_argument("files", nargs="+", type=Path, metavar="FILE", help="PDF files to check")
@@ -227,6 +263,14 @@ def parser(prog: str | None = None) -> argparse.ArgumentParser:
         dest="with_print",
         action="store_true",
         help="also build the print edition (PDF/X-4): portrait-of-a-leader-<slug>-print.pdf",
+    )
+    district.add_argument(
+        "--format",
+        dest="formats",
+        action="append",
+        type=_format_list,
+        metavar="FORMAT",
+        help=FORMAT_HELP + " (default: screen; screen,print with --print)",
     )
 
     new = sub.add_parser(
@@ -384,9 +428,20 @@ def _version(args: argparse.Namespace, out: TextIO) -> int:
 def _build(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from portrait.cli.report import working
 
-    variants = [SCREEN] if args.screen_only else [PRINT] if args.print_only else [SCREEN, PRINT]
-    with working(err, "building the Portrait"):
-        built = portrait.build_portrait(project, variants, output=args.output, force=args.force)
+    chosen = _chosen_formats(args)
+    if chosen is None:
+        variants = [SCREEN] if args.screen_only else [PRINT] if args.print_only else [SCREEN, PRINT]
+    elif args.screen_only or args.print_only:
+        raise UsageError("--format names every edition to build: use it without --screen-only or --print-only")
+    else:
+        variants = [v for v in (SCREEN, PRINT) if v.name in chosen]
+    others = [n for n in (chosen or []) if n not in ("screen", "print")]
+    if args.output is not None and not variants:
+        raise UsageError("-o names the PDF: give --format screen or print with it")
+    built = []
+    if variants:
+        with working(err, "building the Portrait"):
+            built = portrait.build_portrait(project, variants, output=args.output, force=args.force)
     for warning in dict.fromkeys(w for file in built for w in file.warnings):  # once, not per file
         print(f"warning: {warning}", file=err)
     for file in built:
@@ -405,7 +460,20 @@ def _build(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO)
             )
             if args.verbosity > 0 and file.report is not None:
                 print(file.report.table(), file=out)
+    if others:
+        with working(err, "building the web and EPUB editions"):
+            made = portrait.build_formats(project, others)
+        for f in made:
+            if args.verbosity >= 0:
+                print(_format_line(project, f), file=out)
     return 0
+
+
+def _format_line(project: Project, f: Any) -> str:
+    where = project.relative(f.path)
+    if f.format == "web":
+        where += f" (and the folder {project.relative(f.path.with_name(f.path.name.removesuffix('.zip')))}/)"
+    return f"built {where}: {f.size / 1024:.0f} KiB in {f.seconds:.2f} s (check passed)"
 
 
 def _check(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -463,7 +531,9 @@ def _release(project: Project, args: argparse.Namespace, out: TextIO, err: TextI
         return 0
 
     def done(artifact: Artifact) -> None:
-        if args.verbosity >= 0:
+        if args.verbosity >= 0 and artifact.variant in ("web", "epub"):
+            print(f"  {artifact.file}: {artifact.bytes / 1024:.0f} KiB, check passed", file=out)
+        elif args.verbosity >= 0:
             print(
                 f"  {artifact.file}: {artifact.pages} pages, {artifact.bytes / 1024:.0f} KiB, "
                 f"{artifact.conformance}, preflight passed",
@@ -534,7 +604,13 @@ def _district(project: Project, args: argparse.Namespace, out: TextIO, err: Text
                 fix="give --root the folder that holds content/, templates/ and assets/",
             )
         )
-    variants = (SCREEN, PRINT) if args.with_print else (SCREEN,)
+    chosen = _chosen_formats(args)
+    if chosen is None:
+        variants: tuple[Any, ...] = (SCREEN, PRINT) if args.with_print else (SCREEN,)
+    else:
+        variants = tuple(v for v in (SCREEN, PRINT) if v.name in chosen or (v is PRINT and args.with_print))
+    others = [n for n in (chosen or []) if n not in ("screen", "print")]
+    status = 0
     with contextlib.ExitStack() as stack:
         if args.csv:
             districts: Sequence[Any] = stack.enter_context(portrait.districts_from_csv(project, args.csv, args.shard))
@@ -545,16 +621,30 @@ def _district(project: Project, args: argparse.Namespace, out: TextIO, err: Text
         if not districts:
             print("no districts to build" + (" in this shard" if args.shard else empty), file=err)
             return 0
-        with progress_bar(err, len(districts), quiet=args.verbosity < 0) as advance:
-            batch = portrait.build_editions(
-                project, districts, jobs=args.jobs, variants=variants, on_result=advance, force=args.force
-            )
-    print_summary(project, batch, out, err, verbosity=args.verbosity)
-    if args.verbosity > 0:
-        for result in batch.results:
-            for path in result.paths:
-                print(f"  {project.relative(path)}", file=out)
-    return int(batch.exit_code)
+        if variants:
+            with progress_bar(err, len(districts), quiet=args.verbosity < 0) as advance:
+                batch = portrait.build_editions(
+                    project, districts, jobs=args.jobs, variants=variants, on_result=advance, force=args.force
+                )
+            print_summary(project, batch, out, err, verbosity=args.verbosity)
+            if args.verbosity > 0:
+                for result in batch.results:
+                    for path in result.paths:
+                        print(f"  {project.relative(path)}", file=out)
+            status = int(batch.exit_code)
+        if others:
+            made = portrait.build_formats(project, others, districts, portrait=False)
+            for f in made:
+                if f.error is None:
+                    if args.verbosity >= 0:
+                        print(_format_line(project, f), file=out)
+                else:
+                    print(f"{f.district}: {f.format} edition not built:", file=err)
+                    print(textwrap.indent(str(f.error), "  "), file=err)
+                    status = max(status, int(f.error.exit_code))
+            failed = sum(f.error is not None for f in made)
+            print(f"{len(made) - failed} of {len(made)} web and EPUB files built", file=out)
+    return status
 
 
 def _new_district(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -31,6 +31,7 @@ from portrait.render.incremental import INTERNAL_LINK
 
 FILES = "/files/"
 PDF_PATH = "/publication.pdf"
+WEB_PATH = "/web/"  # the web edition, made after each build
 PAGES_PATH = "/pages"  # the built PDF's real pages, in the district studio's page viewer
 STATIC = "/static/"
 POLL_MS = 400
@@ -90,6 +91,15 @@ class PreviewState:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._snapshot = Snapshot(0, None, None)
+        self._web: dict[str, bytes] = {}  # the last good web edition's files, served under /web/
+
+    def web_built(self, files: dict[str, bytes]) -> None:
+        with self._lock:
+            self._web = dict(files)
+
+    def web_file(self, name: str) -> bytes | None:
+        with self._lock:
+            return self._web.get(name)
 
     def succeeded(self, html: str, seconds: float, anchor_pages: Mapping[str, int] | None = None) -> None:
         with self._lock:
@@ -260,6 +270,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_file(p.pdf, "application/pdf")
         elif path == PAGES_PATH:
             self._send_file(STUDIO_STATIC / "watch.html", "text/html; charset=utf-8")
+        elif path == WEB_PATH.rstrip("/") or path.startswith(WEB_PATH):
+            # The web edition (portrait.formats.web) of the last good build, from memory.
+            name = path[len(WEB_PATH) :] or "index.html"
+            body = p.state.web_file(name)
+            if body is None:
+                self._send(HTTPStatus.NOT_FOUND, b"not built yet\n", "text/plain; charset=utf-8")
+            else:
+                self._send(HTTPStatus.OK, body, mimetypes.guess_type(name)[0] or "application/octet-stream")
         elif path == "/__pages":
             body = json.dumps(p.pages()).encode()
             self._send(HTTPStatus.OK, body, "application/json")

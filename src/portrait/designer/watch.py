@@ -75,7 +75,25 @@ class Watcher:
             f"built {self.project.relative(self.pdf)}: {result.pages} pages in {seconds:.2f} s "
             f"({result.laid_out} of {result.parts} parts laid out)"
         )
+        message += self._web(inputs)
         return Outcome(True, seconds, message, result.pages, result.laid_out, result.parts)
+
+    def _web(self, inputs: object) -> str:
+        """Make the web edition for the preview's /web/ (in memory); a failure is reported and
+        leaves the PDF's build good."""
+        import io
+        import zipfile
+
+        from portrait.formats.reflow import Reflow
+        from portrait.formats.web import make_web
+
+        try:
+            data = make_web(Reflow(self.project, inputs, page_map={}), None)
+        except PortraitError as exc:
+            return f"; web edition not made: {exc}"
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        self.state.web_built({name: archive.read(name) for name in archive.namelist()})
+        return "; web edition at /web/"
 
 
 def is_input(path: str) -> bool:

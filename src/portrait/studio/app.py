@@ -5,7 +5,7 @@ Routes (documented in the README, "District studio"):
     GET  /                     the studio page (static/index.html)
     GET  /healthz              200 "ok"
     GET  /api/schema           the JSON Schema of district.yaml
-    POST /api/editions         the edition as a PDF (?variant=screen|print)
+    POST /api/editions         the edition as a PDF (?variant=screen|print), web zip or EPUB (?variant=web|epub)
     POST /api/previews         PNG images of the edition's own pages and one shared page
     POST /api/district-folder  a zip of district.yaml and the logo
     POST /api/open             a district folder (zip, or district.yaml and logo) as form values
@@ -35,6 +35,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from portrait.formats import formats
 from portrait.studio.engine import (
     VARIANTS,
     Answer,
@@ -49,6 +50,8 @@ from portrait.studio.engine import (
 log = logging.getLogger("portrait.studio")
 
 STATIC = Path(__file__).parent / "static"
+# The editions /api/editions makes besides the PDFs: ?variant=web (the web edition's zip), epub.
+REFLOWED = ("web", "epub")
 MAX_BODY_BYTES = 5 * 1024 * 1024
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -197,9 +200,15 @@ def create_app(
 
     async def job_from(request: Request, action: str) -> Job | Response:
         variant = request.query_params.get("variant", "screen")
-        if variant not in VARIANTS:
+        if variant not in VARIANTS and variant not in REFLOWED:
             return problems_response(
-                [FieldProblem("variant", f"unknown variant `{variant}`", fix="use variant=screen or variant=print")]
+                [
+                    FieldProblem(
+                        "variant",
+                        f"unknown variant `{variant}`",
+                        fix="use variant=screen or variant=print (PDFs), variant=web or variant=epub",
+                    )
+                ]
             )
         try:
             form = await read_form(request, max_body)
@@ -249,7 +258,13 @@ def create_app(
         answer = await run(request, "pdf")
         if isinstance(answer, Response):
             return answer
-        name = download_name(answer.slug, request.query_params.get("variant", "screen"))
+        variant = request.query_params.get("variant", "screen")
+        if variant in REFLOWED:  # the web edition's zip or the EPUB (portrait.formats)
+            fmt = formats()[variant]
+            name = fmt.output(Path(), answer.slug).name
+            disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
+            return Response(answer.pdf, media_type=fmt.media_type, headers=disposition)
+        name = download_name(answer.slug, variant)
         return Response(
             answer.pdf,
             media_type="application/pdf",

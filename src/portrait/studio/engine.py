@@ -386,6 +386,8 @@ def _do(root: str, job: Job) -> Answer:
     try:
         if job.action == "previews":
             return _previews(slug, edition)
+        if job.variant in ("web", "epub"):
+            return _reflowed(slug, edition, job.variant)
         return _pdf(slug, edition, job.variant)
     except PortraitError as exc:
         return Answer(slug, error=str(exc), notices=edition.notices)
@@ -445,6 +447,21 @@ def _pdf(slug: str, edition: Any, variant: str) -> Answer:
         return Answer(slug, problems=(too_long,), notices=edition.notices)
     require(check_facts(rendered.facts, download_name(slug, variant), variant))
     return Answer(slug, pdf=rendered.pdf, pages=rendered.pages, notices=edition.notices)
+
+
+def _reflowed(slug: str, edition: Any, fmt: str) -> Answer:
+    """The web edition (zip) or the EPUB (portrait.formats), in ``Answer.pdf``: the file asked for.
+    The printed pages of the EPUB's page-list come from this worker's screen layout, and nothing
+    is written to disk (no output/.cache)."""
+    from portrait.build.reflowed import make_file
+    from portrait.formats import formats
+    from portrait.formats.reflow import Reflow, page_map_of
+
+    if "reflow" not in _state:
+        page_map = page_map_of(_renderer("screen").shared()[1])
+        _state["reflow"] = Reflow(_state["project"], _state["inputs"], page_map, disk_cache=False)
+    data = make_file(formats()[fmt], _state["reflow"], edition)
+    return Answer(slug, pdf=data, notices=edition.notices)
 
 
 def _foreword_too_long(rendered: Any, edition: Any) -> FieldProblem | None:

@@ -423,7 +423,13 @@
   // ---- Downloads ----
 
   async function download(kind, button) {
-    const url = { screen: "/api/editions?variant=screen", print: "/api/editions?variant=print", folder: "/api/district-folder" }[kind];
+    const url = {
+      screen: "/api/editions?variant=screen",
+      print: "/api/editions?variant=print",
+      web: "/api/editions?variant=web",
+      epub: "/api/editions?variant=epub",
+      folder: "/api/district-folder",
+    }[kind];
     if (!val("f-name") || !logoInput.files.length) {
       const problems = [];
       if (!val("f-name")) problems.push({ field: "name", message: "Field required", fix: "fill in your district's name" });
@@ -472,6 +478,8 @@
   }
   $("download-screen").addEventListener("click", (e) => download("screen", e.currentTarget));
   $("download-print").addEventListener("click", (e) => download("print", e.currentTarget));
+  $("download-web").addEventListener("click", (e) => download("web", e.currentTarget));
+  $("download-epub").addEventListener("click", (e) => download("epub", e.currentTarget));
   $("download-folder").addEventListener("click", (e) => download("folder", e.currentTarget));
 
   // ---- Opening a district folder ----

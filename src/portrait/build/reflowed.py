@@ -1,0 +1,115 @@
+"""Building the web and EPUB editions (portrait.formats) into output/: the Portrait's and
+districts' editions, each checked (the format's ``check``) and written atomically. The web
+edition's zip is also unpacked beside it, as a folder to serve.
+
+These editions take tens of milliseconds each, so there is no up-to-date cache: they are made
+again on every call. The printed page of each section (the EPUB's page-list) comes from the
+Portrait's screen layout, kept in output/.cache/page-map/ (portrait.formats.reflow.page_map).
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from portrait.build.atomic import write_atomic
+from portrait.errors import BuildError, InputError, PortraitError
+from portrait.formats import Format
+from portrait.project import Project
+
+
+@dataclass(frozen=True)
+class FormatFile:
+    """One file written (or, with ``error``, not written)."""
+
+    format: str
+    district: str | None
+    path: Path
+    size: int = 0
+    seconds: float = 0.0
+    error: PortraitError | None = None
+
+
+def make_file(fmt: Format, reflow: Any, edition: Any) -> bytes:
+    """``fmt``'s file for ``edition`` (None: the Portrait), checked; BuildError names the problems."""
+    data = fmt.make(reflow, edition)
+    problems = fmt.check(data)
+    if problems:
+        who = f"{edition.slug}: " if edition is not None else ""
+        raise BuildError(f"{who}the {fmt.title} fails its check: " + "; ".join(problems))
+    return data
+
+
+def write_file(fmt: Format, path: Path, data: bytes) -> None:
+    """Write ``data`` at ``path``; a web edition is unpacked beside it too (``…-web/``), the old
+    folder replaced whole."""
+    write_atomic(path, data)
+    if fmt.name == "web":
+        folder = path.with_name(path.name.removesuffix(".zip"))
+        staging = Path(tempfile.mkdtemp(prefix=".web-", dir=path.parent))
+        zipfile.ZipFile(io.BytesIO(data)).extractall(staging)
+        old = folder.with_name(folder.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if folder.exists():
+            folder.rename(old)
+        staging.rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def build_formats(
+    project: Project,
+    formats: Sequence[Format],
+    districts: Sequence[Any] = (),
+    *,
+    portrait: bool = True,
+    output: Path | None = None,
+    on_file: Callable[[FormatFile], None] | None = None,
+) -> list[FormatFile]:
+    """The Portrait's edition in each of ``formats`` (unless not ``portrait``) and each district's
+    (slugs, or portrait.build.batch.Source), into ``output`` (default output/). A district whose
+    input is wrong fails alone: its FormatFile carries the error."""
+    from portrait.build.batch import Source, folder_source
+    from portrait.formats.reflow import Reflow
+    from portrait.inputs.load import load_inputs
+
+    folder = output or project.output
+    reflow = Reflow(project, load_inputs(project))
+    results: list[FormatFile] = []
+
+    def one(slug: str | None, load: Callable[[], Any] | None) -> None:
+        try:
+            edition = load() if load is not None else None
+        except PortraitError as exc:
+            for fmt in formats:
+                results.append(FormatFile(fmt.name, slug, fmt.output(folder, slug), error=exc))
+                if on_file:
+                    on_file(results[-1])
+            return
+        for fmt in formats:
+            start = time.perf_counter()
+            path = fmt.output(folder, slug)
+            try:
+                data = make_file(fmt, reflow, edition)
+                write_file(fmt, path, data)
+                result = FormatFile(fmt.name, slug, path, len(data), time.perf_counter() - start)
+            except (BuildError, InputError) as exc:
+                if slug is None:
+                    raise
+                result = FormatFile(fmt.name, slug, path, error=exc)
+            results.append(result)
+            if on_file:
+                on_file(result)
+
+    if portrait:
+        one(None, None)
+    for district in districts:
+        source = district if isinstance(district, Source) else folder_source(project, district)
+        one(source.slug, source.load)
+    return results
