@@ -14,7 +14,7 @@ SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-su
 # Poppler's pdfinfo reads the structure tree independently of portrait.
 TEST_SYSTEM_PACKAGES := chromium poppler-utils
 
-.PHONY: build test test-fast explore lint bench mutation system system-test clean readme-cover
+.PHONY: build test test-fast explore lint docs bench mutation system system-test clean readme-cover
 
 build: $(STAMP)
 	$(PY) build.py build
@@ -37,6 +37,11 @@ lint: $(STAMP)
 	$(PY) -m mypy src
 	$(VENV)/bin/actionlint .github/workflows/*.yml
 	$(VENV)/bin/zizmor --offline .github/workflows/
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+
+# The documentation site (docs/, mkdocs.yml) into site/: open site/index.html.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_build.py
@@ -91,7 +96,7 @@ system-test:
 	fi
 
 clean:
-	rm -rf output $(VENV) .pytest_cache mutants
+	rm -rf output $(VENV) .pytest_cache mutants site
 
 # The cover picture in the README, from the current build.
 readme-cover: build
