@@ -22,7 +22,7 @@ TEST_SYSTEM_PACKAGES := chromium poppler-utils default-jre-headless libjaxb-java
 # DAISY Ace and axe-core, the web and EPUB editions' checkers, come from npm (tests/js/).
 JS_STAMP := tests/js/node_modules/.ci-stamp
 
-.PHONY: build test test-fast explore lint bench mutation system system-test js-tools clean readme-cover
+.PHONY: build test test-fast explore lint docs bench mutation system system-test js-tools clean readme-cover
 
 build: $(STAMP)
 	$(PY) build.py build
@@ -49,6 +49,11 @@ lint: $(STAMP)
 	$(VENV)/bin/codespell $(SPELLING)
 	$(VENV)/bin/actionlint .github/workflows/*.yml
 	$(VENV)/bin/zizmor --offline .github/workflows/
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+
+# The documentation site (docs/, mkdocs.yml) into site/: open site/index.html.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_build.py
@@ -122,7 +127,7 @@ $(JS_STAMP): tests/js/package.json tests/js/package-lock.json
 	touch $(JS_STAMP)
 
 clean:
-	rm -rf output $(VENV) .pytest_cache mutants tests/js/node_modules
+.PHONY: build test test-fast explore lint docs bench mutation system system-test js-tools clean readme-cover
 
 # The cover picture in the README, from the current build.
 readme-cover: build
