@@ -109,7 +109,7 @@ def districts_from_csv(
     project: Project, path: Path, shard: tuple[int, int] | None = None
 ) -> AbstractContextManager[list[Source]]:
     """The districts of a CSV file, one per row, to give ``build_editions`` inside the ``with``
-    block (each row is checked as a district.yaml is; see README, District editions). A wrong
+    block (each row is checked as a district.yaml is; see docs/network.md). A wrong
     file or header raises InputError; a wrong row fails its own edition, naming row and column."""
     from portrait.build.batch import csv_sources
 

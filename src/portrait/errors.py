@@ -11,7 +11,7 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """Documented in the README; CI and scripts rely on them."""
+    """Documented in docs/reference/commands.md; CI and scripts rely on them."""
 
     OK = 0
     INPUT_ERROR = 1  # content, brand or district files are wrong: fix the input

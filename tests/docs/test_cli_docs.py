@@ -46,6 +46,22 @@ def test_the_committed_reference_is_up_to_date():
     assert REFERENCE.read_text("utf-8") == markdown(), "run: .venv/bin/python docs/gen_reference.py"
 
 
+def test_the_district_file_reference_names_every_key_of_the_model():
+    from portrait.cli.reference import district_file_markdown
+    from portrait.inputs.district import Colors, Contact, District, Foreword, Signer
+
+    text = district_file_markdown()
+    assert (REPO / "docs" / "reference" / "district-file.md").read_text("utf-8") == text, (
+        "run: .venv/bin/python docs/gen_reference.py"
+    )
+    for prefix, model in (("", District), ("colors.", Colors), ("foreword.", Foreword), ("contact.", Contact)):
+        for name in model.model_fields:
+            assert f"| `{prefix}{name}` |" in text, f"{prefix}{name}"
+    for name in Signer.model_fields:
+        assert f"| `foreword.signed[].{name}` |" in text
+    assert "| `name` | yes |" in text and "| `foreword_lang` |" in text
+
+
 def test_the_generator_script_checks_the_committed_file():
     script = REPO / "docs" / "gen_reference.py"
     result = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True, timeout=60)

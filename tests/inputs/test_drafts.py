@@ -216,7 +216,7 @@ def test_markdown_in_a_plain_field_is_a_warning(tmp_project):
     edit(tmp_project, "content/sections/attributes.yaml", '"Leading with integrity,', '"Leading with *integrity*,')
     (warning,) = load_content(tmp_project).warnings
     assert str(warning).startswith("content/sections/attributes.yaml:67: attributes[2].tagline: `*emphasis*`")
-    assert "plain text" in warning.message and "README" in (warning.fix or "")
+    assert "plain text" in warning.message and "docs/designer.md" in (warning.fix or "")
 
 
 def test_a_text_that_says_placeholder_itself_is_a_warning(tmp_project):

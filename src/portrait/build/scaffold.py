@@ -17,8 +17,8 @@ from portrait.paths import input_file
 from portrait.project import Project
 
 TEMPLATE = """\
-# District edition of the Portrait of a Leader. The format is described in README.md
-# ("District editions"). Build it with: python build.py district {slug}
+# District edition of the Portrait of a Leader. The format is described in docs/network.md
+# (district.yaml). Build it with: python build.py district {slug}
 name: {name}
 logo: {logo}
 

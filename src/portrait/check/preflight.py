@@ -3,7 +3,7 @@
 Two profiles, picked from what the file says about itself (or forced with ``--as``):
 
 - ``screen``: a tagged, accessible PDF (PDF/UA-1): a subset of the Matterhorn protocol that can
-  be checked by reading the file (see the README for which checkpoints).
+  be checked by reading the file (see docs/reference/preflight.md for which checkpoints).
 - ``print``: a PDF/X-4 file for a press: output intent, page boxes, no interactive elements,
   effective image resolution, booklet page count.
 

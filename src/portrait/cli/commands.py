@@ -245,7 +245,7 @@ def parser(prog: str | None = None) -> argparse.ArgumentParser:
         type=Path,
         default=None,
         metavar="FILE.csv",
-        help="the districts of a spreadsheet, one row each (columns: see README, District editions)",
+        help="the districts of a spreadsheet, one row each (columns: see docs/network.md)",
     )
     district.add_argument("--force", action="store_true", help="rebuild editions that are up to date")
     district.add_argument(
@@ -296,7 +296,7 @@ def parser(prog: str | None = None) -> argparse.ArgumentParser:
         "studio",
         parents=common,
         help="serve the district studio: a web page where a district makes its edition",
-        description="Serve the district studio (a web page and its HTTP API; see README, District studio).",
+        description="Serve the district studio (a web page and its HTTP API; see docs/operator.md).",
     )
     studio.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     studio.add_argument("--port", type=_positive, default=8000, help="port to listen on (8000)")

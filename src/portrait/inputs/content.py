@@ -372,7 +372,7 @@ class _Notes:
                             f"{syntax} is Markdown, but this field is plain text: it prints as written",
                             line=line_of(path),
                             key=key,
-                            fix="remove the Markdown (the README's Content section lists the fields that take it)",
+                            fix="remove the Markdown (docs/designer.md, Content, lists the fields that take it)",
                         )
                     )
             if isinstance(value, PlainText | RichText) and _PLACEHOLDER_WORD.match(str(value)):

@@ -85,7 +85,9 @@ class Colors(Model):
 
 class Signer(Model):
     name: Line
+    """A person who signs the foreword, as printed under it."""
     role: Line
+    """Their role, e.g. "Superintendent"."""
 
 
 # A BCP 47 language tag as people write them: a language (2–3 letters), then an optional script
@@ -103,9 +105,11 @@ def _language_tag(value: str) -> str:
 
 class Foreword(Model):
     title: Line
+    """The foreword's heading, e.g. "A message from our superintendent"."""
     body: ForewordMarkdown
     """Markdown paragraphs; emphasis, lists and https:/mailto: links. Raw HTML is shown as text."""
     signed: list[Signer] = Field(min_length=1, max_length=6)
+    """The people who sign it: 1 to 6."""
     lang: Annotated[str, AfterValidator(_language_tag)] | None = None
     """The foreword's language when it is not the Portrait's, as a BCP 47 tag (e.g. es, fr-CA): screen
     readers then read it with that language's voice, and it is hyphenated with its patterns."""
@@ -113,7 +117,9 @@ class Foreword(Model):
 
 class Contact(Model):
     website: str | None = None
+    """The district's website, printed on the back cover: https:// only."""
     email: str | None = None
+    """An e-mail address, printed on the back cover."""
 
     @field_validator("website")
     @classmethod
@@ -152,8 +158,11 @@ class District(Model):
     cover_line: Line | None = None
     """A line under the district's name on the cover, e.g. "For our principals"."""
     colors: Colors = Colors()
+    """The district's colours, "#rrggbb" in quotes (default: the Portrait's navy)."""
     foreword: Foreword | None = None
+    """A page after the cover, in the district leaders' words."""
     contact: Contact | None = None
+    """Printed on the back cover: at least one of `website` and `email`."""
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ class Model(BaseModel):
     """Base for every input model: unknown keys are errors, values are immutable, and text is
     stripped of the surrounding blanks that YAML block scalars leave."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # Attribute docstrings become the JSON Schema's descriptions (/api/schema, docs/reference/district-file.md).
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, use_attribute_docstrings=True)
 
 
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=MAX_SLUG)]

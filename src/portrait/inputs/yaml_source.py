@@ -320,7 +320,7 @@ def _fix(error: Any, model: type[BaseModel], path: KeyPath) -> str | None:
     if kind in {"literal_error", "enum"}:
         return "use one of the values listed above"
     if kind == "string_pattern_mismatch":
-        return "see the README for the expected form of this value"
+        return "see docs/reference/ for the expected form of this value"
     if kind in {"too_short", "string_too_short"}:
         return "this must not be empty"
     return None

@@ -1,6 +1,6 @@
 """The district studio: a web page where a district makes its edition, and the HTTP API it uses.
 
-Routes (documented in the README, "District studio"):
+Routes (documented in docs/reference/http-api.md):
 
     GET  /                     the studio page (static/index.html)
     GET  /healthz              200 "ok"
