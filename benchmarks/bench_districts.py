@@ -17,6 +17,8 @@ measured in this run too:
 - after a build: ``build.py build --screen-only`` first (not timed), then one ``district SLUG``
   process, and one ``district --all`` process, each reading the kept body instead of laying it
   out; one more edition after a build: (N editions − one edition) / (N − 1), both after a build;
+- CPU seconds (user + system, the process and its workers) of the cold full build, one cold
+  edition and one edition after a build: less sensitive to a loaded machine than wall time;
 - raster-logo edition / SVG-logo edition: one edition in a warm renderer, PNG against SVG logo;
 - naive: each edition laid out and written whole by WeasyPrint, no reuse (the baseline), and the
   previous engine (shared layout reused, every page written again per edition);
@@ -30,6 +32,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -105,15 +108,30 @@ def make_project(dest: Path, editions: int) -> Project:
     return Project.at(dest)
 
 
+# CPU seconds (user + system) of each timed process and its workers, by command line: on a
+# loaded machine wall times mostly measure the load, CPU times much less.
+CPU: dict[str, list[float]] = {}
+
+
 def run(args: list[str], root: Path, after: list[str] | None = None) -> float:
     """Seconds for one cold ``build.py`` process, after clearing what it would skip (and, with
     ``after``, running that command first, untimed: e.g. ``build``, which keeps the body)."""
     shutil.rmtree(root / "output", ignore_errors=True)
     if after:
         _build_py(after, root)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     _build_py(args, root)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = used.ru_utime - before.ru_utime + used.ru_stime - before.ru_stime
+    CPU.setdefault(" ".join([*(after or []), "|", *args, root.name]), []).append(cpu)
+    return wall
+
+
+def cpu(args: list[str], root: Path, after: list[str] | None = None) -> float:
+    """The median CPU seconds of the processes ``run`` timed with these arguments."""
+    return statistics.median(CPU[" ".join([*(after or []), "|", *args, root.name])])
 
 
 def _build_py(args: list[str], root: Path) -> None:
@@ -239,6 +257,8 @@ def main() -> None:
         def line(label: str, seconds: float, note: str = "") -> None:
             print(f"  {label:<52} {seconds:7.3f} s   {note}")
 
+        cpu_full = cpu(build, plain)
+        cpu_one, cpu_one_after = cpu(["district", "bench-001"], root), cpu(["district", "bench-001"], root, built)
         line("cold full screen build (build --force --screen-only)", full, "no districts: no body kept")
         line("  the same, with districts (body written, kept)", full_keeping, f"{full_keeping / full:.2f}×")
         line("one cold edition (district SLUG)", one)
@@ -247,6 +267,9 @@ def main() -> None:
         line("one edition after a build (district SLUG)", one_after, f"{one_after / full:.1%} of a cold full build")
         line(f"{n} editions after a build (district --all)", batch_after, f"{batch_after / one_after:.2f}× one edition")
         line("one more edition after a build, wall", marginal_after, f"{marginal_after / full:.1%} of a cold build")
+        line("CPU: cold full screen build", cpu_full)
+        line("CPU: one cold edition (district SLUG)", cpu_one, f"{cpu_one / cpu_full:.1%} of a cold full build")
+        line("CPU: one edition after a build", cpu_one_after, f"{cpu_one_after / cpu_full:.1%} of a cold full build")
         line("one edition in a warm renderer, PNG logo", edition_png)
         line("one edition in a warm renderer, SVG logo", edition_svg, f"PNG/SVG {edition_png / edition_svg:.2f}×")
         line("previous engine (every page written per edition)", previous, f"{previous / edition_png:.1f}×")
