@@ -7,10 +7,18 @@ districts like a real one (a 600×600 PNG logo, one colour, a two-paragraph fore
 content/ and output/ are untouched. Every figure is measured in this run, against baselines
 measured in this run too:
 
-- cold full screen build: ``build.py build --force --screen-only`` in a new process;
+- cold full screen build: ``build.py build --force --screen-only`` in a new process, in a copy of
+  the project without districts (so that it does not keep the editions' body: the build as it was
+  before the body was kept); the same build with the districts, which also writes and keeps the
+  body, is shown beside it;
 - one cold edition: ``build.py district SLUG`` in a new process (imports and shared layout included);
 - N editions: ``build.py district --all`` in a new process, on every core;
 - one more edition in a batch: (N editions − one cold edition) / (N − 1), wall time;
+- after a build: ``build.py build --screen-only`` first (not timed), then one ``district SLUG``
+  process, and one ``district --all`` process, each reading the kept body instead of laying it
+  out; one more edition after a build: (N editions − one edition) / (N − 1), both after a build;
+- CPU seconds (user + system, the process and its workers) of the cold full build, one cold
+  edition and one edition after a build: less sensitive to a loaded machine than wall time;
 - raster-logo edition / SVG-logo edition: one edition in a warm renderer, PNG against SVG logo;
 - naive: each edition laid out and written whole by WeasyPrint, no reuse (the baseline), and the
   previous engine (shared layout reused, every page written again per edition);
@@ -24,6 +32,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -99,14 +108,36 @@ def make_project(dest: Path, editions: int) -> Project:
     return Project.at(dest)
 
 
-def run(args: list[str], root: Path) -> float:
-    """Seconds for one cold ``build.py`` process, after clearing what it would skip."""
+# CPU seconds (user + system) of each timed process and its workers, by command line: on a
+# loaded machine wall times mostly measure the load, CPU times much less.
+CPU: dict[str, list[float]] = {}
+
+
+def run(args: list[str], root: Path, after: list[str] | None = None) -> float:
+    """Seconds for one cold ``build.py`` process, after clearing what it would skip (and, with
+    ``after``, running that command first, untimed: e.g. ``build``, which keeps the body)."""
     shutil.rmtree(root / "output", ignore_errors=True)
+    if after:
+        _build_py(after, root)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
+    _build_py(args, root)
+    wall = time.perf_counter() - start
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = used.ru_utime - before.ru_utime + used.ru_stime - before.ru_stime
+    CPU.setdefault(" ".join([*(after or []), "|", *args, root.name]), []).append(cpu)
+    return wall
+
+
+def cpu(args: list[str], root: Path, after: list[str] | None = None) -> float:
+    """The median CPU seconds of the processes ``run`` timed with these arguments."""
+    return statistics.median(CPU[" ".join([*(after or []), "|", *args, root.name])])
+
+
+def _build_py(args: list[str], root: Path) -> None:
     subprocess.run(
         [sys.executable, str(REPO / "build.py"), "--root", str(root), *args], check=True, capture_output=True
     )
-    return time.perf_counter() - start
 
 
 def median(fn: Callable[[], float], runs: int) -> float:
@@ -182,10 +213,20 @@ def main() -> None:
         root = project.root
         n = args.editions + 1  # the generated ones and the SVG one
 
-        full = median(lambda: run(["build", "--force", "--screen-only"], root), args.runs)
+        plain = Path(tmp) / "plain"  # the same project without districts: a build keeps no body
+        make_project(plain, 0)
+        shutil.rmtree(plain / "content" / "districts")
+
+        build = ["build", "--force", "--screen-only"]
+        full = median(lambda: run(build, plain), args.runs)
+        full_keeping = median(lambda: run(build, root), args.runs)
         one = median(lambda: run(["district", "bench-001"], root), args.runs)
         batch = median(lambda: run(["district", "--all"], root), args.runs)
         marginal = (batch - one) / (n - 1)
+        built = ["build", "--screen-only"]
+        one_after = median(lambda: run(["district", "bench-001"], root, after=built), args.runs)
+        batch_after = median(lambda: run(["district", "--all"], root, after=built), args.runs)
+        marginal_after = (batch_after - one_after) / (n - 1)
 
         inputs = portrait.load_inputs(project)
         renderer = Renderer(project, inputs, SCREEN)
@@ -216,10 +257,19 @@ def main() -> None:
         def line(label: str, seconds: float, note: str = "") -> None:
             print(f"  {label:<52} {seconds:7.3f} s   {note}")
 
-        line("cold full screen build (build --force --screen-only)", full)
+        cpu_full = cpu(build, plain)
+        cpu_one, cpu_one_after = cpu(["district", "bench-001"], root), cpu(["district", "bench-001"], root, built)
+        line("cold full screen build (build --force --screen-only)", full, "no districts: no body kept")
+        line("  the same, with districts (body written, kept)", full_keeping, f"{full_keeping / full:.2f}×")
         line("one cold edition (district SLUG)", one)
         line(f"{n} editions (district --all)", batch, f"{batch / one:.2f}× one cold edition")
         line("one more edition in the batch, wall", marginal, f"{marginal / full:.1%} of a cold full build")
+        line("one edition after a build (district SLUG)", one_after, f"{one_after / full:.1%} of a cold full build")
+        line(f"{n} editions after a build (district --all)", batch_after, f"{batch_after / one_after:.2f}× one edition")
+        line("one more edition after a build, wall", marginal_after, f"{marginal_after / full:.1%} of a cold build")
+        line("CPU: cold full screen build", cpu_full)
+        line("CPU: one cold edition (district SLUG)", cpu_one, f"{cpu_one / cpu_full:.1%} of a cold full build")
+        line("CPU: one edition after a build", cpu_one_after, f"{cpu_one_after / cpu_full:.1%} of a cold full build")
         line("one edition in a warm renderer, PNG logo", edition_png)
         line("one edition in a warm renderer, SVG logo", edition_svg, f"PNG/SVG {edition_png / edition_svg:.2f}×")
         line("previous engine (every page written per edition)", previous, f"{previous / edition_png:.1f}×")

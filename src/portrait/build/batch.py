@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from portrait.build.body_cache import BodyStore
 from portrait.build.cache import CACHE_FOLDER, edition_key, folder_digest, input_key, remember, up_to_date
 from portrait.build.logos import LogoCache
 from portrait.build.outputs import output_file
@@ -167,14 +168,31 @@ def select_shard(slugs: Iterable[str], shard: tuple[int, int] | None) -> list[st
     return [slug for i, slug in enumerate(ordered) if i % n == k - 1]
 
 
-# Work done in each worker process: one renderer per variant, whose shared body is laid out and
-# written once (in the parent before the workers are forked, where the system can fork).
+# Work done in each worker process: one renderer per variant, whose shared body is read from the
+# body cache (portrait.build.body_cache) or laid out and written once (in the parent before the
+# workers are forked, where the system can fork) and kept there.
 _worker: dict[str, Any] = {}
 
 
-def _init_worker(root: Path, inputs: Any, variants: tuple[Variant, ...] = (SCREEN,)) -> None:
+def _init_worker(
+    root: Path,
+    inputs: Any,
+    variants: tuple[Variant, ...] = (SCREEN,),
+    shared_key: str | None = None,
+    reuse_body: bool = True,
+) -> None:
+    """``shared_key``: the shared inputs' key (``input_key`` without content/districts/), under
+    which the written body is kept between runs; None keeps nothing. ``reuse_body`` False
+    (``--force``): the body is laid out again, and kept."""
     _worker.clear()
-    _worker.update(project=Project(root), inputs=inputs, variants=variants, renderers={})
+    _worker.update(
+        project=Project(root),
+        inputs=inputs,
+        variants=variants,
+        renderers={},
+        shared_key=shared_key,
+        reuse_body=reuse_body,
+    )
 
 
 def _renderer(variant: Variant) -> Any:
@@ -182,7 +200,9 @@ def _renderer(variant: Variant) -> Any:
 
     renderers = _worker["renderers"]
     if variant.name not in renderers:
-        renderers[variant.name] = Renderer(_worker["project"], _worker["inputs"], variant)
+        project, key, reuse = _worker["project"], _worker.get("shared_key"), _worker.get("reuse_body", True)
+        store = BodyStore.of(project, variant.name, key, reuse)
+        renderers[variant.name] = Renderer(project, _worker["inputs"], variant, body_store=store)
     return renderers[variant.name]
 
 
@@ -299,7 +319,8 @@ def build_editions(
     queue = editions()
     first = next(queue, None)
     if first is not None:
-        _build(project, itertools.chain([first], queue), len(pending), jobs, variants, report)
+        body = (shared, not force)
+        _build(project, itertools.chain([first], queue), len(pending), jobs, variants, report, body)
     order = {source.slug: i for i, source in enumerate(sources)}
     results.sort(key=lambda r: order.get(r.slug, len(order)))
     return BatchResult(results, time.perf_counter() - start)
@@ -335,14 +356,16 @@ def _build(
     jobs: int | None,
     variants: tuple[Variant, ...],
     report: Callable[[EditionResult], None],
+    body: tuple[str | None, bool] = (None, True),
 ) -> None:
+    """``body``: the shared inputs' key and whether a kept body may be reused (``_init_worker``)."""
     from portrait.inputs.load import load_inputs
 
     # The Portrait's own content: if it is wrong, no edition can be built (InputError for all).
     inputs = load_inputs(project)
     workers = max(1, min(jobs or os.cpu_count() or 1, count))
     if workers == 1:
-        _init_worker(project.root, inputs, variants)
+        _init_worker(project.root, inputs, variants, *body)
         for job in queue:
             report(_render_one(job))
         return
@@ -350,7 +373,7 @@ def _build(
     if forking:
         # Lay out and write the shared body once, here, before the workers are forked: they
         # inherit it, instead of each making its own (seconds per worker and variant).
-        _init_worker(project.root, inputs, variants)
+        _init_worker(project.root, inputs, variants, *body)
         for variant in variants:
             _renderer(variant).body()
         start: dict[str, Any] = {"mp_context": multiprocessing.get_context("fork")}
@@ -358,7 +381,7 @@ def _build(
         start = {
             "mp_context": multiprocessing.get_context("spawn"),
             "initializer": _init_worker,
-            "initargs": (project.root, inputs, variants),
+            "initargs": (project.root, inputs, variants, *body),
         }
     # A process pool that notices a dead worker (killed for memory, a crash in a native
     # library): its editions fail with a message instead of the batch hanging.

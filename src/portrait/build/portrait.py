@@ -2,6 +2,10 @@
 
 A build that has nothing to do must stay a fraction of a second, so WeasyPrint and the content
 models are imported only once something has to be rendered.
+
+When the project has district editions, a build that lays the Portrait out also writes the body
+the editions share and keeps it (portrait.build.body_cache): a ``district`` run after a ``build``
+does not lay the body out again.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from portrait.build.body_cache import BodyStore
 from portrait.build.cache import input_key, remember, up_to_date
 from portrait.build.outputs import beside, output_file
 from portrait.finish.variants import PRINT, SCREEN, Variant
@@ -52,6 +57,7 @@ def build_portrait(
         for i, variant in enumerate(variants):
             writable(output if i == 0 else beside(output, variant), probe=True)
     key = input_key(project)
+    shared_key: list[str | None] = []  # the editions' shared key, computed when first needed
     results = []
     for i, variant in enumerate(variants):
         start = time.perf_counter()
@@ -78,7 +84,10 @@ def build_portrait(
         from portrait.render.renderer import Renderer
 
         inputs = inputs or load_inputs(project)
-        (made,) = produce(project, [Target(target, variant, Renderer(project, inputs, variant).portrait)])
+        renderer = Renderer(project, inputs, variant, body_store=_body_store(project, variant, force, shared_key))
+        (made,) = produce(project, [Target(target, variant, renderer.portrait)])
+        if renderer.has_body_store:
+            renderer.body()  # kept for the district editions (read back instead if kept already)
         pdf = made.rendered.pdf
         warnings = tuple(str(w) for w in inputs.content.warnings)
         remember(target, key, pdf, made.rendered.pages, warnings)
@@ -86,3 +95,14 @@ def build_portrait(
             PortraitFile(target, variant, made.rendered.pages, len(pdf), made.seconds, False, warnings, made.report)
         )
     return results
+
+
+def _body_store(project: Project, variant: Variant, force: bool, shared_key: list[str | None]) -> BodyStore | None:
+    """Where to keep the editions' body of ``variant``, or None when the project has no district."""
+    from portrait.inputs.district import district_slugs, districts_folder
+
+    if not district_slugs(project):
+        return None
+    if not shared_key:
+        shared_key.append(input_key(project, exclude=(districts_folder(project),)))
+    return BodyStore.of(project, variant.name, shared_key[0], reuse=not force)

@@ -20,6 +20,7 @@ from weasyprint.document import Page as LaidOutPage
 from weasyprint.formatting_structure.boxes import MarginBox, TextBox
 from weasyprint.text.fonts import FontConfiguration
 
+from portrait.build.body_cache import BodyStore, SharedBody
 from portrait.check.facts import PdfFacts, read_facts
 from portrait.errors import BuildError
 from portrait.finish import page_labels
@@ -57,14 +58,20 @@ class Rendered:
 class Renderer:
     """Renders the Portrait and its editions for one project and one set of inputs."""
 
-    def __init__(self, project: Project, inputs: Any, variant: Variant = SCREEN):
+    def __init__(self, project: Project, inputs: Any, variant: Variant = SCREEN, body_store: BodyStore | None = None):
+        """``body_store``: where the written body is kept between runs (portrait.build.body_cache);
+        a renderer with one reads the body from it instead of laying it out, and keeps the body it
+        writes there."""
         self.project = project
         self.inputs = inputs
         self.variant = variant
         self.env = environment(project)
         self.font_config = FontConfiguration()
         self.image_cache: dict = {}
+        self._shared_html: str | None = None
         self._shared: tuple[str, Document] | None = None
+        self._anchors: list[str] | None = None
+        self._body_store = body_store
         self._notes: Document | None = None
         self._style_sources: list[tuple[str, Path]] | None = None
         self._stylesheets: Stylesheets | None = None
@@ -72,6 +79,10 @@ class Renderer:
         self._fonts: dict[str, bytes] | None = None
         self._page_layers: dict[int, tuple[list, list]] = {}  # id(layers) → (layers, as laid out)
         self._allowed_fonts = postscript_names(font_files(project, inputs.brand))
+
+    @property
+    def has_body_store(self) -> bool:
+        return self._body_store is not None
 
     def html(self, edition: Any = None, parts: str = "all", linked: bool = False) -> str:
         """The HTML of ``parts``. Its stylesheets are given to WeasyPrint parsed (``stylesheets``)
@@ -122,8 +133,12 @@ class Renderer:
 
     def shared_anchors(self) -> list[str]:
         """The anchors on the pages every edition shares (contents to colophon)."""
-        _, shared = self.shared()
-        return sorted({name for page in shared.pages[1:-1] for name in page.anchors})
+        if self._anchors is None and self._body_store is not None:
+            self.body()  # the kept body carries its anchors: no layout when it is kept
+        if self._anchors is None:
+            _, shared = self.shared()
+            self._anchors = sorted({name for page in shared.pages[1:-1] for name in page.anchors})
+        return self._anchors
 
     def layout(self, html: str) -> Document:
         return render_document(
@@ -136,10 +151,16 @@ class Renderer:
             stylesheets=self.stylesheets(),
         )
 
+    def shared_html(self) -> str:
+        """The main Portrait's HTML, made once (an edition's /ID is derived from it)."""
+        if self._shared_html is None:
+            self._shared_html = self.html()
+        return self._shared_html
+
     def shared(self) -> tuple[str, Document]:
         """The main Portrait's HTML and layout, computed once."""
         if self._shared is None:
-            html = self.html()
+            html = self.shared_html()
             self._shared = (html, self.layout(html))
         return self._shared
 
@@ -191,9 +212,8 @@ class Renderer:
 
         The edition's logo is inlined (a data: URI of the sanitised copy): the layout reads no more
         files than the Portrait's."""
-        shared_html, _ = self.shared()
         own_html = self.html(edition, parts="edition")
-        return shared_html + own_html, self.layout(own_html)
+        return self.shared_html() + own_html, self.layout(own_html)
 
     def _font_programs(self) -> dict[str, bytes]:
         """The brand's font files by PostScript name, read once."""
@@ -204,11 +224,18 @@ class Renderer:
 
     def body(self) -> tuple[bytes, int]:
         """The pages every edition shares (contents to colophon), without the footer line that
-        names the district, written once: the PDF and its page count."""
+        names the district, written once: the PDF and its page count. With a body store, the
+        body kept there from an earlier run, if it was made from the same inputs."""
         if self._body is None:
+            kept = self._body_store.read() if self._body_store is not None else None
+            if kept is not None:
+                self._body, self._anchors = (kept.pdf, kept.pages), list(kept.anchors)
+                return self._body
             html, shared = self.shared()
             pages = [_with_margin_box(page, EDITION_FOOTER, None) for page in shared.pages[1:-1]]
             self._body = (self._pdf(shared.copy(pages), html + "body"), len(pages))
+            if self._body_store is not None:
+                self._body_store.write(SharedBody(*self._body, tuple(self.shared_anchors())))
         return self._body
 
     def notes(self) -> Document:
