@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 from portrait.build import body_cache, cache
-from portrait.build.body_cache import BodyStore, SharedBody, body_key
+from portrait.build.body_cache import BodyStore, body_key
 from portrait.cli import main
 from portrait.project import Project
 from portrait.render.renderer import Renderer
+from portrait.render.shared_body import SharedBody
 
 SLUG = "example-cedar-ridge"
 BODY = SharedBody(b"%PDF-1.7\n" + bytes(range(256)) * 4 + b"%%EOF\n", 12, ("contents", "why-it-matters"))

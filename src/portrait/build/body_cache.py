@@ -28,21 +28,14 @@ from pathlib import Path
 
 from portrait.build.atomic import write_atomic
 from portrait.build.cache import CACHE_FOLDER
+from portrait.errors import InputError
 from portrait.project import Project
+from portrait.render.shared_body import SharedBody
 
 # Bump when what is stored, or how it is made, changes without a change to the package's files
 # (which are part of the key already).
 FORMAT = "portrait-body-1"
 FOLDER = "body"
-
-
-@dataclass(frozen=True)
-class SharedBody:
-    """The body as an edition needs it: the written PDF, its page count, the anchors on its pages."""
-
-    pdf: bytes
-    pages: int
-    anchors: tuple[str, ...]
 
 
 def body_key(shared: str | None, variant: str) -> str | None:
@@ -82,7 +75,8 @@ class BodyStore:
     def write(self, body: SharedBody) -> None:
         if self.key is None:
             return
-        with contextlib.suppress(OSError):  # a cache: the next run lays the body out again
+        # A cache: when it cannot be written (write_atomic says why), the next run lays the body out again.
+        with contextlib.suppress(OSError, InputError):
             write_atomic(self.path, _encode(body, self.key))
 
 

@@ -10,6 +10,7 @@ is done once, and each edition only renders its documents.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import re
@@ -432,10 +433,11 @@ def _woff2_subset(project: Project, path: Path, chars: frozenset[int], disk: boo
         font.flavor = "woff2"
         font.save(out, reorderTables=False)
         data = out.getvalue()
-        if disk:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cached.with_suffix(".tmp")
-            tmp.write_bytes(data)
-            tmp.replace(cached)
+        if disk:  # a cache: a subset that cannot be kept is made again next time
+            from portrait.build.atomic import write_atomic
+            from portrait.errors import InputError
+
+            with contextlib.suppress(OSError, InputError):
+                write_atomic(cached, data)
     _SUBSETS[digest] = data
     return data

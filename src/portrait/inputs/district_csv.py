@@ -66,7 +66,7 @@ MAX_FOREWORD_BYTES = 200_000
 # What new-district --from writes at the top of each district.yaml (and district --from stages).
 HEADER = (
     "# A district edition of the Portrait of a Leader, made from a row of a spreadsheet\n"
-    '# (new-district --from). The format is described in docs/network.md.\n'
+    "# (new-district --from). The format is described in docs/network.md.\n"
 )
 _YAML_QUOTING = "; quote it, since YAML reads an unquoted # as a comment"  # not a CSV's concern
 # A district.yaml key (its dotted path, list positions left out) → the column it came from.

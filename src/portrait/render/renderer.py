@@ -20,7 +20,6 @@ from weasyprint.document import Page as LaidOutPage
 from weasyprint.formatting_structure.boxes import MarginBox, TextBox
 from weasyprint.text.fonts import FontConfiguration
 
-from portrait.build.body_cache import BodyStore, SharedBody
 from portrait.check.facts import PdfFacts, read_facts
 from portrait.errors import BuildError
 from portrait.finish import page_labels
@@ -39,6 +38,7 @@ from portrait.render.layout import (
     render_document,
     write_pdf,
 )
+from portrait.render.shared_body import BodyKeeper, SharedBody
 
 # The margin box that carries the edition's name on shared pages (see templates/styles/base.css).
 EDITION_FOOTER = "@bottom-left"
@@ -58,7 +58,7 @@ class Rendered:
 class Renderer:
     """Renders the Portrait and its editions for one project and one set of inputs."""
 
-    def __init__(self, project: Project, inputs: Any, variant: Variant = SCREEN, body_store: BodyStore | None = None):
+    def __init__(self, project: Project, inputs: Any, variant: Variant = SCREEN, body_store: BodyKeeper | None = None):
         """``body_store``: where the written body is kept between runs (portrait.build.body_cache);
         a renderer with one reads the body from it instead of laying it out, and keeps the body it
         writes there."""
