@@ -18,16 +18,15 @@ import base64
 import io
 import logging
 import math
-import multiprocessing
 import os
+import pickle
 import re
 import signal
+import struct
 import tempfile
 import time
 import unicodedata
 import zipfile
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,8 @@ import yaml
 
 from portrait.errors import InputError, PortraitError, Problem
 from portrait.project import Project
+from portrait.studio.metrics import StudioMetrics
+from portrait.studio.supervisor import ACK, StartFailed, Supervisor, Unavailable, WorkerLost, die_with_parent
 
 log = logging.getLogger("portrait.studio")
 
@@ -45,6 +46,8 @@ MAX_FOREWORD_CHARS = 6000  # about two pages of text
 MAX_FOREWORD_PAGES = 2
 MAX_DISTRICT_CHARS = 100_000  # district.yaml text; a real one is a few kilobytes
 RENDER_TIMEOUT = 60.0  # seconds of work in a worker for one request
+HARD_GRACE = 5.0  # a worker that has not answered RENDER_TIMEOUT + this many seconds after a job is killed
+MAX_RENDERS = 200  # a worker is replaced by a fresh one after this many renders (memory stays bounded)
 DEFAULT_SLUG = "district"
 PREVIEW_WIDTH_PX = 600  # preview images, in pixels across a page
 
@@ -112,11 +115,23 @@ class QueueFull(Exception):
         self.retry_after = retry_after
 
 
+class RenderUnavailable(Exception):
+    """The request's render could not be made now: its worker died or overran its hard deadline,
+    no worker became free in time, or the studio is stopping. Answered 503 with Retry-After."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class Engine:
-    """A bounded pool of render workers for one project.
+    """A bounded, supervised pool of render workers for one project.
 
     At most ``workers + queue_size`` jobs are accepted at once (running or waiting); past that,
-    ``run`` raises ``QueueFull`` at once instead of letting requests pile up.
+    ``run`` raises ``QueueFull`` at once instead of letting requests pile up. A worker that dies
+    costs only the job it held (``RenderUnavailable``) and is replaced; one that overruns
+    ``timeout`` by ``HARD_GRACE`` seconds is killed; one that has made ``max_renders`` renders is
+    replaced by a fresh one (0: never), so that memory stays bounded.
     """
 
     def __init__(
@@ -126,78 +141,133 @@ class Engine:
         workers: int | None = None,
         queue_size: int = 8,
         timeout: float = RENDER_TIMEOUT,
+        max_renders: int = MAX_RENDERS,
+        metrics: StudioMetrics | None = None,
     ):
         self.project = Project.at(root)
         self.workers = max(1, workers or min(os.cpu_count() or 1, 4))
         self.queue_size = max(0, queue_size)
         self.timeout = timeout
+        self.hard_grace = HARD_GRACE
+        self.max_renders = max(0, max_renders)
+        self.metrics = metrics or StudioMetrics()
         self.in_flight = 0
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: Supervisor | None = None
         self._seconds = 2.0  # running mean of a job's time, for Retry-After
 
     @property
     def capacity(self) -> int:
         return self.workers + self.queue_size
 
+    @property
+    def waiting(self) -> int:
+        """Jobs accepted and not yet in a worker."""
+        busy = len(self._pool.busy_pids()) if self._pool else 0
+        return max(0, self.in_flight - busy)
+
     def start(self) -> None:
-        """Start the workers; each lays out the Portrait's shared pages before its first job."""
+        """Prepare the workers (they start in ``warm_up``, which needs the event loop)."""
         # Not fork: the server process runs an event loop and threads, which a fork would copy
-        # in whatever state they are in.
-        context = multiprocessing.get_context("spawn")
-        self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+        # in whatever state they are in (Supervisor uses spawn).
+        self._pool = Supervisor(
+            _worker_main,
+            (str(self.project.root),),
+            self.workers,
+            max_jobs=self.max_renders,
+            on_restart=self.metrics.worker_restarted,
+        )
+        self.metrics.bind(self)
 
     async def warm_up(self) -> None:
-        """Lay out the shared pages in every worker; raises InputError if the project is broken."""
-        pool = self._require_pool()
-        loop = asyncio.get_running_loop()
-        results = await asyncio.gather(
-            *(loop.run_in_executor(pool, _warm, str(self.project.root)) for _ in range(self.workers))
-        )
-        for problems in results:
-            if problems:
-                raise InputError([Problem(p[0], p[1], fix=p[2]) for p in problems])
+        """Start every worker; each lays out the Portrait's shared pages before it is ready.
+        Raises InputError if the project is broken."""
+        try:
+            await self._require_pool().start()
+        except StartFailed as exc:
+            if isinstance(exc.problems, list):
+                raise InputError([Problem(p[0], p[1], fix=p[2]) for p in exc.problems]) from None
+            raise
+
+    async def aclose(self, deadline: float = 0.0) -> None:
+        """Take no new render; let running ones finish for up to ``deadline`` seconds; stop the workers."""
+        if self._pool is not None:
+            await self._pool.stop(deadline)
+            self._pool = None
 
     def stop(self) -> None:
+        """Stop the workers at once (outside an event loop)."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+            asyncio.run(self.aclose())
+
+    # What /healthz, /readyz and /metrics report.
+
+    @property
+    def stopping(self) -> bool:
+        return self._pool is None or self._pool.stopping
+
+    def can_render(self) -> bool:
+        """A render can start: the studio is not stopping and a worker is alive and ready."""
+        return not self.stopping and self._pool is not None and self._pool.ready > 0
+
+    def accepting(self) -> bool:
+        """A new request would be taken now (not answered 429)."""
+        return self.can_render() and self.in_flight < self.capacity
+
+    def status(self) -> dict[str, Any]:
+        pool = self._pool
+        return {
+            "can_render": self.can_render(),
+            "accepting": self.accepting(),
+            "stopping": self.stopping,
+            "workers": self.workers,
+            "workers_ready": pool.ready if pool else 0,
+            "workers_idle": pool.idle if pool else 0,
+            "in_flight": self.in_flight,
+            "waiting": self.waiting,
+            "capacity": self.capacity,
+            "worker_restarts": pool.restarts if pool else 0,
+        }
+
+    def worker_pids(self) -> list[int]:
+        return self._pool.pids() if self._pool else []
+
+    def busy_worker_pids(self) -> list[int]:
+        return self._pool.busy_pids() if self._pool else []
 
     def retry_after(self) -> int:
         """Seconds until a place in the queue is likely free."""
         return max(1, math.ceil(self._seconds * self.capacity / self.workers))
 
     async def run(self, job: Job) -> Answer:
-        """Run ``job`` in a worker. Raises QueueFull when the pool is saturated."""
+        """Run ``job`` in a worker. Raises QueueFull when the pool is saturated and
+        RenderUnavailable when its worker was lost or none can take it."""
         if self.in_flight >= self.capacity:
+            self.metrics.rendered("refused", 0.0)
             raise QueueFull(self.retry_after())
         self.in_flight += 1
+        start = time.perf_counter()
         try:
             pool = self._require_pool()
-            future: Future[Answer] = pool.submit(_work, str(self.project.root), job, self.timeout)
             try:
-                answer = await asyncio.wrap_future(future)
-            except BrokenProcessPool:
-                # A worker died (killed for memory, a crash in a native library): the pool is
-                # broken for every request; replace it so the next request gets a fresh one.
-                self._replace_broken_pool()
-                raise
+                answer: Answer = await pool.submit(
+                    (job, self.timeout), self.timeout + self.hard_grace, wait=self.timeout
+                )
+            except (WorkerLost, Unavailable) as exc:
+                self.metrics.rendered("lost" if isinstance(exc, WorkerLost) else "unavailable", 0.0)
+                raise RenderUnavailable(str(exc), max(self.retry_after(), 2)) from None
             self._seconds = 0.8 * self._seconds + 0.2 * answer.seconds
+            status = (
+                "timeout" if answer.timed_out else "error" if answer.error else "problems" if answer.problems else "ok"
+            )
+            self.metrics.rendered(status, time.perf_counter() - start)
             return answer
         finally:
             self.in_flight -= 1
 
-    def _require_pool(self) -> ProcessPoolExecutor:
+    def _require_pool(self) -> Supervisor:
         if self._pool is None:
-            raise RuntimeError("the render pool is not started (Engine.start)")
+            raise RenderUnavailable("the studio is stopping", 5)
         return self._pool
-
-    def _replace_broken_pool(self) -> None:
-        pool = self._pool
-        if pool is None or not getattr(pool, "_broken", False):
-            return  # another request has replaced it already
-        log.error("a render worker stopped; starting new workers")
-        pool.shutdown(wait=False, cancel_futures=True)
-        self.start()
 
     # Work done in the server process: cheap, bounded, no rendering.
 
@@ -280,7 +350,7 @@ def _peek(text: str) -> dict[str, Any]:
     """The top-level mapping of ``text``, or {} (load_district reports what is wrong with it)."""
     try:
         data = yaml.safe_load(text)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         return {}
     return data if isinstance(data, dict) else {}
 
@@ -320,6 +390,59 @@ def _renderer(variant: str) -> Any:
     return renderers[variant]
 
 
+def _worker_main(conn: Any, root: str) -> None:
+    """A render worker: get ready (lay out the shared pages), then answer jobs until told to stop."""
+    die_with_parent()
+    try:
+        problems = _warm(root)
+    except Exception as exc:  # a broken project: the server reports it and does not start
+        problems = [("(studio)", f"a render worker could not start: {exc}", None)]
+    conn.send(("ready", problems))
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return  # the server is gone
+        if message is None:
+            return
+        job, timeout = message
+        conn.send(ACK)
+        answer = _work(root, job, timeout)
+        payload = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        if _fault(job) == "die-writing-result":
+            _die_halfway(conn, payload)
+        conn.send_bytes(payload)
+
+
+# Faults on purpose, for the fault-injection tests only: with PORTRAIT_STUDIO_FAULTS=1 in the
+# server's environment, a job whose slug is ``fault-<name>`` misbehaves in its worker.
+FAULTS_ENV = "PORTRAIT_STUDIO_FAULTS"
+
+
+def _fault(job: Job) -> str | None:
+    if os.environ.get(FAULTS_ENV) == "1" and job.slug and job.slug.startswith("fault-"):
+        return job.slug.removeprefix("fault-")
+    return None
+
+
+def _act_fault(name: str | None) -> None:
+    if name == "slow":  # a long render (the alarm stops it)
+        time.sleep(3600)
+    elif name == "hang":  # stuck where even the alarm cannot stop it
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        time.sleep(3600)
+    elif name == "die":
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _die_halfway(conn: Any, payload: bytes) -> None:
+    """Write the answer's length and half of it, then die: the server must not wait for the rest."""
+    data = struct.pack("!i", len(payload)) + payload[: len(payload) // 2]
+    while data:
+        data = data[os.write(conn.fileno(), data) :]
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
 def _warm(root: str) -> list[tuple[str, str, str | None]]:
     """Read the Portrait's inputs and lay out its shared pages for the screen edition."""
     try:
@@ -336,6 +459,7 @@ def _work(root: str, job: Job, timeout: float) -> Answer:
     previous = signal.signal(signal.SIGALRM, _on_alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
+        _act_fault(_fault(job))
         answer = _do(root, job)
     except _Timeout:
         # A render stopped halfway may leave a renderer's layout half made: start afresh.
@@ -355,6 +479,8 @@ def _do(root: str, job: Job) -> Answer:
     from portrait.inputs.district import DISTRICT_FILE, check_slug, load_district, make_edition
 
     project, _ = _setup(root)
+    if len(job.district) > MAX_DISTRICT_CHARS:  # before anything parses it
+        return Answer(job.slug or DEFAULT_SLUG, problems=(too_long_problem(job.district),))
     data = _peek(job.district)
     name = data.get("short_name") or data.get("name")
     slug = job.slug or slug_for(name if isinstance(name, str) else "")
@@ -395,17 +521,16 @@ def _plain_name(name: str) -> bool:
     return "/" not in name and "\\" not in name and name not in ("", ".", "..")
 
 
+def too_long_problem(text: str) -> FieldProblem:
+    return FieldProblem(
+        "district",
+        f"the district.yaml text is {len(text):,} characters; the studio takes at most {MAX_DISTRICT_CHARS:,}",
+        fix="shorten the foreword",
+    )
+
+
 def _studio_limits(job: Job, data: dict[str, Any]) -> list[FieldProblem]:
     problems = []
-    if len(job.district) > MAX_DISTRICT_CHARS:
-        problems.append(
-            FieldProblem(
-                "district",
-                f"the district.yaml text is {len(job.district):,} characters; the studio takes at most "
-                f"{MAX_DISTRICT_CHARS:,}",
-                fix="shorten the foreword",
-            )
-        )
     foreword = data.get("foreword")
     body = foreword.get("body") if isinstance(foreword, dict) else None
     if isinstance(body, str) and len(body) > MAX_FOREWORD_CHARS:
