@@ -14,8 +14,11 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -174,3 +177,93 @@ def test_healthz_tells_when_no_render_can_start(studio):
     assert studio.get("/readyz").json()["can_render"] is False
     wait_for(lambda: studio.get("/healthz").status_code == 200, 60, "/healthz answers 200 again")
     succeeds_soon(studio)
+
+
+# Stopping: the real server, as systemd or a terminal stops it.
+
+
+def _descendants(pid: int) -> set[int]:
+    found: set[int] = set()
+    stack = [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                children = [int(c) for c in (task / "children").read_text().split()]
+                found.update(children)
+                stack.extend(children)
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+    return state != "Z"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_stop_signal_under_load_finishes_running_renders_and_leaves_no_process(tmp_path, signum):
+    import httpx
+
+    from tests.studio.test_studio_api import DISTRICT, SVG_LOGO
+    from tests.studio.test_studio_browser import _free_port
+
+    root = tmp_path / "project"
+    for name in ("content", "templates", "assets"):
+        shutil.copytree(REPO / name, root / name)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log_path = tmp_path / "studio.log"
+    deadline = 20
+    with log_path.open("w") as log:
+        command = [sys.executable, str(REPO / "build.py"), "--root", str(root), "studio", "--port", str(port)]
+        command += ["--workers", "1", "--queue", "4", "--shutdown-timeout", str(deadline)]
+        server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: _healthy(url) or server.poll() is not None, 120, "the studio starts")
+        assert server.poll() is None, log_path.read_text()
+        family = _descendants(server.pid)
+        assert len(family) >= 2  # the worker and multiprocessing's resource tracker
+
+        def ask() -> httpx.Response | Exception:
+            try:
+                return httpx.post(
+                    url + "/api/editions",
+                    data={"district": DISTRICT},
+                    files={"logo": ("logo.svg", SVG_LOGO, "image/svg+xml")},
+                    timeout=60,
+                )
+            except httpx.HTTPError as exc:
+                return exc
+
+        threads = [in_thread(ask) for _ in range(3)]
+        wait_for(lambda: httpx.get(url + "/readyz", timeout=5).json()["in_flight"] >= 2, 30, "renders running")
+        stopped_at = time.monotonic()
+        server.send_signal(signum)
+        code = server.wait(timeout=deadline + 10)
+        took = time.monotonic() - stopped_at
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait(10)
+    assert code == 0, log_path.read_text()
+    assert took < deadline
+    for thread, box in threads:
+        thread.join(10)
+        assert not thread.is_alive()
+        assert isinstance(box["response"], httpx.Response), box["response"]
+        assert box["response"].status_code == 200  # the running render and those waiting were finished
+    wait_for(lambda: not [pid for pid in family if _alive(pid)], 5, "every worker has stopped")
+    assert "Traceback" not in log_path.read_text()
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
+            return response.read() == b"ok"
+    except OSError:
+        return False

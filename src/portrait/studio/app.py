@@ -28,6 +28,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import uvicorn
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -445,6 +446,18 @@ def too_large(limit: int) -> JSONResponse:
     )
 
 
+class StoppableServer(uvicorn.Server):
+    """uvicorn's server, which stops gracefully on SIGTERM and SIGINT and then raises the signal
+    again (the process would end "killed by SIGTERM"). A requested stop is not a failure: this
+    one ends with 0. A second Ctrl-C still forces the exit."""
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        super().handle_exit(sig, frame)
+        captured = getattr(self, "_captured_signals", None)
+        if isinstance(captured, list):
+            captured.clear()
+
+
 def serve(
     root: Path | None,
     host: str,
@@ -460,8 +473,6 @@ def serve(
 
     On either signal the server stops taking connections, lets running requests finish for up to
     ``shutdown_timeout`` seconds, stops its workers, and returns 0."""
-    import uvicorn
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(
         root,
@@ -471,7 +482,7 @@ def serve(
         max_renders=max_renders,
         shutdown_timeout=shutdown_timeout,
     )
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=host,
         port=port,
@@ -480,4 +491,5 @@ def serve(
         server_header=False,
         timeout_graceful_shutdown=max(1, math.ceil(shutdown_timeout)),
     )
+    StoppableServer(config).run()
     return 0
