@@ -268,11 +268,21 @@ def test_nothing_outlives_a_request(studio):
 
     root = Path(studio.root)
     scratch = Path(tempfile.gettempdir())
-    before = sorted(root.rglob("*")), sorted(scratch.glob("portrait-studio-*"))
+    before = sorted(root.rglob("*")), sorted(scratch.rglob("portrait-studio-*/**/*"))
     assert post(studio, "/api/previews", logo=("logo.png", PNG_LOGO)).status_code == 200
     assert fields(post(studio, "/api/editions", district=DISTRICT.replace("#c0392b", "red")))
+    folder = post(studio, "/api/district-folder")
+    assert folder.status_code == 200
+    for files in (
+        {"folder": ("pena-valle.zip", folder.content, "application/zip")},
+        {"folder": ("broken.zip", b"PK\x03\x04broken", "application/zip")},
+        {"district": ("district.yaml", DISTRICT.encode()), "logo": ("logo.svg", SVG_LOGO)},
+        {"district": ("district.yaml", b"name: [x\n")},
+        {"district": ("district.yaml", b"name: " + b"[" * 3000 + b"]" * 3000 + b"\n")},
+    ):
+        assert studio.post("/api/open", files=files).status_code == 200
     # Nothing written into the project (not even output/), no temporary folder left behind.
-    assert (sorted(root.rglob("*")), sorted(scratch.glob("portrait-studio-*"))) == before
+    assert (sorted(root.rglob("*")), sorted(scratch.rglob("portrait-studio-*/**/*"))) == before
 
 
 def test_queue_full_is_429(studio):
@@ -338,6 +348,14 @@ def test_a_deeply_nested_svg_is_a_422(studio, path):
     assert response.status_code == 422, response.text
     problem = response.json()["problems"][0]
     assert problem["field"] == "logo" and "levels deep" in problem["message"]
+
+
+@pytest.mark.parametrize("path", ["/api/editions", "/api/open"])
+def test_yaml_nested_too_deeply_is_a_422(studio, path):
+    deep = "name: " + "[" * 3000 + "]" * 3000 + "\n"
+    response = studio.post(path, files={"district": ("district.yaml", deep.encode()), "logo": ("logo.svg", SVG_LOGO)})
+    problems = response.json()["problems"] if path == "/api/open" else fields(response).values()
+    assert "nested too deeply" in str(problems)
 
 
 def test_a_huge_district_text_is_refused_before_it_is_parsed(studio):

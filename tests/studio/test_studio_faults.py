@@ -123,6 +123,8 @@ def test_a_worker_killed_mid_render_fails_only_its_request_with_503(studio):
     response = held["box"]["response"]
     assert response.status_code == 503, response.text
     assert int(response.headers["retry-after"]) >= 1 and "try again" in response.json()["error"]
+    # The request's folder, which the worker could not remove, was removed with the worker.
+    assert not (studio.engine.scratch / str(held["victim"])).exists()
     succeeds_soon(studio)
 
 

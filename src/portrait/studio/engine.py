@@ -21,6 +21,7 @@ import math
 import os
 import pickle
 import re
+import shutil
 import signal
 import struct
 import tempfile
@@ -169,12 +170,15 @@ class Engine:
         """Prepare the workers (they start in ``warm_up``, which needs the event loop)."""
         # Not fork: the server process runs an event loop and threads, which a fork would copy
         # in whatever state they are in (Supervisor uses spawn).
+        # Every request's folder is made in here (by worker: scratch/<pid>/); removed on stop.
+        self.scratch = Path(tempfile.mkdtemp(prefix="portrait-studio-"))
         self._pool = Supervisor(
             _worker_main,
-            (str(self.project.root),),
+            (str(self.project.root), str(self.scratch)),
             self.workers,
             max_jobs=self.max_renders,
             on_restart=self.metrics.worker_restarted,
+            on_exit=lambda pid: shutil.rmtree(self.scratch / str(pid), ignore_errors=True),
         )
         self.metrics.bind(self)
 
@@ -193,6 +197,7 @@ class Engine:
         if self._pool is not None:
             await self._pool.stop(deadline)
             self._pool = None
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
     def stop(self) -> None:
         """Stop the workers at once (outside an event loop)."""
@@ -375,8 +380,9 @@ def _setup(root: str) -> tuple[Project, Any]:
         from portrait.inputs.load import load_inputs
 
         project = Project.at(root)
+        scratch = _state.get("scratch")
         _state.clear()
-        _state.update(root=root, project=project, inputs=load_inputs(project), renderers={})
+        _state.update(root=root, project=project, inputs=load_inputs(project), renderers={}, scratch=scratch)
     return _state["project"], _state["inputs"]
 
 
@@ -390,9 +396,14 @@ def _renderer(variant: str) -> Any:
     return renderers[variant]
 
 
-def _worker_main(conn: Any, root: str) -> None:
-    """A render worker: get ready (lay out the shared pages), then answer jobs until told to stop."""
+def _worker_main(conn: Any, root: str, scratch: str) -> None:
+    """A render worker: get ready (lay out the shared pages), then answer jobs until told to stop.
+
+    Its requests' folders are made in ``scratch/<pid>/``, which the server removes when this
+    worker is replaced: a worker killed mid-render leaves nothing behind in $TMPDIR."""
     die_with_parent()
+    _state["scratch"] = Path(scratch) / str(os.getpid())
+    _state["scratch"].mkdir(parents=True, exist_ok=True)
     try:
         problems = _warm(root)
     except Exception as exc:  # a broken project: the server reports it and does not start
@@ -459,8 +470,11 @@ def _work(root: str, job: Job, timeout: float) -> Answer:
     previous = signal.signal(signal.SIGALRM, _on_alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        _act_fault(_fault(job))
         answer = _do(root, job)
+    except Exception as exc:  # a bug: the request gets a 500 (logged by the server), the worker lives on
+        import traceback
+
+        answer = Answer(job.slug or DEFAULT_SLUG, error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
     except _Timeout:
         # A render stopped halfway may leave a renderer's layout half made: start afresh.
         _state.get("renderers", {}).clear()
@@ -495,12 +509,13 @@ def _do(root: str, job: Job) -> Answer:
         text, logo_file = with_logo_key(job.district, logo_name(job.logo, job.logo_filename))
 
     # A folder of this request's own, outside the project, removed when it is answered.
-    with tempfile.TemporaryDirectory(prefix="portrait-studio-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="request-", dir=_state.get("scratch")) as tmp:
         folder = Path(tmp) / slug
         folder.mkdir()
         (folder / DISTRICT_FILE).write_text(text, encoding="utf-8")
         if job.logo is not None and logo_file and _plain_name(logo_file) and logo_file != DISTRICT_FILE:
             (folder / logo_file).write_bytes(job.logo)
+        _act_fault(_fault(job))
         try:
             district, logo = load_district(project, slug, folder)
         except InputError as exc:
@@ -728,19 +743,19 @@ def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limit: int) 
 
 
 def _read_yaml_text(raw: bytes) -> tuple[dict[str, Any], list[FieldProblem]]:
-    """Parse with the pipeline's reader (no aliases, duplicate keys caught, line numbers)."""
+    """Parse with the pipeline's reader (no aliases, duplicate keys caught, line numbers), in
+    memory: nothing is written for it. The studio's size limit is checked before parsing."""
     import json
 
     from portrait.inputs.district import DISTRICT_FILE
-    from portrait.inputs.yaml_source import read_yaml
+    from portrait.inputs.yaml_source import parse_yaml
 
-    with tempfile.TemporaryDirectory(prefix="portrait-studio-") as tmp:
-        path = Path(tmp) / DISTRICT_FILE
-        path.write_bytes(raw)
-        try:
-            source = read_yaml(path, DISTRICT_FILE)
-        except InputError as exc:
-            return {}, [FieldProblem(field_of(p), p.message, p.fix, p.line) for p in exc.problems]
+    if len(raw) > 4 * MAX_DISTRICT_CHARS or len(raw.decode("utf-8", "replace")) > MAX_DISTRICT_CHARS:
+        return {}, [too_long_problem(raw.decode("utf-8", "replace"))]
+    try:
+        source = parse_yaml(raw, DISTRICT_FILE)
+    except InputError as exc:
+        return {}, [FieldProblem(field_of(p), p.message, p.fix, p.line) for p in exc.problems]
     if not isinstance(source.data, dict):
         return {}, [FieldProblem("district", "the file must be keys and values (name:, logo:, ...)", line=1)]
     # Plain JSON values only (YAML dates and the like become text).

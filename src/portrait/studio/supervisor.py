@@ -84,12 +84,14 @@ class Supervisor:
         *,
         max_jobs: int = 0,
         on_restart: Callable[[str], None] | None = None,
+        on_exit: Callable[[int], None] | None = None,
     ):
         self.main = main
         self.args = args
         self.size = max(1, size)
         self.max_jobs = max(0, max_jobs)
         self.on_restart = on_restart or (lambda reason: None)
+        self.on_exit = on_exit or (lambda pid: None)
         self.restarts = 0
         self.stopping = False
         self._workers: list[_Worker] = []
@@ -266,6 +268,8 @@ class Supervisor:
             return
         worker.ready = False
         _kill(worker)
+        if worker.pid is not None:
+            self.on_exit(worker.pid)
         index = self._workers.index(worker)
         if self.stopping:
             self._workers.pop(index)
