@@ -294,8 +294,11 @@ class Supervisor:
         try:
             await self._await_ready(worker)
         except StartFailed as exc:
-            log.error("a new render worker could not start: %s", exc.problems)
-            await asyncio.sleep(1.0)
+            if isinstance(exc.problems, str):  # it died while starting (killed, out of memory)
+                log.warning("a new render worker %s stopped before it was ready", worker.pid)
+            else:  # the project itself is broken: do not spin
+                log.error("a new render worker could not start: %s", exc.problems)
+                await asyncio.sleep(5.0)
             if worker in self._workers and not self.stopping:
                 self._replace(worker, "could not start")
 
