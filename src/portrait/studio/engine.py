@@ -37,7 +37,7 @@ import yaml
 from portrait.errors import InputError, PortraitError, Problem
 from portrait.project import Project
 from portrait.studio.metrics import StudioMetrics
-from portrait.studio.supervisor import ACK, StartFailed, Supervisor, Unavailable, WorkerLost, die_with_parent
+from portrait.studio.supervisor import ACK, StartFailed, Supervisor, Unavailable, WorkerLost
 
 log = logging.getLogger("portrait.studio")
 
@@ -173,7 +173,8 @@ class Engine:
         # Every request's folder is made in here (by worker: scratch/<pid>/); removed on stop.
         self.scratch = Path(tempfile.mkdtemp(prefix="portrait-studio-"))
         self._pool = Supervisor(
-            _worker_main,
+            _worker_warm,
+            _worker_serve,
             (str(self.project.root), str(self.scratch)),
             self.workers,
             max_jobs=self.max_renders,
@@ -396,19 +397,18 @@ def _renderer(variant: str) -> Any:
     return renderers[variant]
 
 
-def _worker_main(conn: Any, root: str, scratch: str) -> None:
-    """A render worker: get ready (lay out the shared pages), then answer jobs until told to stop.
+def _worker_warm(root: str, scratch: str) -> list[tuple[str, str, str | None]]:
+    """In the template process: read the project and lay out the shared pages, once for every worker."""
+    return _warm(root)
+
+
+def _worker_serve(conn: Any, root: str, scratch: str) -> None:
+    """A render worker (forked from the template, warm): answer jobs until told to stop.
 
     Its requests' folders are made in ``scratch/<pid>/``, which the server removes when this
     worker is replaced: a worker killed mid-render leaves nothing behind in $TMPDIR."""
-    die_with_parent()
     _state["scratch"] = Path(scratch) / str(os.getpid())
     _state["scratch"].mkdir(parents=True, exist_ok=True)
-    try:
-        problems = _warm(root)
-    except Exception as exc:  # a broken project: the server reports it and does not start
-        problems = [("(studio)", f"a render worker could not start: {exc}", None)]
-    conn.send(("ready", problems))
     while True:
         try:
             message = conn.recv()

@@ -3,17 +3,25 @@
 Why not ``concurrent.futures.ProcessPoolExecutor`` (or pebble, or loky): their workers share one
 result pipe. A worker killed halfway through writing its result leaves half a message in that
 pipe, and the pool's reader waits for the rest for ever; and a worker that dies breaks the whole
-pool, so every request in flight fails with it. Here every worker has a pipe of its own that no
-other process holds: when a worker dies, its pipe ends at once (EOF), whatever it was doing, and
-only the job it held fails (``WorkerLost``). The supervisor then starts a replacement.
+pool (ProcessPoolExecutor, loky), so every request in flight fails with it. Here every worker has
+a socket of its own that no other process holds: when a worker dies, its socket ends at once
+(EOF), whatever it was doing, and only the job it held fails (``WorkerLost``).
+
+Workers are forked from a *template* process (a zygote, as Android and gunicorn's ``--preload``
+do): the template is started with ``spawn`` (a clean interpreter, no threads), lays out the
+shared pages once (``warm``), and then forks a worker whenever one is needed. A new worker is
+ready in milliseconds, already warm, instead of after 3-7 s of layout; its memory is shared with
+the template until written. If the template itself dies, a new one is spawned (the slow path)
+while the workers keep serving.
 
 - a job has a hard deadline: a worker that has not answered by then is killed and replaced
   (the worker's own alarm stops an ordinary slow render earlier, without killing it);
 - a worker is retired after ``max_jobs`` jobs, so that its memory stays bounded;
 - a worker that dies while idle is noticed by a watch task within ``WATCH_INTERVAL`` and
-  replaced; a job sent to a worker found dead is given to another worker;
-- workers are started with ``spawn``, ignore SIGINT (the server decides when they stop) and die
-  with the server (``PR_SET_PDEATHSIG`` on Linux), so that no worker outlives it.
+  replaced; a job sent to a worker found dead is given to another worker (a worker acknowledges
+  a job before it starts it, so the server knows whether the dead worker held it);
+- the template ignores SIGINT and dies with the server (``PR_SET_PDEATHSIG`` on Linux); a
+  worker ends when its socket does (the server gone) and is killed by PID when the server stops.
 """
 
 from __future__ import annotations
@@ -24,13 +32,15 @@ import logging
 import multiprocessing
 import os
 import signal
+import socket
 import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
+from multiprocessing.reduction import recv_handle, send_handle
 from typing import Any
 
 log = logging.getLogger("portrait.studio")
@@ -57,28 +67,28 @@ class StartFailed(Exception):
 
 @dataclass(eq=False)
 class _Worker:
-    process: BaseProcess
+    pid: int
     conn: Connection
     jobs: int = 0
-    ready: bool = False
     busy: bool = False
-    started: float = field(default_factory=time.monotonic)
 
-    @property
-    def pid(self) -> int | None:
-        return self.process.pid
+    def alive(self) -> bool:
+        return _alive(self.pid)
 
 
 class Supervisor:
-    """``size`` worker processes running ``main(conn, *args)`` (see ``worker_loop``).
+    """``size`` workers forked from a template process that ran ``warm(*args)``; each runs
+    ``serve(conn, *args)`` (see engine.py).
 
-    ``submit(job, deadline)`` sends ``job`` to an idle worker and returns what it answers;
-    ``on_restart`` is called each time a worker is replaced (for the metrics).
+    ``submit(job, deadline, wait)`` sends ``job`` to an idle worker and returns what it answers;
+    ``on_restart(reason)`` is called each time a worker is replaced (for the metrics), and
+    ``on_exit(pid)`` when a worker has stopped (to remove what it left behind).
     """
 
     def __init__(
         self,
-        main: Callable[..., None],
+        warm: Callable[..., Any],
+        serve: Callable[..., None],
         args: tuple[Any, ...],
         size: int,
         *,
@@ -86,7 +96,8 @@ class Supervisor:
         on_restart: Callable[[str], None] | None = None,
         on_exit: Callable[[int], None] | None = None,
     ):
-        self.main = main
+        self.warm = warm
+        self.serve = serve
         self.args = args
         self.size = max(1, size)
         self.max_jobs = max(0, max_jobs)
@@ -96,37 +107,44 @@ class Supervisor:
         self.stopping = False
         self._workers: list[_Worker] = []
         self._context = multiprocessing.get_context("spawn")
+        self._template: BaseProcess | None = None
+        self._control: Connection | None = None
         self._threads = ThreadPoolExecutor(max_workers=2 * self.size + 2, thread_name_prefix="studio-pipe")
         self._idle: asyncio.Condition | None = None
+        self._forking: asyncio.Lock | None = None
         self._watch: asyncio.Task[None] | None = None
         self._starting: set[asyncio.Task[None]] = set()
 
     # State, for /healthz, /readyz and /metrics.
 
     def pids(self) -> list[int]:
-        return [w.pid for w in self._workers if w.pid is not None]
+        return [w.pid for w in self._workers]
 
     def busy_pids(self) -> list[int]:
-        return [w.pid for w in self._workers if w.busy and w.pid is not None]
+        return [w.pid for w in self._workers if w.busy]
+
+    def template_pid(self) -> int | None:
+        return self._template.pid if self._template is not None else None
 
     @property
     def ready(self) -> int:
-        """Workers alive and ready (idle or busy)."""
-        return sum(1 for w in self._workers if w.ready and w.process.is_alive())
+        """Workers alive (idle or busy)."""
+        return sum(1 for w in self._workers if w.alive())
 
     @property
     def idle(self) -> int:
-        return sum(1 for w in self._workers if w.ready and not w.busy and w.process.is_alive())
+        return sum(1 for w in self._workers if not w.busy and w.alive())
 
     # Life cycle.
 
     async def start(self) -> None:
-        """Start every worker and wait until each is ready; raises StartFailed if one is not."""
+        """Start the template and every worker; raises StartFailed if the template cannot warm up."""
         self._idle = asyncio.Condition()
-        workers = [self._spawn() for _ in range(self.size)]
-        self._workers.extend(workers)
+        self._forking = asyncio.Lock()
         try:
-            await asyncio.gather(*(self._await_ready(w) for w in workers))
+            await self._start_template()
+            for _ in range(self.size):
+                self._workers.append(await self._fork())
         except BaseException:
             await self.stop(0)
             raise
@@ -134,11 +152,10 @@ class Supervisor:
 
     async def stop(self, deadline: float) -> None:
         """Take no new job, let running ones finish for up to ``deadline`` seconds, then stop
-        every worker (killing those that do not stop)."""
+        every worker and the template (killing those that do not stop)."""
         self.stopping = True
         if self._idle is not None:
-            async with self._idle:
-                self._idle.notify_all()
+            await self._notify()
         end = time.monotonic() + max(0.0, deadline)
         while any(w.busy for w in self._workers) and time.monotonic() < end:
             await asyncio.sleep(0.05)
@@ -149,12 +166,15 @@ class Supervisor:
         for task in list(self._starting):
             task.cancel()
         for worker in self._workers:
-            with contextlib.suppress(OSError):
+            with contextlib.suppress(OSError, ValueError):
                 if not worker.busy:
                     worker.conn.send(None)  # a polite stop: the worker returns from its loop
         loop = asyncio.get_running_loop()
         await asyncio.gather(*(loop.run_in_executor(self._threads, _end, w, 2.0) for w in self._workers))
+        for worker in self._workers:
+            self.on_exit(worker.pid)
         self._workers.clear()
+        await loop.run_in_executor(self._threads, self._stop_template)
         self._threads.shutdown(wait=False, cancel_futures=True)
 
     # Jobs.
@@ -167,8 +187,7 @@ class Supervisor:
         while True:
             worker = await self._acquire(end)
             try:
-                sent = await self._send(worker, job)
-                if not sent:
+                if not await self._send(worker, job):
                     # Dead before it took the job: nobody has the job; give it to another worker.
                     self._replace(worker, "died while idle")
                     continue
@@ -182,9 +201,9 @@ class Supervisor:
             while True:
                 if self.stopping:
                     raise Unavailable("the studio is stopping")
-                for worker in self._workers:
-                    if worker.ready and not worker.busy:
-                        if not worker.process.is_alive():
+                for worker in list(self._workers):
+                    if not worker.busy:
+                        if not worker.alive():
                             self._replace(worker, "died while idle")
                             continue
                         worker.busy = True
@@ -208,20 +227,19 @@ class Supervisor:
             message = await asyncio.wait_for(asyncio.shield(reading), deadline)
         except TimeoutError:
             log.warning("render worker %s did not answer within %.0f s: stopped", worker.pid, deadline)
-            _kill(worker)
+            _kill(worker.pid)
             with contextlib.suppress(Exception):
-                await reading  # ends at once: the pipe is closed by the worker's death
+                await reading  # ends at once: the socket is closed by the worker's death
             self._replace(worker, "over its deadline")
             raise WorkerLost(f"the render took longer than {deadline:.0f} s and its worker was stopped") from None
         except asyncio.CancelledError:
             # The request was cancelled (the server is stopping): the worker's answer would
-            # arrive later on its pipe; a fresh worker is simpler than reading it then.
-            _kill(worker)
+            # arrive later on its socket; a fresh worker is simpler than reading it then.
+            _kill(worker.pid)
             self._replace(worker, "request cancelled")
             raise
         if message is None:
-            code = await loop.run_in_executor(self._threads, _end, worker, 1.0)
-            log.warning("render worker %s stopped during a render (exit code %s)", worker.pid, code)
+            log.warning("render worker %s stopped during a render", worker.pid)
             self._replace(worker, "died during a job")
             raise WorkerLost("the render worker stopped during this render")
         worker.jobs += 1
@@ -239,75 +257,117 @@ class Supervisor:
         async with self._idle:
             self._idle.notify_all()
 
-    # Replacing workers.
+    # The template, and workers forked from it.
 
-    def _spawn(self) -> _Worker:
+    async def _start_template(self) -> None:
         ours, theirs = self._context.Pipe(duplex=True)
-        process = self._context.Process(target=self.main, args=(theirs, *self.args), daemon=True)
+        process = self._context.Process(
+            target=_template_main, args=(theirs, self.warm, self.serve, self.args), daemon=True
+        )
         process.start()
-        theirs.close()  # only the worker holds its end: its death ends the pipe
-        return _Worker(process, ours)
-
-    async def _await_ready(self, worker: _Worker) -> None:
+        theirs.close()
+        started = time.monotonic()
         loop = asyncio.get_running_loop()
-        message = await loop.run_in_executor(self._threads, _recv, worker.conn, START_TIMEOUT)
-        if message is None:
-            _kill(worker)
-            raise StartFailed("the worker stopped before it was ready")
-        kind, problems = message
-        if problems:
-            _kill(worker)
-            raise StartFailed(problems)
-        worker.ready = True
-        log.info("render worker %s ready in %.1f s", worker.pid, time.monotonic() - worker.started)
-        await self._notify()
+        message = await loop.run_in_executor(self._threads, _recv, ours, START_TIMEOUT)
+        if message is None or message[1]:
+            _kill(process.pid)
+            await loop.run_in_executor(self._threads, process.join, 5)
+            raise StartFailed(message[1] if message else "the render template stopped before it was ready")
+        self._template, self._control = process, ours
+        log.info("render template %s ready in %.1f s", process.pid, time.monotonic() - started)
+
+    def _stop_template(self) -> None:
+        if self._control is not None:
+            with contextlib.suppress(OSError, ValueError):
+                self._control.send(None)
+        if self._template is not None:
+            self._template.join(2)
+            if self._template.is_alive():
+                _kill(self._template.pid)
+                self._template.join(5)
+        if self._control is not None:
+            self._control.close()
+        self._template = self._control = None
+
+    async def _fork(self) -> _Worker:
+        """A new worker from the template (a new template first if it has died)."""
+        assert self._forking is not None
+        loop = asyncio.get_running_loop()
+        async with self._forking:
+            for _ in range(3):
+                if self.stopping:
+                    raise Unavailable("the studio is stopping")
+                if self._template is None or not self._template.is_alive() or self._control is None:
+                    if self._template is not None:
+                        log.warning("render template %s stopped; starting a new one", self._template.pid)
+                        await loop.run_in_executor(self._threads, self._stop_template)
+                    await self._start_template()
+                assert self._control is not None
+                forked = await loop.run_in_executor(self._threads, _ask_fork, self._control)
+                if forked is not None:
+                    pid, conn = forked
+                    return _Worker(pid, conn)
+                # It died while forking: the next round starts a new one.
+                await loop.run_in_executor(self._threads, self._stop_template)
+        raise StartFailed("no render worker could be started")
 
     def _replace(self, worker: _Worker, reason: str) -> None:
-        """Start a new worker in ``worker``'s place (in the background)."""
+        """Fork a new worker in ``worker``'s place (in the background)."""
         if worker not in self._workers:
             return
-        worker.ready = False
-        _kill(worker)
-        if worker.pid is not None:
-            self.on_exit(worker.pid)
-        index = self._workers.index(worker)
+        self._workers.remove(worker)
+        _kill(worker.pid)
+        with contextlib.suppress(OSError):
+            worker.conn.close()
+        self.on_exit(worker.pid)
         if self.stopping:
-            self._workers.pop(index)
             return
         self.restarts += 1
         self.on_restart(reason)
         if reason != "recycled":
             log.warning("render worker %s replaced (%s)", worker.pid, reason)
-        new = self._spawn()
-        self._workers[index] = new
-        task = asyncio.get_running_loop().create_task(self._start_replacement(new))
+        task = asyncio.get_running_loop().create_task(self._add_worker())
         self._starting.add(task)
         task.add_done_callback(self._starting.discard)
 
     def _retire(self, worker: _Worker) -> None:
-        with contextlib.suppress(OSError):
-            worker.conn.send(None)
         log.info("render worker %s recycled after %d renders", worker.pid, worker.jobs)
         self._replace(worker, "recycled")
 
-    async def _start_replacement(self, worker: _Worker) -> None:
-        try:
-            await self._await_ready(worker)
-        except StartFailed as exc:
-            if isinstance(exc.problems, str):  # it died while starting (killed, out of memory)
-                log.warning("a new render worker %s stopped before it was ready", worker.pid)
-            else:  # the project itself is broken: do not spin
-                log.error("a new render worker could not start: %s", exc.problems)
+    async def _add_worker(self) -> None:
+        while not self.stopping:
+            try:
+                self._workers.append(await self._fork())
+                await self._notify()
+                return
+            except Unavailable:
+                return
+            except StartFailed as exc:
+                log.error("a render worker could not be started: %s", exc.problems)
                 await asyncio.sleep(5.0)
-            if worker in self._workers and not self.stopping:
-                self._replace(worker, "could not start")
 
     async def _watch_loop(self) -> None:
         while not self.stopping:
             await asyncio.sleep(WATCH_INTERVAL)
             for worker in list(self._workers):
-                if worker.ready and not worker.busy and not worker.process.is_alive():
+                if not worker.busy and not worker.alive():
                     self._replace(worker, "died while idle")
+            template_dead = self._template is not None and not self._template.is_alive()
+            if template_dead and self._forking is not None and not self._forking.locked():
+                # A dead template is replaced now, not when a worker is next needed.
+                task = asyncio.get_running_loop().create_task(self._restart_template())
+                self._starting.add(task)
+                task.add_done_callback(self._starting.discard)
+
+    async def _restart_template(self) -> None:
+        assert self._forking is not None
+        async with self._forking:
+            if self.stopping or self._template is None or self._template.is_alive():
+                return
+            log.warning("render template %s stopped; starting a new one", self._template.pid)
+            await asyncio.get_running_loop().run_in_executor(self._threads, self._stop_template)
+            with contextlib.suppress(StartFailed):
+                await self._start_template()
 
 
 def _recv(conn: Connection, timeout: float | None = None) -> Any:
@@ -332,24 +392,91 @@ def _hand_over(conn: Connection, job: Any) -> bool:
     return _recv(conn, ACK_TIMEOUT) == ACK
 
 
-def _kill(worker: _Worker) -> None:
-    if worker.process.is_alive() and worker.pid:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(worker.pid, signal.SIGKILL)
+def _ask_fork(control: Connection) -> tuple[int, Connection] | None:
+    """Ask the template for a worker: its PID, then its socket (passed as a file descriptor)."""
+    try:
+        control.send("fork")
+        if not control.poll(START_TIMEOUT):
+            return None
+        pid = control.recv()
+        fd = recv_handle(control)
+    except (EOFError, OSError, ValueError):
+        return None
+    return pid, Connection(fd)
 
 
-def _end(worker: _Worker, grace: float) -> int | None:
-    """Wait up to ``grace`` seconds for the worker to leave, then kill it; reap it either way."""
-    worker.process.join(grace)
-    if worker.process.is_alive():
-        _kill(worker)
-        worker.process.join(5)
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (not a zombie). A worker is the template's child, not ours."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = open(f"/proc/{pid}/stat", encoding="ascii", errors="replace").read()  # noqa: SIM115
+    except OSError:
+        return True  # no /proc: trust kill(0)
+    return stat.rsplit(")", 1)[-1].split()[:1] != ["Z"]
+
+
+def _kill(pid: int | None) -> None:
+    if pid:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _end(worker: _Worker, grace: float) -> None:
+    """Wait up to ``grace`` seconds for the worker to leave, then kill it, and wait until it has gone."""
+    end = time.monotonic() + grace
+    while worker.alive() and time.monotonic() < end:
+        time.sleep(0.02)
+    _kill(worker.pid)
+    end = time.monotonic() + 5
+    while worker.alive() and time.monotonic() < end:
+        time.sleep(0.02)
     with contextlib.suppress(OSError):
         worker.conn.close()
-    return worker.process.exitcode
 
 
-# In the worker process.
+# In the template and worker processes.
+
+
+def _template_main(control: Connection, warm: Callable[..., Any], serve: Callable[..., None], args: tuple) -> None:
+    """The template: lay out what every worker needs once, then fork a worker on each request."""
+    die_with_parent()
+    try:
+        problems = warm(*args)
+    except Exception as exc:  # a broken project: the server reports it and does not start
+        problems = [("(studio)", f"a render worker could not start: {exc}", None)]
+    control.send(("ready", problems))
+    if problems:
+        return
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the workers
+    while True:
+        try:
+            command = control.recv()
+        except (EOFError, OSError):
+            return  # the server is gone
+        if command != "fork":
+            return
+        ours, theirs = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:  # the worker
+            code = 0
+            try:
+                control.close()
+                ours.close()
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                serve(Connection(theirs.detach()), *args)
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        theirs.close()  # only the worker holds its end: its death ends the socket
+        control.send(pid)
+        send_handle(control, ours.fileno(), os.getppid())
+        ours.close()
 
 
 def die_with_parent() -> None:
