@@ -114,6 +114,20 @@ def workers_of(pid: int) -> list[int]:
     return found
 
 
+def own_memory(pid: int) -> tuple[int, int]:
+    """RSS and PSS of ``pid`` alone, in bytes (PSS shares the pages that forked workers share
+    with their template among them, so that the sum over processes is the real use)."""
+    values = {"Rss:": 0, "Pss:": 0}
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            parts = line.split()
+            if parts and parts[0] in values:
+                values[parts[0]] = int(parts[1]) * 1024
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        pass
+    return values["Rss:"], values["Pss:"]
+
+
 class Chaos(threading.Thread):
     """Kills a random worker of the studio every ``every`` seconds (± half), and polls /healthz."""
 
@@ -282,7 +296,8 @@ def main() -> int:
             if chaos:
                 chaos.start()
             results, bad, wall = asyncio.run(load(url, clients, seconds, args.chaos))
-            worker_rss = [rss_bytes(pid) for pid in workers_of(server.pid)]
+            worker_memory = [own_memory(pid) for pid in workers_of(server.pid)]
+            server_memory = own_memory(server.pid)
         finally:
             peak.done.set()
             if chaos:
@@ -306,7 +321,13 @@ def main() -> int:
     names = {-1: "hang", 0: "broken connection"}
     print("status codes: " + ", ".join(f"{names.get(code, code)}: {n}" for code, n in sorted(statuses.items())))
     print(f"peak RSS, server and workers: {peak.peak / 1024 / 1024:.0f} MiB")
-    print("RSS of each worker at the end: " + ", ".join(f"{r / 1024 / 1024:.0f} MiB" for r in worker_rss))
+    mib = 1024 * 1024
+    print(
+        "at the end, RSS / PSS: server "
+        + f"{server_memory[0] / mib:.0f} / {server_memory[1] / mib:.0f} MiB; render processes (template first) "
+        + ", ".join(f"{r / mib:.0f} / {p / mib:.0f}" for r, p in worker_memory)
+        + f" MiB; PSS in all {(server_memory[1] + sum(p for _, p in worker_memory)) / mib:.0f} MiB"
+    )
     print(f"stopped by SIGTERM in {stop_seconds:.1f} s, exit code {exit_code}")
     if chaos:
         recoveries = []

@@ -2,13 +2,15 @@
 
 A request's district.yaml text and logo are written into a fresh temporary folder, read and
 checked with the same code as ``python build.py district`` (``load_district``), and rendered by
-``Renderer.edition``. That CPU work runs in worker processes, never on the web server's event
-loop. Each worker keeps one ``Renderer`` per variant, so the shared pages of the Portrait are laid
-out once per worker and each edition only lays out its own pages.
+``Renderer.edition``. That CPU work runs in worker processes supervised by ``supervisor.py``,
+never on the web server's event loop. The workers are forked from a template process that has
+laid out the shared pages of the Portrait once, so each edition only lays out its own pages and a
+replacement worker is ready at once. A worker that dies costs only the request it held (503).
 
 Nothing outlives a request: the temporary folder (the district's files and the sanitised logo
-the pipeline writes) is removed when the request's work is done, and a worker keeps only the
-Portrait's own layout between requests.
+the pipeline writes, in the studio's scratch folder, by worker) is removed when the request's
+work is done, or with its worker if that is killed; a worker keeps only the Portrait's own
+layout between requests.
 """
 
 from __future__ import annotations

@@ -141,6 +141,7 @@ class Supervisor:
         """Start the template and every worker; raises StartFailed if the template cannot warm up."""
         self._idle = asyncio.Condition()
         self._forking = asyncio.Lock()
+        _adopt_orphans()
         try:
             await self._start_template()
             for _ in range(self.size):
@@ -405,8 +406,22 @@ def _ask_fork(control: Connection) -> tuple[int, Connection] | None:
     return pid, Connection(fd)
 
 
+def _adopt_orphans() -> None:
+    """Make the server the parent of workers whose template has died (Linux
+    ``PR_SET_CHILD_SUBREAPER``), so that they stay in its process tree (``ps``, systemd) and it
+    reaps them (``_alive``)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER
+
+
 def _alive(pid: int) -> bool:
-    """Whether ``pid`` runs (not a zombie). A worker is the template's child, not ours."""
+    """Whether ``pid`` runs (not a zombie). A worker is the template's child, or ours once the
+    template has died (then this reaps it)."""
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
