@@ -138,10 +138,11 @@ class Chaos(threading.Thread):
         self.kills: list[float] = []
         self.health: collections.Counter[str] = collections.Counter()
         self.done = threading.Event()
+        self.until = float("inf")  # no kill after the clients' last request has started
 
     def run(self) -> None:
         next_kill = time.monotonic() + self.every * self.random.uniform(0.5, 1.5)
-        while not self.done.wait(0.25):
+        while not self.done.wait(0.25) and time.monotonic() < self.until:
             try:
                 with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
                     self.health[str(response.status)] += 1
@@ -163,7 +164,7 @@ class Peak(threading.Thread):
         self.pid, self.peak, self.done = pid, 0, threading.Event()
 
     def run(self) -> None:
-        while not self.done.wait(0.25):
+        while not self.done.wait(0.25) and time.monotonic() < self.until:
             self.peak = max(self.peak, rss_bytes(self.pid))
 
 
@@ -294,6 +295,7 @@ def main() -> int:
             peak.start()
             chaos = Chaos(server.pid, url, args.kill_every) if args.chaos else None
             if chaos:
+                chaos.until = time.monotonic() + seconds
                 chaos.start()
             results, bad, wall = asyncio.run(load(url, clients, seconds, args.chaos))
             worker_memory = [own_memory(pid) for pid in workers_of(server.pid)]

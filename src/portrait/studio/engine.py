@@ -239,6 +239,10 @@ class Engine:
     def worker_pids(self) -> list[int]:
         return self._pool.pids() if self._pool else []
 
+    def template_pid(self) -> int | None:
+        """The process the workers are forked from."""
+        return self._pool.template_pid() if self._pool else None
+
     def busy_worker_pids(self) -> list[int]:
         return self._pool.busy_pids() if self._pool else []
 

@@ -114,6 +114,7 @@ class Supervisor:
         self._forking: asyncio.Lock | None = None
         self._watch: asyncio.Task[None] | None = None
         self._starting: set[asyncio.Task[None]] = set()
+        self._reap: set[int] = set()  # killed workers the server may have to reap (adopted orphans)
 
     # State, for /healthz, /readyz and /metrics.
 
@@ -318,6 +319,7 @@ class Supervisor:
             return
         self._workers.remove(worker)
         _kill(worker.pid)
+        self._reap.add(worker.pid)
         with contextlib.suppress(OSError):
             worker.conn.close()
         self.on_exit(worker.pid)
@@ -350,6 +352,9 @@ class Supervisor:
     async def _watch_loop(self) -> None:
         while not self.stopping:
             await asyncio.sleep(WATCH_INTERVAL)
+            for pid in list(self._reap):
+                if not _alive(pid):  # reaps it if it is ours (an orphan the server adopted)
+                    self._reap.discard(pid)
             for worker in list(self._workers):
                 if not worker.busy and not worker.alive():
                     self._replace(worker, "died while idle")
