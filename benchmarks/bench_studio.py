@@ -164,7 +164,7 @@ class Peak(threading.Thread):
         self.pid, self.peak, self.done = pid, 0, threading.Event()
 
     def run(self) -> None:
-        while not self.done.wait(0.25) and time.monotonic() < self.until:
+        while not self.done.wait(0.25):
             self.peak = max(self.peak, rss_bytes(self.pid))
 
 

@@ -296,14 +296,20 @@ class Supervisor:
         assert self._forking is not None
         loop = asyncio.get_running_loop()
         async with self._forking:
-            for _ in range(3):
+            for _ in range(5):
                 if self.stopping:
                     raise Unavailable("the studio is stopping")
                 if self._template is None or not self._template.is_alive() or self._control is None:
                     if self._template is not None:
                         log.warning("render template %s stopped; starting a new one", self._template.pid)
                         await loop.run_in_executor(self._threads, self._stop_template)
-                    await self._start_template()
+                    try:
+                        await self._start_template()
+                    except StartFailed as exc:
+                        if not isinstance(exc.problems, str):
+                            raise  # the project is broken: trying again would not help
+                        log.warning("a new render template stopped before it was ready")
+                        continue  # it was killed while it started: start another
                 assert self._control is not None
                 forked = await loop.run_in_executor(self._threads, _ask_fork, self._control)
                 if forked is not None:
