@@ -50,6 +50,7 @@ MAX_FOREWORD_PAGES = 2
 MAX_DISTRICT_CHARS = 100_000  # district.yaml text; a real one is a few kilobytes
 RENDER_TIMEOUT = 60.0  # seconds of work in a worker for one request
 HARD_GRACE = 5.0  # a worker that has not answered RENDER_TIMEOUT + this many seconds after a job is killed
+QUEUE_WAIT = 20.0  # seconds a request may wait for a free worker before it is answered 503
 MAX_RENDERS = 200  # a worker is replaced by a fresh one after this many renders (memory stays bounded)
 DEFAULT_SLUG = "district"
 PREVIEW_WIDTH_PX = 600  # preview images, in pixels across a page
@@ -152,6 +153,7 @@ class Engine:
         self.queue_size = max(0, queue_size)
         self.timeout = timeout
         self.hard_grace = HARD_GRACE
+        self.queue_wait = QUEUE_WAIT
         self.max_renders = max(0, max_renders)
         self.metrics = metrics or StudioMetrics()
         self.in_flight = 0
