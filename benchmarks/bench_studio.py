@@ -13,12 +13,13 @@ code and the peak RSS of the server and its workers.
 Exits 1 on any 5xx answer or any 200 whose body is not a PDF that pypdf reads with the
 district's name on the cover. Bounded: at most 100 clients and 300 seconds.
 
-``--chaos`` (60 s unless ``--seconds`` says otherwise) kills a random render process of the
-studio (a worker, or the template the workers are forked from; SIGKILL, by PID, only the studio
-this script started) every ``--kill-every`` seconds (4), give or take half, and prints the
-kills, the requests by status, the hangs (no answer within 90 s), the time from each kill to the
-next 200 answered, and how often /healthz was not 200. It exits 1 on any 5xx other than 503, any
-hang or broken connection, or any 200 that is not a PDF of its own district;
+``--chaos`` (60 s unless ``--seconds`` says otherwise) kills a random render worker of the
+studio (SIGKILL, by PID, only the studio this script started; with ``--kill-template`` the
+template the workers are forked from may be chosen too) every ``--kill-every`` seconds (4), give
+or take half, and prints the kills, the requests by status, the hangs (no answer within 90 s),
+the time from each kill to the next 200 answered, and how often /healthz was not 200. It exits 1
+on any 5xx other than 503, any hang or broken connection, or any 200 that is not a PDF of its own
+district;
 503s (the requests a killed worker held) are expected and counted.
 """
 
@@ -89,9 +90,10 @@ def rss_bytes(pid: int) -> int:
     return total
 
 
-def workers_of(pid: int) -> list[int]:
-    """The studio's render processes: its descendants (the template and the workers forked from
-    it), less multiprocessing's resource tracker."""
+def workers_of(pid: int, template: bool = True) -> list[int]:
+    """The studio's render processes: its descendants named ``studio-worker`` (and, with
+    ``template``, ``studio-template``, the process they are forked from)."""
+    names = {"studio-worker", "studio-template"} if template else {"studio-worker"}
     found = []
     stack = [pid]
     while stack:
@@ -106,13 +108,12 @@ def workers_of(pid: int) -> list[int]:
             except FileNotFoundError:
                 continue
             for child in children:
+                stack.append(child)
                 try:
-                    command = Path(f"/proc/{child}/cmdline").read_bytes()
+                    if Path(f"/proc/{child}/comm").read_text().strip() in names:
+                        found.append(child)
                 except FileNotFoundError:
                     continue
-                if b"resource_tracker" not in command:
-                    found.append(child)
-                    stack.append(child)
     return found
 
 
@@ -133,9 +134,9 @@ def own_memory(pid: int) -> tuple[int, int]:
 class Chaos(threading.Thread):
     """Kills a random worker of the studio every ``every`` seconds (± half), and polls /healthz."""
 
-    def __init__(self, pid: int, url: str, every: float, seed: int = 18):
+    def __init__(self, pid: int, url: str, every: float, template: bool, seed: int = 18):
         super().__init__(daemon=True)
-        self.pid, self.url, self.every = pid, url, every
+        self.pid, self.url, self.every, self.template = pid, url, every, template
         self.random = random.Random(seed)
         self.kills: list[float] = []
         self.health: collections.Counter[str] = collections.Counter()
@@ -153,7 +154,7 @@ class Chaos(threading.Thread):
             except OSError:
                 self.health["no answer"] += 1
             if time.monotonic() >= next_kill:
-                workers = workers_of(self.pid)
+                workers = workers_of(self.pid, self.template)
                 if workers:
                     os.kill(self.random.choice(workers), signal.SIGKILL)
                     self.kills.append(time.monotonic())
@@ -258,6 +259,9 @@ def main() -> int:
     parser.add_argument("--queue", type=int, default=8, help="requests that may wait for a worker (8)")
     parser.add_argument("--chaos", action="store_true", help="kill a random render worker every few seconds")
     parser.add_argument("--kill-every", type=float, default=4.0, help="with --chaos: seconds between kills (4)")
+    parser.add_argument(
+        "--kill-template", action="store_true", help="with --chaos: the template the workers are forked from too"
+    )
     parser.add_argument("--max-renders", type=int, default=None, help="the studio's --max-renders (its default)")
     args = parser.parse_args()
     clients = max(1, min(args.clients, 100))
@@ -295,7 +299,7 @@ def main() -> int:
                 time.sleep(0.2)
             print(f"studio ready in {time.monotonic() - started:.1f} s ({args.workers} workers, queue {args.queue})")
             peak.start()
-            chaos = Chaos(server.pid, url, args.kill_every) if args.chaos else None
+            chaos = Chaos(server.pid, url, args.kill_every, args.kill_template) if args.chaos else None
             if chaos:
                 chaos.until = time.monotonic() + seconds
                 chaos.start()

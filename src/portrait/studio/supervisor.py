@@ -471,6 +471,7 @@ def _end(worker: _Worker, grace: float) -> None:
 def _template_main(control: Connection, warm: Callable[..., Any], serve: Callable[..., None], args: tuple) -> None:
     """The template: lay out what every worker needs once, then fork a worker on each request."""
     die_with_parent()
+    _set_name(b"studio-template")
     try:
         problems = warm(*args)
     except Exception as exc:  # a broken project: the server reports it and does not start
@@ -494,6 +495,7 @@ def _template_main(control: Connection, warm: Callable[..., Any], serve: Callabl
                 control.close()
                 ours.close()
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                _set_name(b"studio-worker")
                 serve(Connection(theirs.detach()), *args)
             except BaseException:
                 code = 1
@@ -503,6 +505,15 @@ def _template_main(control: Connection, warm: Callable[..., Any], serve: Callabl
         control.send(pid)
         send_handle(control, ours.fileno(), os.getppid())
         ours.close()
+
+
+def _set_name(name: bytes) -> None:
+    """The process's name in ps and top (Linux ``PR_SET_NAME``): studio-template, studio-worker."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(15, name)  # PR_SET_NAME
 
 
 def die_with_parent() -> None:
