@@ -663,3 +663,33 @@ def test_the_network_guide_documents_the_district_commands_and_fields():
     for model in (District, Colors, Foreword, Signer, Contact):
         for name in model.model_fields:
             assert f"{name}:" in pages, f"neither README nor docs/*.md documents `{name}`"
+
+
+def test_a_jpeg_logo_is_turned_by_its_exif_orientation():
+    """A phone's JPEG stores its pixels sideways with an EXIF orientation that browsers (and the
+    studio's thumbnail) apply: the PDF places the logo the same way up."""
+    from portrait.inputs.logo import scale_raster
+
+    image = Image.new("RGB", (400, 200), "white")
+    image.paste((200, 0, 0), (0, 0, 200, 200))  # red on the left of the stored pixels
+    exif = image.getexif()
+    exif[0x0112] = 6  # turn 90° clockwise to show
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif)
+    data, width, height, _ = scale_raster(buffer.getvalue(), "jpeg")
+    shown = Image.open(io.BytesIO(data)).convert("RGB")
+    assert (width, height) == shown.size == (200, 400)
+    assert shown.getpixel((100, 50))[0] > 150 and shown.getpixel((100, 350))[1] > 150  # red on top
+    assert 0x0112 not in shown.getexif()  # nothing turns it again
+
+
+def test_an_svg_nested_too_deeply_is_refused_with_the_limit():
+    from portrait.inputs.logo import MAX_SVG_DEPTH, LogoError
+
+    def nested(depth: int) -> bytes:
+        inner = b"<g>" * depth + b'<rect width="1" height="1"/>' + b"</g>" * depth
+        return b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">' + inner + b"</svg>"
+
+    sanitize_svg(nested(MAX_SVG_DEPTH - 2))  # <svg>, the groups and the <rect>: MAX_SVG_DEPTH levels
+    with pytest.raises(LogoError, match=f"more than {MAX_SVG_DEPTH} levels"):
+        sanitize_svg(nested(1000))

@@ -6,6 +6,7 @@ that a second request while one renders is refused with 429.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import logging
@@ -54,10 +55,11 @@ def studio(tmp_path_factory: pytest.TempPathFactory):
     root = tmp_path_factory.mktemp("studio") / "project"
     for name in ("content", "templates", "assets"):
         shutil.copytree(REPO / name, root / name)
-    app = create_app(root, workers=1, queue_size=0)
+    app = create_app(root, workers=1, queue_size=0, body_timeout=1.0)
     with TestClient(app) as client:
         client.root = root  # type: ignore[attr-defined]
         client.engine = app.state.engine  # type: ignore[attr-defined]
+        client.app_ = app  # type: ignore[attr-defined]
         yield client
 
 
@@ -294,11 +296,25 @@ def test_nothing_outlives_a_request(studio):
 
     root = Path(studio.root)
     scratch = Path(tempfile.gettempdir())
-    before = sorted(root.rglob("*")), sorted(scratch.glob("portrait-studio-*"))
+
+    def ours() -> list[Path]:
+        return sorted(p for folder in scratch.glob("portrait-studio-*") for p in [folder, *folder.rglob("*")])
+
+    before = sorted(root.rglob("*")), ours()
     assert post(studio, "/api/previews", logo=("logo.png", PNG_LOGO)).status_code == 200
     assert fields(post(studio, "/api/editions", district=DISTRICT.replace("#c0392b", "red")))
+    folder = post(studio, "/api/district-folder")
+    assert folder.status_code == 200
+    for files in (
+        {"folder": ("pena-valle.zip", folder.content, "application/zip")},
+        {"folder": ("broken.zip", b"PK\x03\x04broken", "application/zip")},
+        {"district": ("district.yaml", DISTRICT.encode()), "logo": ("logo.svg", SVG_LOGO)},
+        {"district": ("district.yaml", b"name: [x\n")},
+        {"district": ("district.yaml", b"name: " + b"[" * 3000 + b"]" * 3000 + b"\n")},
+    ):
+        assert studio.post("/api/open", files=files).status_code == 200
     # Nothing written into the project (not even output/), no temporary folder left behind.
-    assert (sorted(root.rglob("*")), sorted(scratch.glob("portrait-studio-*"))) == before
+    assert (sorted(root.rglob("*")), ours()) == before
 
 
 def test_queue_full_is_429(studio):
@@ -343,3 +359,124 @@ def test_unexpected_error_is_500_with_request_id(studio, monkeypatch, caplog):
     assert "secret" not in response.text and "Traceback" not in response.text
     logged = [r for r in caplog.records if request_id in r.getMessage()]
     assert logged and "secret internal detail" in (logged[0].exc_text or str(logged[0].exc_info))
+
+
+# Bounded work before parsing.
+
+
+def _nested_svg(depth: int) -> bytes:
+    return (
+        b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">'
+        + b"<g>" * depth
+        + b'<rect width="5" height="5"/>'
+        + b"</g>" * depth
+        + b"</svg>"
+    )
+
+
+@pytest.mark.parametrize("path", ["/api/editions", "/api/previews", "/api/district-folder"])
+def test_a_deeply_nested_svg_is_a_422(studio, path):
+    response = post(studio, path, logo=("logo.svg", _nested_svg(1000)))
+    assert response.status_code == 422, response.text
+    problem = response.json()["problems"][0]
+    assert problem["field"] == "logo" and "levels deep" in problem["message"]
+
+
+@pytest.mark.parametrize("path", ["/api/editions", "/api/open"])
+def test_yaml_nested_too_deeply_is_a_422(studio, path):
+    deep = "name: " + "[" * 3000 + "]" * 3000 + "\n"
+    response = studio.post(path, files={"district": ("district.yaml", deep.encode()), "logo": ("logo.svg", SVG_LOGO)})
+    problems = response.json()["problems"] if path == "/api/open" else fields(response).values()
+    assert "nested too deeply" in str(problems)
+
+
+def test_a_huge_district_text_is_refused_before_it_is_parsed(studio):
+    huge = DISTRICT + "".join(f"k{i}: [{', '.join(['x'] * 40)}]\n" for i in range(36_000))
+    assert 4_000_000 < len(huge) < 5_000_000
+    start = time.monotonic()
+    response = studio.post(
+        "/api/editions",
+        files={
+            "district": ("district.yaml", huge.encode(), "application/yaml"),
+            "logo": ("logo.svg", SVG_LOGO, "image/svg+xml"),
+        },
+    )
+    assert response.status_code == 422
+    assert "characters" in response.json()["problems"][0]["message"]
+    assert time.monotonic() - start < 3
+    assert studio.get("/healthz").status_code == 200
+
+
+def _call(app, receive, path: str = "/api/editions", headers: list | None = None) -> list[dict]:
+    """One request straight into the ASGI app, bounded by 10 s; the messages it sent back."""
+    sent: list[dict] = []
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": headers or [(b"content-type", b"multipart/form-data; boundary=x"), (b"content-length", b"5000")],
+        "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 80),
+        "state": {},
+    }
+
+    async def bounded() -> None:
+        await asyncio.wait_for(app(scope, receive, send), 10)
+
+    asyncio.run(bounded())
+    return sent
+
+
+def test_a_body_shorter_than_its_length_is_a_408(studio):
+    chunks = [{"type": "http.request", "body": b"--x\r\n", "more_body": True}]
+
+    async def receive() -> dict:
+        if chunks:
+            return chunks.pop()
+        await asyncio.sleep(3600)  # the rest never comes
+        return {"type": "http.disconnect"}
+
+    start = time.monotonic()
+    sent = _call(studio.app_, receive)
+    assert sent[0]["status"] == 408
+    assert time.monotonic() - start < 5
+
+
+def test_a_client_that_leaves_is_logged_at_info_without_a_traceback(studio, caplog):
+    async def receive() -> dict:
+        return {"type": "http.disconnect"}
+
+    with caplog.at_level(logging.INFO, logger="portrait.studio"):
+        sent = _call(studio.app_, receive)
+    assert not [m for m in sent if m["type"] == "http.response.start" and m["status"] >= 500]
+    mine = [r for r in caplog.records if r.name == "portrait.studio"]
+    assert [r for r in mine if "disconnected" in r.getMessage() and r.levelno == logging.INFO]
+    assert not [r for r in mine if r.levelno >= logging.ERROR or r.exc_info]
+
+
+def test_a_district_file_that_is_not_utf8_names_the_encoding(studio):
+    latin1 = DISTRICT.encode("latin-1", "replace")
+    response = studio.post(
+        "/api/editions",
+        files={
+            "district": ("district.yaml", latin1, "application/yaml"),
+            "logo": ("logo.svg", SVG_LOGO, "image/svg+xml"),
+        },
+    )
+    assert response.status_code == 422
+    problem = response.json()["problems"][0]
+    assert problem["field"] == "district"
+    assert "not UTF-8" in problem["message"] and "district.yaml" in problem["message"]
+    assert "UTF-8" in problem["fix"] and "U+FFFD" not in response.text
+    opened = studio.post("/api/open", files={"district": ("district.yaml", latin1, "application/yaml")})
+    assert "UTF-8" in str(opened.json()["problems"])

@@ -210,3 +210,85 @@ def _page_png(pdf: Path) -> bytes:
     document[0].render(scale=0.5).to_pil().save(buffer, format="PNG")
     document.close()
     return buffer.getvalue()
+
+
+AXE = REPO / "tests/studio/vendor/axe-core/axe.min.js"  # axe-core 4, vendored (VERSION.md)
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def _axe(page) -> list[str]:
+    """axe-core's violations of WCAG 2.2 AA on the page as it is now."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))  # through DevTools: the page's CSP does not apply
+    violations = page.evaluate(
+        "async tags => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations"
+        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))",
+        AXE_TAGS,
+    )
+    return violations
+
+
+def _shoot(page, name: str) -> None:
+    folder = os.environ.get("STUDIO_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def test_the_page_passes_axe_and_manages_focus(server, browser, tmp_path):
+    """No axe-core violation (WCAG 2.2 AA) empty, filled and with a problem; the skip link and
+    the download buttons keep the keyboard focus; a stale preview is dimmed and labelled; a
+    problem with the logo is shown at a readable width. STUDIO_SCREENSHOTS=folder keeps
+    screenshots of the three states."""
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1360, "height": 1000})
+    page = context.new_page()
+    page.goto(server + "/")
+    assert _axe(page) == []
+    _shoot(page, "empty")
+
+    # The skip link moves the focus to the form, not to <body>.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "studio-form"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "f-open"
+
+    page.get_by_label("District name").fill(NAME)
+    page.get_by_label("Logo file").set_input_files(str(_png_logo(tmp_path / "logo.png")))
+    page.wait_for_function("() => document.querySelectorAll('#pages img').length === 3", timeout=60_000)
+    page.wait_for_function("() => document.querySelector('#preview-status').textContent.includes('up to date')")
+    assert _axe(page) == []
+    _shoot(page, "filled")
+
+    # A problem: the preview is dimmed and says it is out of date, until the problem is fixed.
+    page.get_by_label("E-mail").fill("not an address")
+    page.wait_for_selector("#f-email[aria-invalid=true]", timeout=60_000)
+    assert page.eval_on_selector("#pages", "el => el.classList.contains('stale')")
+    assert page.locator("#pages-stale").is_visible()
+    assert "Out of date" in page.locator("#pages-stale").inner_text()
+    # A logo of the wrong kind: its problem is a line of its own, not a column one word wide.
+    page.get_by_label("Logo file").set_input_files(
+        {"name": "logo.gif", "mimeType": "image/gif", "buffer": b"GIF89a" + b"\0" * 64}
+    )
+    page.wait_for_selector("#f-logo[aria-invalid=true]")
+    logo_error = page.locator(".logo-field > p.error").first
+    assert logo_error.bounding_box()["width"] > 300
+    assert _axe(page) == []
+    _shoot(page, "error")
+
+    page.get_by_label("Logo file").set_input_files(str(tmp_path / "logo.png"))
+    page.get_by_label("E-mail").fill("")
+    page.wait_for_function("() => !document.querySelector('#pages').classList.contains('stale')", timeout=60_000)
+    assert not page.locator("#pages-stale").is_visible()
+
+    # A download keeps the focus on its button while the file is made, and after.
+    button = page.get_by_role("button", name="PDF for screens")
+    button.focus()
+    with page.expect_download(timeout=60_000):
+        page.keyboard.press("Enter")
+        page.wait_for_function("() => document.activeElement.getAttribute('aria-busy') === 'true'")
+        assert page.evaluate("document.activeElement.id") == "download-screen"
+    page.wait_for_function("() => !document.activeElement.hasAttribute('aria-busy')")
+    assert page.evaluate("document.activeElement.id") == "download-screen"
+    context.close()

@@ -57,6 +57,16 @@ def _not_negative(text: str) -> int:
     return value
 
 
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, not {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, not {text}")
+    return value
+
+
 def _dpi(text: str) -> int:
     from portrait.designer.proof import MAX_DPI, MIN_DPI
 
@@ -309,6 +319,27 @@ def parser(prog: str | None = None) -> argparse.ArgumentParser:
         default=8,
         metavar="N",
         help="requests that may wait for a worker; more get 429 (8)",
+    )
+    studio.add_argument(
+        "--max-renders",
+        type=_not_negative,
+        default=200,
+        metavar="N",
+        help="replace a worker by a fresh one after N renders, so that memory stays bounded; 0: never (200)",
+    )
+    studio.add_argument(
+        "--render-timeout",
+        type=_positive_seconds,
+        default=60.0,
+        metavar="S",
+        help="seconds of rendering per request; 503 after that (60)",
+    )
+    studio.add_argument(
+        "--shutdown-timeout",
+        type=_positive_seconds,
+        default=30.0,
+        metavar="S",
+        help="on SIGTERM or Ctrl-C, seconds running renders may take to finish (30)",
     )
 
     release = sub.add_parser(
@@ -690,7 +721,17 @@ def _studio(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO
     from portrait.studio.app import serve
 
     log_level = "warning" if args.verbosity < 0 else "debug" if args.verbosity > 0 else "info"
-    return serve(project.root, args.host, args.port, workers=args.workers, queue_size=args.queue, log_level=log_level)
+    return serve(
+        project.root,
+        args.host,
+        args.port,
+        workers=args.workers,
+        queue_size=args.queue,
+        max_renders=args.max_renders,
+        timeout=args.render_timeout,
+        shutdown_timeout=args.shutdown_timeout,
+        log_level=log_level,
+    )
 
 
 COMMANDS = {

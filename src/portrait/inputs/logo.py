@@ -19,6 +19,7 @@ pass a ``LogoStore`` (portrait.build.logos) that keeps processed raster logos be
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import io
 import math
@@ -33,7 +34,7 @@ from xml.etree import ElementTree
 import defusedxml.ElementTree as SafeET
 import PIL
 from defusedxml import DefusedXmlException
-from PIL import Image, ImageFile, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 MAX_LOGO_BYTES = 5 * 1024 * 1024
 MAX_LOGO_PIXELS = 40_000_000  # e.g. 8000 × 5000; larger files are refused before decoding
@@ -65,6 +66,7 @@ def placed_dpi(width: int, height: int) -> float:
 
 
 MAX_SVG_ELEMENTS = 20_000
+MAX_SVG_DEPTH = 100  # elements inside elements; drawing programs write a few dozen at most
 SUFFIXES = {".svg": "svg", ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -327,6 +329,7 @@ def sanitize_svg(data: bytes) -> tuple[bytes, int, int]:
         raise LogoError(f"the SVG is not well-formed XML ({exc})", fix="export the SVG again") from None
     if _local(root.tag) != "svg":
         raise LogoError("the file's root element is not <svg>", fix="export the logo as SVG")
+    _check_depth(root)
     clean = _clean(root)
     assert clean is not None
     _check_expansion(clean)
@@ -334,6 +337,20 @@ def sanitize_svg(data: bytes) -> tuple[bytes, int, int]:
     ElementTree.register_namespace("", SVG_NS)
     ElementTree.register_namespace("xlink", XLINK_NS)
     return ElementTree.tostring(clean, encoding="utf-8", xml_declaration=True), width, height
+
+
+def _check_depth(svg: ElementTree.Element) -> None:
+    """Refuse elements nested deeper than MAX_SVG_DEPTH (counted without recursion): the cleaner,
+    the serialiser and the renderer all walk the tree recursively."""
+    stack = [(svg, 1)]
+    while stack:
+        element, depth = stack.pop()
+        if depth > MAX_SVG_DEPTH:
+            raise LogoError(
+                f"the SVG nests elements more than {MAX_SVG_DEPTH} levels deep",
+                fix="flatten the groups in your drawing program (ungroup), or export the logo as PNG",
+            )
+        stack.extend((child, depth + 1) for child in element)
 
 
 def _check_expansion(svg: ElementTree.Element) -> None:
@@ -485,6 +502,12 @@ def scale_raster(data: bytes, kind: str) -> tuple[bytes, int, int, list[str]]:
         raise LogoError("the logo has too many pixels to decode safely", fix="export a smaller image") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise LogoError(f"the {kind.upper()} file cannot be read ({exc})", fix="export the logo again") from None
+    # A photo's EXIF orientation (a phone or camera JPEG) turns the pixels as a browser shows
+    # them; the copy made below carries no EXIF, so nothing turns them again. The size that counts
+    # for the cover's box and the resolution is the turned one.
+    with contextlib.suppress(OSError, ValueError, SyntaxError, KeyError, TypeError):
+        image = ImageOps.exif_transpose(image)
+    width, height = image.size
     notices = resolution_notices(width, height)
     box_w, box_h = logo_box(width, height)
     # At most 1.5 in (or the wide plate) at 300 dpi: never below what the print preflight needs.

@@ -54,6 +54,11 @@ def read_yaml(path: Path, shown_as: str) -> YamlSource:
         ) from None
     except OSError as exc:
         raise InputError(Problem(shown_as, f"cannot read the file ({exc.strerror})")) from None
+    return parse_yaml(raw, shown_as)
+
+
+def parse_yaml(raw: bytes, shown_as: str) -> YamlSource:
+    """Parse the bytes of a YAML file as ``read_yaml`` does (for a file that is not on disk)."""
     if len(raw) > MAX_YAML_BYTES:
         raise InputError(Problem(shown_as, f"file is {len(raw):,} bytes; the limit is {MAX_YAML_BYTES:,}"))
     try:
@@ -94,6 +99,10 @@ def read_yaml(path: Path, shown_as: str) -> YamlSource:
         raise InputError(Problem(shown_as, f"invalid YAML: {what}", line=line, fix=_yaml_hint(what))) from None
     except yaml.YAMLError as exc:
         raise InputError(Problem(shown_as, f"invalid YAML: {exc}")) from None
+    except RecursionError:  # the parser and our indexer recurse once per level of nesting
+        raise InputError(
+            Problem(shown_as, "invalid YAML: lists or keys nested too deeply", fix="nest fewer levels")
+        ) from None
     finally:
         loader.dispose()
     return source

@@ -3,7 +3,9 @@
 Routes (documented in docs/reference/http-api.md):
 
     GET  /                     the studio page (static/index.html)
-    GET  /healthz              200 "ok"
+    GET  /healthz              200 "ok" while a render can start; 503 otherwise
+    GET  /readyz               JSON state; 200 while a new request would be taken, 503 otherwise
+    GET  /metrics              Prometheus metrics (renders, render seconds, queue, worker restarts)
     GET  /api/schema           the JSON Schema of district.yaml
     POST /api/editions         the edition as a PDF (?variant=screen|print), web zip or EPUB (?variant=web|epub)
     POST /api/previews         PNG images of the edition's own pages and one shared page
@@ -17,19 +19,22 @@ Content-Security-Policy that allows nothing but this server.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import math
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import uvicorn
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -37,15 +42,20 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portrait.formats import formats
 from portrait.studio.engine import (
+    MAX_DISTRICT_CHARS,
+    MAX_RENDERS,
     VARIANTS,
     Answer,
     Engine,
     FieldProblem,
     Job,
     QueueFull,
+    RenderUnavailable,
     district_schema,
     download_name,
+    too_long_problem,
 )
+from portrait.studio.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 
 log = logging.getLogger("portrait.studio")
 
@@ -53,6 +63,8 @@ STATIC = Path(__file__).parent / "static"
 # The editions /api/editions makes besides the PDFs: ?variant=web (the web edition's zip), epub.
 REFLOWED = ("web", "epub")
 MAX_BODY_BYTES = 5 * 1024 * 1024
+BODY_TIMEOUT = 30.0  # seconds to receive a request's whole body (408 after that)
+SHUTDOWN_TIMEOUT = 30.0  # seconds running renders are given to finish after SIGTERM
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
     "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
@@ -68,6 +80,18 @@ SECURITY_HEADERS = [
 
 class BodyTooLarge(Exception):
     pass
+
+
+class BodyTimeout(Exception):
+    pass
+
+
+class BadText(Exception):
+    """An uploaded district.yaml that is not UTF-8."""
+
+    def __init__(self, problem: FieldProblem):
+        super().__init__(problem.message)
+        self.problem = problem
 
 
 def problems_response(problems: list[FieldProblem] | tuple[FieldProblem, ...], status: int = 422) -> JSONResponse:
@@ -100,6 +124,9 @@ class Guard:
 
         try:
             await self.app(scope, receive, send_with_headers)
+        except ClientDisconnect:
+            # The client went away before its request was read: nothing to answer, not a fault.
+            log.info("request %s %s %s: the client disconnected", request_id, scope.get("method"), scope.get("path"))
         except Exception:
             log.exception("request %s %s %s failed", request_id, scope.get("method"), scope.get("path"))
             if started:
@@ -115,18 +142,24 @@ class Guard:
             await response(scope, receive, send_with_headers)
 
 
-async def read_form(request: Request, limit: int) -> Any:
-    """The multipart form, read only up to ``limit`` bytes (else BodyTooLarge)."""
+async def read_form(request: Request, limit: int, timeout: float = BODY_TIMEOUT) -> Any:
+    """The multipart form, read only up to ``limit`` bytes (else BodyTooLarge) and within
+    ``timeout`` seconds (else BodyTimeout: a body shorter than its Content-Length, or one sent
+    too slowly, does not hold the server)."""
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > limit:
         raise BodyTooLarge()
     chunks = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge()
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(timeout):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise BodyTooLarge()
+                chunks.append(chunk)
+    except TimeoutError:
+        raise BodyTimeout() from None
     body = b"".join(chunks)
     sent = False
 
@@ -146,7 +179,19 @@ async def _text(value: Any) -> str | None:
         return None
     if isinstance(value, UploadFile):
         data = await value.read()
-        return data.decode("utf-8", "replace")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise BadText(
+                FieldProblem(
+                    "district",
+                    f"the district file `{value.filename or 'district.yaml'}` is not UTF-8 text "
+                    f"(byte {exc.start:,}, line {line}, cannot be read as UTF-8)",
+                    fix="save the file as UTF-8 (in most editors: Save As, Encoding: UTF-8) and choose it again",
+                    line=line,
+                )
+            ) from None
     return str(value)
 
 
@@ -157,17 +202,24 @@ def create_app(
     queue_size: int = 8,
     timeout: float | None = None,
     max_body: int = MAX_BODY_BYTES,
+    body_timeout: float = BODY_TIMEOUT,
+    max_renders: int = MAX_RENDERS,
+    shutdown_timeout: float = SHUTDOWN_TIMEOUT,
     engine: Engine | None = None,
 ) -> Starlette:
     """The studio for the project at ``root``.
 
     ``workers`` render processes (default: the cores, at most 4); ``queue_size`` requests may
-    wait for one beyond those that are rendering, further ones get 429.
+    wait for one beyond those that are rendering, further ones get 429. ``timeout``: seconds of
+    rendering per request (503 after that); ``max_renders``: a worker is replaced by a fresh one
+    after that many renders (0: never); ``body_timeout``: seconds to receive a request's body
+    (408 after that); ``shutdown_timeout``: seconds running renders may take to finish when the
+    server stops.
     """
     from portrait.project import Project
 
     if engine is None:
-        options: dict[str, Any] = {"workers": workers, "queue_size": queue_size}
+        options: dict[str, Any] = {"workers": workers, "queue_size": queue_size, "max_renders": max_renders}
         if timeout is not None:
             options["timeout"] = timeout
         engine = Engine(Project.at(root).root, **options)
@@ -181,13 +233,27 @@ def create_app(
             await engine.warm_up()
             yield
         finally:
-            engine.stop()
+            await engine.aclose(shutdown_timeout)
 
     async def page(request: Request) -> Response:
         return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
 
     async def healthz(request: Request) -> Response:
-        return PlainTextResponse("ok")
+        if engine.can_render():
+            return PlainTextResponse("ok", headers={"Cache-Control": "no-store"})
+        state = "stopping" if engine.stopping else "no render worker is ready"
+        return PlainTextResponse(
+            f"unavailable: {state}", status_code=503, headers={"Retry-After": "5", "Cache-Control": "no-store"}
+        )
+
+    async def readyz(request: Request) -> Response:
+        state = engine.status()
+        return JSONResponse(
+            state, status_code=200 if state["accepting"] else 503, headers={"Cache-Control": "no-store"}
+        )
+
+    async def metrics(request: Request) -> Response:
+        return Response(engine.metrics.text(), media_type=METRICS_CONTENT_TYPE)
 
     async def schema(request: Request) -> Response:
         return JSONResponse(district_schema())
@@ -197,6 +263,21 @@ def create_app(
         if path is None:
             return PlainTextResponse("not found", status_code=404)
         return FileResponse(path, media_type="font/otf", headers={"Cache-Control": "public, max-age=86400"})
+
+    async def form_of(request: Request) -> Any:
+        try:
+            return await read_form(request, max_body, body_timeout)
+        except BodyTooLarge:
+            return too_large(max_body)
+        except BodyTimeout:
+            log.info(
+                "request %s: the body did not arrive within %.0f s", request.scope["state"]["request_id"], body_timeout
+            )
+            return JSONResponse(
+                {"error": f"the request's body did not arrive within {body_timeout:.0f} s"},
+                status_code=408,
+                headers={"Connection": "close"},
+            )
 
     async def job_from(request: Request, action: str) -> Job | Response:
         variant = request.query_params.get("variant", "screen")
@@ -210,15 +291,19 @@ def create_app(
                     )
                 ]
             )
+        form = await form_of(request)
+        if isinstance(form, Response):
+            return form
         try:
-            form = await read_form(request, max_body)
-        except BodyTooLarge:
-            return too_large(max_body)
-        district = await _text(form.get("district"))
+            district = await _text(form.get("district"))
+        except BadText as exc:
+            return problems_response([exc.problem])
         if not district or not district.strip():
             return problems_response(
                 [FieldProblem("district", "no district.yaml text was sent", fix="fill in the district's name at least")]
             )
+        if len(district) > MAX_DISTRICT_CHARS:  # before anything parses it
+            return problems_response([too_long_problem(district)])
         logo = form.get("logo")
         logo_bytes = logo_filename = None
         if isinstance(logo, UploadFile):
@@ -233,6 +318,7 @@ def create_app(
         job = await job_from(request, action)
         if isinstance(job, Response):
             return job
+        request_id = request.scope["state"]["request_id"]
         try:
             answer = await engine.run(job)
         except QueueFull as exc:
@@ -241,10 +327,17 @@ def create_app(
                 status_code=429,
                 headers={"Retry-After": str(exc.retry_after)},
             )
+        except RenderUnavailable as exc:
+            log.warning("request %s: %s", request_id, exc)
+            return JSONResponse(
+                {"error": f"{exc}; please try again", "retry_after": exc.retry_after},
+                status_code=503,
+                headers={"Retry-After": str(exc.retry_after)},
+            )
         if answer.problems:
             return problems_response(answer.problems)
         if answer.timed_out:
-            log.warning("request %s: %s", request.scope["state"]["request_id"], answer.error)
+            log.warning("request %s: %s", request_id, answer.error)
             retry = engine.retry_after()
             return JSONResponse(
                 {"error": answer.error, "retry_after": retry}, status_code=503, headers={"Retry-After": str(retry)}
@@ -314,10 +407,9 @@ def create_app(
         )
 
     async def open_folder(request: Request) -> Response:
-        try:
-            form = await read_form(request, max_body)
-        except BodyTooLarge:
-            return too_large(max_body)
+        form = await form_of(request)
+        if isinstance(form, Response):
+            return form
 
         async def data(name: str) -> bytes | None:
             value = form.get(name)
@@ -338,6 +430,8 @@ def create_app(
     routes = [
         Route("/", page),
         Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/metrics", metrics),
         Route("/api/schema", schema),
         Route("/api/editions", editions, methods=["POST"]),
         Route("/api/previews", previews, methods=["POST"]),
@@ -372,20 +466,54 @@ def too_large(limit: int) -> JSONResponse:
     )
 
 
+class StoppableServer(uvicorn.Server):
+    """uvicorn's server, which stops gracefully on SIGTERM and SIGINT and then raises the signal
+    again (the process would end "killed by SIGTERM"). A requested stop is not a failure: this
+    one ends with 0. A second Ctrl-C still forces the exit."""
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        super().handle_exit(sig, frame)
+        captured = getattr(self, "_captured_signals", None)
+        if isinstance(captured, list):
+            captured.clear()
+
+
 def serve(
     root: Path | None,
     host: str,
     port: int,
     workers: int | None = None,
     queue_size: int = 8,
+    *,
+    max_renders: int = MAX_RENDERS,
+    timeout: float | None = None,
+    shutdown_timeout: float = SHUTDOWN_TIMEOUT,
     log_level: str = "info",
 ) -> int:
-    """``python build.py studio``: serve the studio until interrupted. ``log_level``: "warning"
-    with ``--quiet``, "debug" with ``--verbose``."""
-    import uvicorn
+    """``python build.py studio``: serve the studio until SIGTERM or SIGINT.
 
-    level = getattr(logging, log_level.upper())
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = create_app(root, workers=workers, queue_size=queue_size)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, proxy_headers=False, server_header=False)
+    On either signal the server stops taking connections, lets running requests finish for up to
+    ``shutdown_timeout`` seconds, stops its workers, and returns 0. ``log_level``: "warning" with
+    ``--quiet``, "debug" with ``--verbose``."""
+    logging.basicConfig(
+        level=getattr(logging, log_level.upper()), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    app = create_app(
+        root,
+        workers=workers,
+        queue_size=queue_size,
+        timeout=timeout,
+        max_renders=max_renders,
+        shutdown_timeout=shutdown_timeout,
+    )
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        proxy_headers=False,
+        server_header=False,
+        timeout_graceful_shutdown=max(1, math.ceil(shutdown_timeout)),
+    )
+    StoppableServer(config).run()
     return 0

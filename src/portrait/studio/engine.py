@@ -2,13 +2,15 @@
 
 A request's district.yaml text and logo are written into a fresh temporary folder, read and
 checked with the same code as ``python build.py district`` (``load_district``), and rendered by
-``Renderer.edition``. That CPU work runs in worker processes, never on the web server's event
-loop. Each worker keeps one ``Renderer`` per variant, so the shared pages of the Portrait are laid
-out once per worker and each edition only lays out its own pages.
+``Renderer.edition``. That CPU work runs in worker processes supervised by ``supervisor.py``,
+never on the web server's event loop. The workers are forked from a template process that has
+laid out the shared pages of the Portrait once, so each edition only lays out its own pages and a
+replacement worker is ready at once. A worker that dies costs only the request it held (503).
 
 Nothing outlives a request: the temporary folder (the district's files and the sanitised logo
-the pipeline writes) is removed when the request's work is done, and a worker keeps only the
-Portrait's own layout between requests.
+the pipeline writes, in the studio's scratch folder, by worker) is removed when the request's
+work is done, or with its worker if that is killed; a worker keeps only the Portrait's own
+layout between requests.
 """
 
 from __future__ import annotations
@@ -18,16 +20,16 @@ import base64
 import io
 import logging
 import math
-import multiprocessing
 import os
+import pickle
 import re
+import shutil
 import signal
+import struct
 import tempfile
 import time
 import unicodedata
 import zipfile
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,8 @@ import yaml
 
 from portrait.errors import InputError, PortraitError, Problem
 from portrait.project import Project
+from portrait.studio.metrics import StudioMetrics
+from portrait.studio.supervisor import ACK, StartFailed, Supervisor, Unavailable, WorkerLost
 
 log = logging.getLogger("portrait.studio")
 
@@ -45,6 +49,9 @@ MAX_FOREWORD_CHARS = 6000  # about two pages of text
 MAX_FOREWORD_PAGES = 2
 MAX_DISTRICT_CHARS = 100_000  # district.yaml text; a real one is a few kilobytes
 RENDER_TIMEOUT = 60.0  # seconds of work in a worker for one request
+HARD_GRACE = 5.0  # a worker that has not answered RENDER_TIMEOUT + this many seconds after a job is killed
+QUEUE_WAIT = 20.0  # seconds a request may wait for a free worker before it is answered 503
+MAX_RENDERS = 200  # a worker is replaced by a fresh one after this many renders (memory stays bounded)
 DEFAULT_SLUG = "district"
 PREVIEW_WIDTH_PX = 600  # preview images, in pixels across a page
 
@@ -113,11 +120,23 @@ class QueueFull(Exception):
         self.retry_after = retry_after
 
 
+class RenderUnavailable(Exception):
+    """The request's render could not be made now: its worker died or overran its hard deadline,
+    no worker became free in time, or the studio is stopping. Answered 503 with Retry-After."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class Engine:
-    """A bounded pool of render workers for one project.
+    """A bounded, supervised pool of render workers for one project.
 
     At most ``workers + queue_size`` jobs are accepted at once (running or waiting); past that,
-    ``run`` raises ``QueueFull`` at once instead of letting requests pile up.
+    ``run`` raises ``QueueFull`` at once instead of letting requests pile up. A worker that dies
+    costs only the job it held (``RenderUnavailable``) and is replaced; one that overruns
+    ``timeout`` by ``HARD_GRACE`` seconds is killed; one that has made ``max_renders`` renders is
+    replaced by a fresh one (0: never), so that memory stays bounded.
     """
 
     def __init__(
@@ -127,78 +146,143 @@ class Engine:
         workers: int | None = None,
         queue_size: int = 8,
         timeout: float = RENDER_TIMEOUT,
+        max_renders: int = MAX_RENDERS,
+        metrics: StudioMetrics | None = None,
     ):
         self.project = Project.at(root)
         self.workers = max(1, workers or min(os.cpu_count() or 1, 4))
         self.queue_size = max(0, queue_size)
         self.timeout = timeout
+        self.hard_grace = HARD_GRACE
+        self.queue_wait = QUEUE_WAIT
+        self.max_renders = max(0, max_renders)
+        self.metrics = metrics or StudioMetrics()
         self.in_flight = 0
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: Supervisor | None = None
         self._seconds = 2.0  # running mean of a job's time, for Retry-After
 
     @property
     def capacity(self) -> int:
         return self.workers + self.queue_size
 
+    @property
+    def waiting(self) -> int:
+        """Jobs accepted and not yet in a worker."""
+        busy = len(self._pool.busy_pids()) if self._pool else 0
+        return max(0, self.in_flight - busy)
+
     def start(self) -> None:
-        """Start the workers; each lays out the Portrait's shared pages before its first job."""
+        """Prepare the workers (they start in ``warm_up``, which needs the event loop)."""
         # Not fork: the server process runs an event loop and threads, which a fork would copy
-        # in whatever state they are in.
-        context = multiprocessing.get_context("spawn")
-        self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+        # in whatever state they are in (Supervisor uses spawn).
+        # Every request's folder is made in here (by worker: scratch/<pid>/); removed on stop.
+        self.scratch = Path(tempfile.mkdtemp(prefix="portrait-studio-"))
+        self._pool = Supervisor(
+            _worker_warm,
+            _worker_serve,
+            (str(self.project.root), str(self.scratch)),
+            self.workers,
+            max_jobs=self.max_renders,
+            on_restart=self.metrics.worker_restarted,
+            on_exit=lambda pid: shutil.rmtree(self.scratch / str(pid), ignore_errors=True),
+        )
+        self.metrics.bind(self)
 
     async def warm_up(self) -> None:
-        """Lay out the shared pages in every worker; raises InputError if the project is broken."""
-        pool = self._require_pool()
-        loop = asyncio.get_running_loop()
-        results = await asyncio.gather(
-            *(loop.run_in_executor(pool, _warm, str(self.project.root)) for _ in range(self.workers))
-        )
-        for problems in results:
-            if problems:
-                raise InputError([Problem(p[0], p[1], fix=p[2]) for p in problems])
+        """Start every worker; each lays out the Portrait's shared pages before it is ready.
+        Raises InputError if the project is broken."""
+        try:
+            await self._require_pool().start()
+        except StartFailed as exc:
+            if isinstance(exc.problems, list):
+                raise InputError([Problem(p[0], p[1], fix=p[2]) for p in exc.problems]) from None
+            raise
+
+    async def aclose(self, deadline: float = 0.0) -> None:
+        """Take no new render; let running ones finish for up to ``deadline`` seconds; stop the workers."""
+        if self._pool is not None:
+            await self._pool.stop(deadline)
+            self._pool = None
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
     def stop(self) -> None:
+        """Stop the workers at once (outside an event loop)."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+            asyncio.run(self.aclose())
+
+    # What /healthz, /readyz and /metrics report.
+
+    @property
+    def stopping(self) -> bool:
+        return self._pool is None or self._pool.stopping
+
+    def can_render(self) -> bool:
+        """A render can start: the studio is not stopping and a worker is alive and ready."""
+        return not self.stopping and self._pool is not None and self._pool.ready > 0
+
+    def accepting(self) -> bool:
+        """A new request would be taken now (not answered 429)."""
+        return self.can_render() and self.in_flight < self.capacity
+
+    def status(self) -> dict[str, Any]:
+        pool = self._pool
+        return {
+            "can_render": self.can_render(),
+            "accepting": self.accepting(),
+            "stopping": self.stopping,
+            "workers": self.workers,
+            "workers_ready": pool.ready if pool else 0,
+            "workers_idle": pool.idle if pool else 0,
+            "in_flight": self.in_flight,
+            "waiting": self.waiting,
+            "capacity": self.capacity,
+            "worker_restarts": pool.restarts if pool else 0,
+        }
+
+    def worker_pids(self) -> list[int]:
+        return self._pool.pids() if self._pool else []
+
+    def template_pid(self) -> int | None:
+        """The process the workers are forked from."""
+        return self._pool.template_pid() if self._pool else None
+
+    def busy_worker_pids(self) -> list[int]:
+        return self._pool.busy_pids() if self._pool else []
 
     def retry_after(self) -> int:
         """Seconds until a place in the queue is likely free."""
         return max(1, math.ceil(self._seconds * self.capacity / self.workers))
 
     async def run(self, job: Job) -> Answer:
-        """Run ``job`` in a worker. Raises QueueFull when the pool is saturated."""
+        """Run ``job`` in a worker. Raises QueueFull when the pool is saturated and
+        RenderUnavailable when its worker was lost or none can take it."""
         if self.in_flight >= self.capacity:
+            self.metrics.rendered("refused", 0.0)
             raise QueueFull(self.retry_after())
         self.in_flight += 1
+        start = time.perf_counter()
         try:
             pool = self._require_pool()
-            future: Future[Answer] = pool.submit(_work, str(self.project.root), job, self.timeout)
             try:
-                answer = await asyncio.wrap_future(future)
-            except BrokenProcessPool:
-                # A worker died (killed for memory, a crash in a native library): the pool is
-                # broken for every request; replace it so the next request gets a fresh one.
-                self._replace_broken_pool()
-                raise
+                answer: Answer = await pool.submit(
+                    (job, self.timeout), self.timeout + self.hard_grace, wait=self.timeout
+                )
+            except (WorkerLost, Unavailable) as exc:
+                self.metrics.rendered("lost" if isinstance(exc, WorkerLost) else "unavailable", 0.0)
+                raise RenderUnavailable(str(exc), max(self.retry_after(), 2)) from None
             self._seconds = 0.8 * self._seconds + 0.2 * answer.seconds
+            status = (
+                "timeout" if answer.timed_out else "error" if answer.error else "problems" if answer.problems else "ok"
+            )
+            self.metrics.rendered(status, time.perf_counter() - start)
             return answer
         finally:
             self.in_flight -= 1
 
-    def _require_pool(self) -> ProcessPoolExecutor:
+    def _require_pool(self) -> Supervisor:
         if self._pool is None:
-            raise RuntimeError("the render pool is not started (Engine.start)")
+            raise RenderUnavailable("the studio is stopping", 5)
         return self._pool
-
-    def _replace_broken_pool(self) -> None:
-        pool = self._pool
-        if pool is None or not getattr(pool, "_broken", False):
-            return  # another request has replaced it already
-        log.error("a render worker stopped; starting new workers")
-        pool.shutdown(wait=False, cancel_futures=True)
-        self.start()
 
     # Work done in the server process: cheap, bounded, no rendering.
 
@@ -281,7 +365,7 @@ def _peek(text: str) -> dict[str, Any]:
     """The top-level mapping of ``text``, or {} (load_district reports what is wrong with it)."""
     try:
         data = yaml.safe_load(text)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         return {}
     return data if isinstance(data, dict) else {}
 
@@ -306,8 +390,9 @@ def _setup(root: str) -> tuple[Project, Any]:
         from portrait.inputs.load import load_inputs
 
         project = Project.at(root)
+        scratch = _state.get("scratch")
         _state.clear()
-        _state.update(root=root, project=project, inputs=load_inputs(project), renderers={})
+        _state.update(root=root, project=project, inputs=load_inputs(project), renderers={}, scratch=scratch)
     return _state["project"], _state["inputs"]
 
 
@@ -319,6 +404,63 @@ def _renderer(variant: str) -> Any:
     if variant not in renderers:
         renderers[variant] = Renderer(_state["project"], _state["inputs"], TABLE[variant])
     return renderers[variant]
+
+
+def _worker_warm(root: str, scratch: str) -> list[tuple[str, str, str | None]]:
+    """In the template process: read the project and lay out the shared pages, once for every worker."""
+    return _warm(root)
+
+
+def _worker_serve(conn: Any, root: str, scratch: str) -> None:
+    """A render worker (forked from the template, warm): answer jobs until told to stop.
+
+    Its requests' folders are made in ``scratch/<pid>/``, which the server removes when this
+    worker is replaced: a worker killed mid-render leaves nothing behind in $TMPDIR."""
+    _state["scratch"] = Path(scratch) / str(os.getpid())
+    _state["scratch"].mkdir(parents=True, exist_ok=True)
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return  # the server is gone
+        if message is None:
+            return
+        job, timeout = message
+        conn.send(ACK)
+        answer = _work(root, job, timeout)
+        payload = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        if _fault(job) == "die-writing-result":
+            _die_halfway(conn, payload)
+        conn.send_bytes(payload)
+
+
+# Faults on purpose, for the fault-injection tests only: with PORTRAIT_STUDIO_FAULTS=1 in the
+# server's environment, a job whose slug is ``fault-<name>`` misbehaves in its worker.
+FAULTS_ENV = "PORTRAIT_STUDIO_FAULTS"
+
+
+def _fault(job: Job) -> str | None:
+    if os.environ.get(FAULTS_ENV) == "1" and job.slug and job.slug.startswith("fault-"):
+        return job.slug.removeprefix("fault-")
+    return None
+
+
+def _act_fault(name: str | None) -> None:
+    if name == "slow":  # a long render (the alarm stops it)
+        time.sleep(3600)
+    elif name == "hang":  # stuck where even the alarm cannot stop it
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        time.sleep(3600)
+    elif name == "die":
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _die_halfway(conn: Any, payload: bytes) -> None:
+    """Write the answer's length and half of it, then die: the server must not wait for the rest."""
+    data = struct.pack("!i", len(payload)) + payload[: len(payload) // 2]
+    while data:
+        data = data[os.write(conn.fileno(), data) :]
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _warm(root: str) -> list[tuple[str, str, str | None]]:
@@ -338,6 +480,10 @@ def _work(root: str, job: Job, timeout: float) -> Answer:
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
         answer = _do(root, job)
+    except Exception as exc:  # a bug: the request gets a 500 (logged by the server), the worker lives on
+        import traceback
+
+        answer = Answer(job.slug or DEFAULT_SLUG, error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
     except _Timeout:
         # A render stopped halfway may leave a renderer's layout half made: start afresh.
         _state.get("renderers", {}).clear()
@@ -356,6 +502,8 @@ def _do(root: str, job: Job) -> Answer:
     from portrait.inputs.district import DISTRICT_FILE, check_slug, load_district, make_edition
 
     project, _ = _setup(root)
+    if len(job.district) > MAX_DISTRICT_CHARS:  # before anything parses it
+        return Answer(job.slug or DEFAULT_SLUG, problems=(too_long_problem(job.district),))
     data = _peek(job.district)
     name = data.get("short_name") or data.get("name")
     slug = job.slug or slug_for(name if isinstance(name, str) else "")
@@ -370,12 +518,13 @@ def _do(root: str, job: Job) -> Answer:
         text, logo_file = with_logo_key(job.district, logo_name(job.logo, job.logo_filename))
 
     # A folder of this request's own, outside the project, removed when it is answered.
-    with tempfile.TemporaryDirectory(prefix="portrait-studio-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="request-", dir=_state.get("scratch")) as tmp:
         folder = Path(tmp) / slug
         folder.mkdir()
         (folder / DISTRICT_FILE).write_text(text, encoding="utf-8")
         if job.logo is not None and logo_file and _plain_name(logo_file) and logo_file != DISTRICT_FILE:
             (folder / logo_file).write_bytes(job.logo)
+        _act_fault(_fault(job))
         try:
             district, logo = load_district(project, slug, folder)
         except InputError as exc:
@@ -398,17 +547,16 @@ def _plain_name(name: str) -> bool:
     return "/" not in name and "\\" not in name and name not in ("", ".", "..")
 
 
+def too_long_problem(text: str) -> FieldProblem:
+    return FieldProblem(
+        "district",
+        f"the district.yaml text is {len(text):,} characters; the studio takes at most {MAX_DISTRICT_CHARS:,}",
+        fix="shorten the foreword",
+    )
+
+
 def _studio_limits(job: Job, data: dict[str, Any]) -> list[FieldProblem]:
     problems = []
-    if len(job.district) > MAX_DISTRICT_CHARS:
-        problems.append(
-            FieldProblem(
-                "district",
-                f"the district.yaml text is {len(job.district):,} characters; the studio takes at most "
-                f"{MAX_DISTRICT_CHARS:,}",
-                fix="shorten the foreword",
-            )
-        )
     foreword = data.get("foreword")
     body = foreword.get("body") if isinstance(foreword, dict) else None
     if isinstance(body, str) and len(body) > MAX_FOREWORD_CHARS:
@@ -647,19 +795,19 @@ def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limit: int) 
 
 
 def _read_yaml_text(raw: bytes) -> tuple[dict[str, Any], list[FieldProblem]]:
-    """Parse with the pipeline's reader (no aliases, duplicate keys caught, line numbers)."""
+    """Parse with the pipeline's reader (no aliases, duplicate keys caught, line numbers), in
+    memory: nothing is written for it. The studio's size limit is checked before parsing."""
     import json
 
     from portrait.inputs.district import DISTRICT_FILE
-    from portrait.inputs.yaml_source import read_yaml
+    from portrait.inputs.yaml_source import parse_yaml
 
-    with tempfile.TemporaryDirectory(prefix="portrait-studio-") as tmp:
-        path = Path(tmp) / DISTRICT_FILE
-        path.write_bytes(raw)
-        try:
-            source = read_yaml(path, DISTRICT_FILE)
-        except InputError as exc:
-            return {}, [FieldProblem(field_of(p), p.message, p.fix, p.line) for p in exc.problems]
+    if len(raw) > 4 * MAX_DISTRICT_CHARS or len(raw.decode("utf-8", "replace")) > MAX_DISTRICT_CHARS:
+        return {}, [too_long_problem(raw.decode("utf-8", "replace"))]
+    try:
+        source = parse_yaml(raw, DISTRICT_FILE)
+    except InputError as exc:
+        return {}, [FieldProblem(field_of(p), p.message, p.fix, p.line) for p in exc.problems]
     if not isinstance(source.data, dict):
         return {}, [FieldProblem("district", "the file must be keys and values (name:, logo:, ...)", line=1)]
     # Plain JSON values only (YAML dates and the like become text).

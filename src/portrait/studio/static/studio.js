@@ -271,8 +271,18 @@
     $("error-summary").hidden = true;
   }
 
+  // The preview's pages, once shown, stay; while the form has a problem (or lacks the name or the
+  // logo) they are dimmed and labelled out of date.
+  function markPreviewStale(stale) {
+    const pages = $("pages");
+    const shown = pages.children.length > 0;
+    pages.classList.toggle("stale", stale && shown);
+    $("pages-stale").hidden = !(stale && shown);
+  }
+
   function showProblems(problems, focusSummary) {
     clearProblems();
+    if (problems.length) markPreviewStale(true);
     const list = $("error-list");
     problems.forEach((problem, i) => {
       const text = problem.message + (problem.fix ? " (" + problem.fix + ")" : "");
@@ -325,6 +335,7 @@
     clearTimeout(previewTimer);
     clearTimeout(retryTimer);
     if (!ready()) {
+      markPreviewStale(true);
       setStatus("preview-status", "Fill in your district's name and choose a logo to see your edition.");
       return;
     }
@@ -356,6 +367,7 @@
     if (response.status === 200) {
       clearProblems();
       showPages(body);
+      markPreviewStale(false);
       showNotices(body.notices || []);
       showPrintColors(body.print_colors || []);
       setStatus("preview-status", "Preview up to date: " + body.pages + " pages in your edition.");
@@ -437,7 +449,9 @@
       showProblems(problems, true);
       return;
     }
-    button.disabled = true;
+    if (button.getAttribute("aria-disabled") === "true") return; // already making this file
+    // aria-disabled, not disabled: a disabled button would drop the keyboard focus to the page.
+    button.setAttribute("aria-disabled", "true");
     button.setAttribute("aria-busy", "true");
     setStatus("download-status", "Making your " + button.textContent.trim() + "…", true);
     try {
@@ -467,7 +481,7 @@
     } catch (error) {
       setStatus("download-status", "The studio cannot be reached. Check your connection and try again.");
     } finally {
-      button.disabled = false;
+      button.removeAttribute("aria-disabled");
       button.removeAttribute("aria-busy");
     }
   }
