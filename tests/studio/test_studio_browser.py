@@ -292,3 +292,51 @@ def test_the_page_passes_axe_and_manages_focus(server, browser, tmp_path):
     page.wait_for_function("() => !document.activeElement.hasAttribute('aria-busy')")
     assert page.evaluate("document.activeElement.id") == "download-screen"
     context.close()
+
+
+GUIDE_IMAGES = REPO / "docs" / "img"
+
+
+def test_the_district_guide_shows_the_studio_as_it_is(server, browser, tmp_path):
+    """The screenshots in docs/district-guide.md are taken here, filling the form as the guide
+    tells a district to. The committed images must exist at the size this run takes them;
+    PORTRAIT_UPDATE_DOCS=1 writes this run's images over them (then look at them and commit)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1)
+    page = context.new_page()
+    page.goto(server + "/")
+    page.get_by_label("District name").fill("Cedar Ridge Unified School District")
+    page.get_by_label("Short name").fill("Cedar Ridge USD")
+    page.get_by_label("State").fill("Colorado")
+    page.locator("#f-primary").fill("#1b4f9c")
+    page.get_by_label("Logo file").set_input_files(str(_png_logo(tmp_path / "logo.png")))
+    page.locator("#f-foreword-title").fill("A message from our superintendent")
+    page.locator("#f-foreword-body").fill("Our principals and teacher leaders read this Portrait together this year.")
+    if page.get_by_label("Name of signer 1").count() == 0:
+        page.get_by_role("button", name="Add a signer").click()
+    page.get_by_label("Name of signer 1").fill("Jordan Example")
+    page.get_by_label("Role of signer 1").fill("Superintendent")
+    page.get_by_label("Website").fill("https://www.cedarridge.example")
+    page.wait_for_function("() => document.querySelectorAll('#pages img').length >= 3", timeout=90_000)
+    page.wait_for_function("() => document.querySelector('#preview-status').textContent.includes('up to date')")
+    shots = {"studio-filled": tmp_path / "studio-filled.png"}
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(shots["studio-filled"]))
+
+    page.locator("#f-primary").fill("#12345")
+    page.wait_for_selector("#f-primary[aria-invalid=true]", timeout=60_000)
+    page.wait_for_selector("#error-summary:not([hidden])")
+    page.evaluate("window.scrollTo(0, 0)")
+    assert page.eval_on_selector("#pages", "el => el.classList.contains('stale')")
+    shots["studio-error"] = tmp_path / "studio-error.png"
+    page.screenshot(path=str(shots["studio-error"]))
+    context.close()
+
+    for name, shot in shots.items():
+        taken = Image.open(shot)
+        assert taken.convert("L").getextrema()[1] - taken.convert("L").getextrema()[0] > 100, f"{name}: blank"
+        committed = GUIDE_IMAGES / f"{name}.png"
+        if os.environ.get("PORTRAIT_UPDATE_DOCS"):
+            GUIDE_IMAGES.mkdir(exist_ok=True)
+            shutil.copyfile(shot, committed)
+        assert committed.is_file(), f"{committed} is missing: run this test with PORTRAIT_UPDATE_DOCS=1"
+        assert Image.open(committed).size == taken.size, f"{committed}: taken at another size; refresh it"
