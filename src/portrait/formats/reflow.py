@@ -24,9 +24,9 @@ import lxml.html
 from lxml import etree
 
 from portrait.errors import BuildError
-from portrait.inputs.brand import css_family, font_files
+from portrait.inputs.brand import color_tokens, css_family, font_files
 from portrait.project import Project
-from portrait.render.html import Page, document_title, environment
+from portrait.render.html import Page, document_title, draft_context, environment
 
 STYLESHEET = "reflow.css"
 # Fallback families after the brand's own (a reader's device may refuse web fonts).
@@ -119,13 +119,10 @@ class Reflow:
     def tokens(self, edition: Any) -> dict[str, str]:
         """The brand's tokens (and the district's colours) as the stylesheet's var() values."""
         brand = self.inputs.brand
-        tokens = {f"color-{n}": v for n, v in brand.colors.items()}
-        for name, gradient in brand.gradients.items():
-            stops = ", ".join(f"{brand.colors[s.color]} {s.at}" for s in gradient.stops)
-            tokens[f"gradient-{name}"] = f"linear-gradient({gradient.angle}, {stops})"
+        tokens = color_tokens(brand)
         for role in brand.fonts:
             tokens[f"font-{role}"] = f'"{css_family(role)}", {_FALLBACK.get(role, "sans-serif")}'
-        navy = brand.colors.get("navy", "#1f2a5a")
+        navy = brand.hexes.get("navy", "#1f2a5a")
         tokens.update(
             {
                 "color-district": navy,
@@ -250,8 +247,7 @@ class Reflow:
             "edition": edition,
             "document_title": document_title(page),
             "variant": variant,
-            "draft": content.draft,
-            "placeholders": content.placeholders,
+            **draft_context(content),
         }
         docs = [Doc("cover", content.publication.title, "cover", self._render("cover", context))]
         if edition is not None and edition.foreword:

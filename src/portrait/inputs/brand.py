@@ -134,13 +134,20 @@ def font_files(project: Project, brand: Brand) -> list[Path]:
     return [project.assets / "fonts" / f.file for family in brand.fonts.values() for f in family.files]
 
 
-def brand_css(project: Project, brand: Brand) -> str:
-    """The ``:root`` custom properties and ``@font-face`` rules for ``brand``."""
+def color_tokens(brand: Brand) -> dict[str, str]:
+    """The brand's screen colours and gradients as custom properties (``color-pink``,
+    ``gradient-cover``, ...): one source for every format's stylesheet."""
     colors = brand.hexes
-    props = [f"  --color-{name}: {value};" for name, value in colors.items()]
+    tokens = {f"color-{name}": value for name, value in colors.items()}
     for name, gradient in brand.gradients.items():
         stops = ", ".join(f"{colors[s.color]} {s.at}" for s in gradient.stops)
-        props.append(f"  --gradient-{name}: linear-gradient({gradient.angle}, {stops});")
+        tokens[f"gradient-{name}"] = f"linear-gradient({gradient.angle}, {stops})"
+    return tokens
+
+
+def brand_css(project: Project, brand: Brand) -> str:
+    """The ``:root`` custom properties and ``@font-face`` rules for ``brand``."""
+    props = [f"  --{name}: {value};" for name, value in color_tokens(brand).items()]
     for role in brand.fonts:
         props.append(f'  --font-{role}: "{css_family(role)}";')
     for step, size in brand.type.model_dump().items():

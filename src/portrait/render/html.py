@@ -68,9 +68,7 @@ def render_html(project: Project, page: Page, env: jinja2.Environment | None = N
             if page.linked_stylesheets
             else [],
             variant=page.variant,
-            draft=page.content.draft,
-            placeholders=page.content.placeholders,
-            expired=page.content.expired,
+            **draft_context(page.content),
             **page.extra,
         )
     except jinja2.TemplateSyntaxError as exc:
@@ -80,6 +78,12 @@ def render_html(project: Project, page: Page, env: jinja2.Environment | None = N
         raise BuildError(f"{_template_frame(project, exc)}: template error: {exc.message}") from None
     except jinja2.TemplateNotFound as exc:
         raise BuildError(f"template not found: templates/{exc.name}") from None
+
+
+def draft_context(content: Any) -> dict[str, Any]:
+    """What every template of every format is told about a draft: whether the edition is one,
+    its placeholders and its expired items (one place, so that no format says less)."""
+    return {"draft": content.draft, "placeholders": content.placeholders, "expired": content.expired}
 
 
 STYLESHEETS = ("base.css", "cover.css", "sections.css", "edition.css")
