@@ -22,6 +22,31 @@ from typing import Any
 
 import pikepdf
 
+# A transformation matrix [a b c d e f] (ISO 32000-1 8.3.4), as the page content gives it.
+Matrix = tuple[float, float, float, float, float, float]
+IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+def matrix(operands: Any) -> Matrix:
+    """The six numbers of a ``cm`` operator or a ``/Matrix`` entry."""
+    a, b, c, d, e, f = (float(v) for v in operands)
+    return (a, b, c, d, e, f)
+
+
+def multiply(m: Matrix, n: Matrix) -> Matrix:
+    """``m`` then ``n``: the matrix that a ``cm`` of ``m`` makes of the current matrix ``n``."""
+    a, b, c, d, e, f = m
+    a2, b2, c2, d2, e2, f2 = n
+    return (
+        a * a2 + b * c2,
+        a * b2 + b * d2,
+        c * a2 + d * c2,
+        c * b2 + d * d2,
+        e * a2 + f * c2 + e2,
+        e * b2 + f * d2 + f2,
+    )
+
+
 MAX_FORM_DEPTH = 8
 
 _WHITE = rb"\x00\t\n\x0c\r "

@@ -21,7 +21,7 @@ from typing import Any
 import pikepdf
 from fontTools.ttLib import TTFont
 
-from portrait.check.content import page_content, read_pages
+from portrait.check.content import IDENTITY, Matrix, matrix, multiply, page_content, read_pages
 from portrait.check.inks import SmallText
 from portrait.check.resolution import effective_dpi
 
@@ -710,13 +710,13 @@ def _image_uses(pdf: pikepdf.Pdf) -> list[ImageUse]:
     """
     uses: list[ImageUse] = []
 
-    def walk(content: Any, resources: Any, ctm: list[float], index: int, depth: int) -> None:
+    def walk(content: Any, resources: Any, ctm: Matrix, index: int, depth: int) -> None:
         if depth > 8 or not isinstance(resources, pikepdf.Dictionary):
             return
         xobjects = resources.get("/XObject")
         if not isinstance(xobjects, pikepdf.Dictionary):
             xobjects = pikepdf.Dictionary()
-        stack: list[list[float]] = []
+        stack: list[Matrix] = []
         for instruction in pikepdf.parse_content_stream(content, "q Q cm Do"):
             operands, op = instruction.operands, str(instruction.operator)
             if op == "q":
@@ -724,7 +724,7 @@ def _image_uses(pdf: pikepdf.Pdf) -> list[ImageUse]:
             elif op == "Q" and stack:
                 ctm = stack.pop()
             elif op == "cm":
-                ctm = _multiply([float(v) for v in operands], ctm)
+                ctm = multiply(matrix(operands), ctm)
             elif op == "Do" and isinstance(xobjects.get(str(operands[0])), pikepdf.Stream):
                 xobj = xobjects[str(operands[0])]
                 if xobj.get("/Subtype") == "/Image":
@@ -735,15 +735,15 @@ def _image_uses(pdf: pikepdf.Pdf) -> list[ImageUse]:
                         dpi = effective_dpi((w, h), (width_pt / 72, height_pt / 72))
                         uses.append(ImageUse(index, str(operands[0]), (w, h), dpi))
                 elif xobj.get("/Subtype") == "/Form" and _may_place_raster(xobj):
-                    matrix = [float(v) for v in xobj.get("/Matrix", [1, 0, 0, 1, 0, 0])]
-                    walk(xobj, xobj.get("/Resources"), _multiply(matrix, ctm), index, depth + 1)
+                    form = matrix(xobj.get("/Matrix", IDENTITY))
+                    walk(xobj, xobj.get("/Resources"), multiply(form, ctm), index, depth + 1)
 
     for index, page in enumerate(pdf.pages):
         # Parsing content is the slow part of reading a PDF back: only pages that hold a
         # raster image somewhere in their resources can place one.
         resources = page.obj.get("/Resources")
         if "/Contents" in page.obj and _has_raster_in(resources):
-            walk(page, resources, [1, 0, 0, 1, 0, 0], index, 0)
+            walk(page, resources, IDENTITY, index, 0)
     return uses
 
 
@@ -765,16 +765,3 @@ def _has_raster_in(resources: Any, depth: int = 0) -> bool:
         if xobj.get("/Subtype") == "/Image" or _has_raster_in(xobj.get("/Resources"), depth + 1):
             return True
     return False
-
-
-def _multiply(m: list[float], n: list[float]) -> list[float]:
-    a, b, c, d, e, f = m
-    a2, b2, c2, d2, e2, f2 = n
-    return [
-        a * a2 + b * c2,
-        a * b2 + b * d2,
-        c * a2 + d * c2,
-        c * b2 + d * d2,
-        e * a2 + f * c2 + e2,
-        e * b2 + f * d2 + f2,
-    ]

@@ -17,12 +17,11 @@ from typing import Any
 
 import pikepdf
 
+from portrait.check.content import IDENTITY, Matrix, matrix, multiply
 from portrait.inputs.press import SMALL_TEXT_PT, Cmyk, Press
 
 MAX_DEPTH = 8
 _TEXT_SHOWS = frozenset({"Tj", "TJ", "'", '"'})
-Matrix = tuple[float, float, float, float, float, float]
-IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -31,19 +30,6 @@ class SmallText:
     size: float  # points, as printed
     inks: int
     colour: str  # as the file gives it: "DeviceCMYK 0.99 0.84 0.02 0.52"
-
-
-def _multiply(m: Matrix, n: Matrix) -> Matrix:
-    a, b, c, d, e, f = m
-    a2, b2, c2, d2, e2, f2 = n
-    return (
-        a * a2 + b * c2,
-        a * b2 + b * d2,
-        c * a2 + d * c2,
-        c * b2 + d * d2,
-        e * a2 + f * c2 + e2,
-        e * b2 + f * d2 + f2,
-    )
 
 
 @dataclass
@@ -72,7 +58,7 @@ class _Reader:
                 if stack:
                     state = stack.pop()
             elif op == "cm":
-                state.ctm = _multiply(_matrix(operands), state.ctm)
+                state.ctm = multiply(matrix(operands), state.ctm)
             elif op in ("g", "rg", "k"):
                 state.space = {"g": "DeviceGray", "rg": "DeviceRGB", "k": "DeviceCMYK"}[op]
                 state.colour = tuple(float(v) for v in operands)
@@ -87,11 +73,11 @@ class _Reader:
             elif op == "BT":
                 text_matrix = IDENTITY
             elif op == "Tm":
-                text_matrix = _matrix(operands)
+                text_matrix = matrix(operands)
             elif op == "Tf":
                 size = float(operands[1])
             elif op in _TEXT_SHOWS:
-                m = _multiply(text_matrix, state.ctm)
+                m = multiply(text_matrix, state.ctm)
                 printed = abs(size) * math.hypot(m[2], m[3])
                 if 0 < printed < SMALL_TEXT_PT - 0.01:
                     inks = self.inks(state)
@@ -101,7 +87,7 @@ class _Reader:
             elif op == "Do" and depth < MAX_DEPTH:
                 xobject = _named(resources, "/XObject", operands[0])
                 if isinstance(xobject, pikepdf.Stream) and xobject.get("/Subtype") == "/Form":
-                    ctm = _multiply(_matrix(xobject.get("/Matrix", IDENTITY)), state.ctm)
+                    ctm = multiply(matrix(xobject.get("/Matrix", IDENTITY)), state.ctm)
                     inner = _State(ctm, state.space, state.colour)
                     self.read(page, xobject, xobject.get("/Resources", resources), inner, depth + 1)
 
@@ -122,11 +108,6 @@ class _Reader:
                 self._rgb_inks[values] = sum(1 for v in build if v > 0.5)
             return self._rgb_inks[values]
         return 0  # patterns, Lab, separations: not judged here
-
-
-def _matrix(operands: Any) -> Matrix:
-    values = [float(v) for v in operands]
-    return (values[0], values[1], values[2], values[3], values[4], values[5])
 
 
 def _named(resources: Any, category: str, name: Any) -> Any:
