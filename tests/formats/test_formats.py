@@ -248,3 +248,15 @@ def test_cli_builds_epub_and_web(tmp_project, capsys):
     assert code == 0
     district = tmp_project.output / "districts" / "example-cedar-ridge"
     assert (district / "portrait-of-a-leader-example-cedar-ridge.epub").is_file()
+
+
+def test_an_expired_item_makes_the_web_cover_say_what_the_pdf_cover_says(monkeypatch):
+    """The cover's reason for a draft is one partial for every format (partials/draft-reason)."""
+    from portrait.inputs.load import load_inputs
+
+    project, _ = project_inputs()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1796083200")  # 2026-12-01, after the cohort's valid_until
+    inputs = load_inputs(project)
+    assert inputs.content.expired and inputs.content.placeholders
+    index = zipfile.ZipFile(io.BytesIO(make_web(Reflow(project, inputs, disk_cache=False), None))).read("index.html")
+    assert b"Draft</span> with placeholder text and out-of-date content</p>" in index
