@@ -480,3 +480,21 @@ def test_a_district_file_that_is_not_utf8_names_the_encoding(studio):
     assert "UTF-8" in problem["fix"] and "U+FFFD" not in response.text
     opened = studio.post("/api/open", files={"district": ("district.yaml", latin1, "application/yaml")})
     assert "UTF-8" in str(opened.json()["problems"])
+
+
+def test_a_timeout_replaced_by_another_exception_is_still_a_timeout(monkeypatch):
+    """C code running when the alarm fires may replace its exception with one of its own (numpy
+    turned it into a TypeError, and the studio answered 500): the render still timed out (503)."""
+    import time
+
+    from portrait.studio import engine
+
+    def swallows_the_alarm(root, job):
+        try:
+            time.sleep(5)
+        except BaseException:
+            raise TypeError("Cannot compare structured arrays unless they have a common dtype") from None
+
+    monkeypatch.setattr(engine, "_do", swallows_the_alarm)
+    answer = engine._work("unused", engine.Job(action="pdf", variant="screen", district="", logo=None), 0.05)
+    assert answer.timed_out and "longer than" in (answer.error or "")

@@ -381,6 +381,9 @@ class _Timeout(BaseException):
 
 
 def _on_alarm(signum: int, frame: Any) -> None:
+    # Recorded before raising: C code that was running when the alarm fired may replace the
+    # exception with one of its own (numpy turns it into a TypeError), and the render still timed out.
+    _state["alarmed"] = True
     raise _Timeout()
 
 
@@ -476,26 +479,34 @@ def _warm(root: str) -> list[tuple[str, str, str | None]]:
 def _work(root: str, job: Job, timeout: float) -> Answer:
     start = time.perf_counter()
     # The render is stopped after ``timeout`` seconds of work (waiting in the queue not counted).
+    _state["alarmed"] = False
     previous = signal.signal(signal.SIGALRM, _on_alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
         answer = _do(root, job)
-    except Exception as exc:  # a bug: the request gets a 500 (logged by the server), the worker lives on
-        import traceback
+    except Exception as exc:
+        if _state["alarmed"]:  # the alarm's _Timeout, replaced on its way up (see _on_alarm)
+            answer = _timed_out(job, timeout)
+        else:  # a bug: the request gets a 500 (logged by the server), the worker lives on
+            import traceback
 
-        answer = Answer(job.slug or DEFAULT_SLUG, error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
+            answer = Answer(job.slug or DEFAULT_SLUG, error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
     except _Timeout:
-        # A render stopped halfway may leave a renderer's layout half made: start afresh.
-        _state.get("renderers", {}).clear()
-        answer = Answer(
-            job.slug or DEFAULT_SLUG,
-            error=f"the render took longer than {timeout:.0f} s and was stopped",
-            timed_out=True,
-        )
+        answer = _timed_out(job, timeout)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
     return replace(answer, seconds=time.perf_counter() - start)
+
+
+def _timed_out(job: Job, timeout: float) -> Answer:
+    # A render stopped halfway may leave a renderer's layout half made: start afresh.
+    _state.get("renderers", {}).clear()
+    return Answer(
+        job.slug or DEFAULT_SLUG,
+        error=f"the render took longer than {timeout:.0f} s and was stopped",
+        timed_out=True,
+    )
 
 
 def _do(root: str, job: Job) -> Answer:
