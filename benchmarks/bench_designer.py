@@ -120,10 +120,10 @@ def main() -> int:
     runs = parser.parse_args().runs
     os.environ["SOURCE_DATE_EPOCH"] = EPOCH
 
-    from portrait.build.atomic import write_atomic
     from portrait.designer.watch import Watcher
     from portrait.inputs.load import load_inputs
     from portrait.project import Project
+    from portrait.publish.atomic import write_atomic
     from portrait.render.renderer import Renderer
 
     with tempfile.TemporaryDirectory(prefix="bench-designer-") as tmp:

@@ -36,11 +36,11 @@ sys.path.insert(0, str(REPO / "src"))
 
 import portrait  # noqa: E402
 from portrait import PRINT, SCREEN, Project  # noqa: E402
-from portrait.build.body_cache import BodyStore  # noqa: E402
-from portrait.build.cache import input_key  # noqa: E402
 from portrait.check.preflight import check_facts  # noqa: E402
 from portrait.finish import assemble as assemble_module  # noqa: E402
 from portrait.inputs.district import districts_folder  # noqa: E402
+from portrait.publish.body_cache import BodyStore  # noqa: E402
+from portrait.publish.cache import input_key  # noqa: E402
 from portrait.render import renderer as renderer_module  # noqa: E402
 from portrait.render.renderer import Renderer  # noqa: E402
 
@@ -97,7 +97,7 @@ def table(title: str, rows: dict[str, list[float]], total: list[float] | None = 
 
 def fixed_costs(project: Project, slug: str, variant: Any, runs: int) -> dict[str, list[float]]:
     rows: dict[str, list[float]] = defaultdict(list)
-    imports = "import portrait.build.batch, portrait.build.produce, portrait.render.renderer, portrait.cli"
+    imports = "import portrait.publish.batch, portrait.publish.produce, portrait.render.renderer, portrait.cli"
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "PYTHONDONTWRITEBYTECODE": "", "HOME": home}
         for _ in range(runs):

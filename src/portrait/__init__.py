@@ -4,7 +4,7 @@ content, templates and brand assets.
 The pipeline passes plain data from stage to stage::
 
     inputs/ (YAML → models) → render/ (HTML → WeasyPrint pages) → finish/ (variant's PDF)
-        → check/ (facts, preflight) → build/ (atomic write, cache, batches, releases)
+        → check/ (facts, preflight) → publish/ (atomic write, cache, batches, releases)
 
 Front ends call only the functions below (see portrait.api).
 """

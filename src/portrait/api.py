@@ -18,13 +18,13 @@ from portrait.finish.variants import PRINT, SCREEN, Variant
 from portrait.project import Project
 
 if TYPE_CHECKING:
-    from portrait.build.batch import BatchResult, EditionResult, Source
-    from portrait.build.portrait import PortraitFile
-    from portrait.build.reflowed import FormatFile
-    from portrait.build.release import Artifact
     from portrait.check.preflight import Report
     from portrait.inputs.district import Edition
     from portrait.inputs.load import Inputs
+    from portrait.publish.batch import BatchResult, EditionResult, Source
+    from portrait.publish.portrait import PortraitFile
+    from portrait.publish.reflowed import FormatFile
+    from portrait.publish.release import Artifact
 
 
 def load_inputs(project: Project) -> Inputs:
@@ -57,7 +57,7 @@ def build_portrait(
 ) -> list[PortraitFile]:
     """Build the Portrait in each variant into output/ (``output`` names the first file, the
     others go beside it). A file whose inputs have not changed is kept unless ``force``."""
-    from portrait.build.portrait import build_portrait as build
+    from portrait.publish.portrait import build_portrait as build
 
     return build(project, variants, output=output, force=force)
 
@@ -75,7 +75,7 @@ def build_editions(
     the sources of ``districts_from_csv``) on ``jobs`` worker processes (default: every core).
     One district's failure never stops the others: each gets a result. An edition whose inputs
     have not changed since its files were written is skipped (``skipped`` result) unless ``force``."""
-    from portrait.build.batch import build_editions as build
+    from portrait.publish.batch import build_editions as build
 
     return build(project, list(districts), jobs=jobs, variants=variants, on_result=on_result, force=force)
 
@@ -98,8 +98,8 @@ def build_formats(
     """The web and EPUB editions (``formats``: "web", "epub") of the Portrait (unless not
     ``portrait``) and of ``districts`` into output/ (see docs/web-and-epub.md). Each file passes
     its format's check before it is written; a district's failure is in its FormatFile."""
-    from portrait.build.reflowed import build_formats as build
     from portrait.formats import formats as known
+    from portrait.publish.reflowed import build_formats as build
 
     table = known()
     return build(project, [table[name] for name in formats], districts, portrait=portrait, output=output)
@@ -111,7 +111,7 @@ def districts_from_csv(
     """The districts of a CSV file, one per row, to give ``build_editions`` inside the ``with``
     block (each row is checked as a district.yaml is; see docs/network.md). A wrong
     file or header raises InputError; a wrong row fails its own edition, naming row and column."""
-    from portrait.build.batch import csv_sources
+    from portrait.publish.batch import csv_sources
 
     return csv_sources(project, path, shard)
 
@@ -119,7 +119,7 @@ def districts_from_csv(
 def new_districts_from_csv(project: Project, path: Path) -> list[Path]:
     """Create ``content/districts/<slug>/`` for every row of a CSV file, logo copied in; nothing
     is written when any row is wrong or its folder exists (InputError naming every row)."""
-    from portrait.build.scaffold import new_districts_from_csv as scaffold
+    from portrait.publish.scaffold import new_districts_from_csv as scaffold
 
     return scaffold(project, path)
 
@@ -146,14 +146,14 @@ def make_release(
     manifest.json (``draft`` and its placeholders), SHA256SUMS and release notes once whole.
     ``final`` refuses a draft: an InputError lists every placeholder and every item past its
     ``valid_until``."""
-    from portrait.build.release import make_release as make
+    from portrait.publish.release import make_release as make
 
     return make(project, shard, on_done=on_done, final=final)
 
 
 def gather_release(project: Project) -> tuple[Path, list[Artifact]]:
     """Join the shards' manifest parts of the current version into manifest.json and SHA256SUMS."""
-    from portrait.build.release import gather
+    from portrait.publish.release import gather
 
     folder = release_folder(project)
     return folder, gather(folder)
@@ -161,7 +161,7 @@ def gather_release(project: Project) -> tuple[Path, list[Artifact]]:
 
 def verify_release(project: Project) -> tuple[Path, list[str]]:
     """Re-hash the current version's release files; the problems found (none: all is well)."""
-    from portrait.build.release import verify
+    from portrait.publish.release import verify
 
     folder = release_folder(project)
     return folder, verify(folder)
@@ -169,8 +169,8 @@ def verify_release(project: Project) -> tuple[Path, list[str]]:
 
 def release_folder(project: Project) -> Path:
     """``output/release/<version>/`` for the version in content/publication.yaml."""
-    from portrait.build.release import release_dir
     from portrait.inputs.content import load_content
+    from portrait.publish.release import release_dir
 
     return release_dir(project, load_content(project).publication.version)
 
@@ -178,7 +178,7 @@ def release_folder(project: Project) -> Path:
 def new_district(project: Project, slug: str, name: str, logo: Path) -> tuple[Path, str]:
     """Create ``content/districts/<slug>/`` with the logo copied in and a valid district.yaml;
     the folder and the logo's new file name."""
-    from portrait.build.scaffold import new_district as scaffold
+    from portrait.publish.scaffold import new_district as scaffold
 
     return scaffold(project, slug, name, logo)
 

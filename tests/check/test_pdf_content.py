@@ -1,4 +1,4 @@
-"""The preflight's content scanner (portrait.check.content) on hand-written content streams: the
+"""The preflight's content scanner (portrait.content_stream) on hand-written content streams: the
 cases a regular-expression scanner could get wrong."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pikepdf
 from pypdf import PdfWriter
 from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, NumberObject
 
-from portrait.check.content import PageContent, read_pages
+from portrait.content_stream import PageContent, read_pages
 
 # A ToUnicode map for a two-byte font: one bfchar entry and one bfrange.
 _TO_UNICODE = b"""/CIDInit /ProcSet findresource begin 12 dict begin begincmap

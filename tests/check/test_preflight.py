@@ -22,9 +22,9 @@ from pypdf.generic import (
 )
 from weasyprint import HTML
 
-from portrait.check.content import PageContent, read_pages  # noqa: E402
 from portrait.check.preflight import RULES, check  # noqa: E402
 from portrait.cli import main  # noqa: E402
+from portrait.content_stream import PageContent, read_pages  # noqa: E402
 from portrait.finish.variants import SCREEN  # noqa: E402
 
 Edit = Callable[[PdfWriter], None]

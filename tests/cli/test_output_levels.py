@@ -10,8 +10,8 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from portrait.build import release
 from portrait.cli import main
+from portrait.publish import release
 
 REPO = Path(__file__).resolve().parents[2]
 CEDAR_LOGO = REPO / "content" / "districts" / "example-cedar-ridge" / "logo.svg"

@@ -17,7 +17,6 @@ import pytest
 import yaml
 from PIL import Image
 
-from portrait.build.batch import parse_shard, select_shard
 from portrait.cli import main
 from portrait.errors import InputError
 from portrait.inputs.colors import WHITE, contrast, darken_until, palette, relative_luminance
@@ -33,6 +32,7 @@ from portrait.inputs.logo import (
 )
 from portrait.inputs.markdown import typeset
 from portrait.project import Project
+from portrait.publish.batch import parse_shard, select_shard
 
 REPO = Path(__file__).resolve().parents[2]
 LOGO_SVG = (REPO / "content/districts/example-cedar-ridge/logo.svg").read_bytes()

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from portrait.build import release
 from portrait.cli import main
 from portrait.inputs.content import ReflectionSection, load_content
 from portrait.inputs.markdown import PlainText, RichText, typeset
+from portrait.publish import release
 
 SEEDS = Path("/work/shared/seeds")
 ROOT = Path(__file__).resolve().parents[2]

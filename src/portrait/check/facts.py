@@ -21,9 +21,9 @@ from typing import Any
 import pikepdf
 from fontTools.ttLib import TTFont
 
-from portrait.check.content import IDENTITY, Matrix, matrix, multiply, page_content, read_pages
 from portrait.check.inks import SmallText
 from portrait.check.resolution import effective_dpi
+from portrait.content_stream import IDENTITY, Matrix, matrix, multiply, page_content, read_pages
 
 _SUBSET_PREFIX = re.compile(r"^[A-Z]{6}\+")
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pikepdf
 
-from portrait.check.content import IDENTITY, Matrix, matrix, multiply
+from portrait.content_stream import IDENTITY, Matrix, matrix, multiply
 from portrait.inputs.press import SMALL_TEXT_PT, Cmyk, Press
 
 MAX_DEPTH = 8

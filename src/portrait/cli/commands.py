@@ -24,7 +24,7 @@ from portrait.finish.variants import PRINT, SCREEN, VARIANTS
 from portrait.project import MARKER, Project
 
 if TYPE_CHECKING:
-    from portrait.build.release import Artifact
+    from portrait.publish.release import Artifact
 
 
 class UsageError(Exception):
@@ -84,7 +84,7 @@ def _integer(text: str) -> int:
 
 
 def _shard(text: str) -> tuple[int, int]:
-    from portrait.build.batch import parse_shard
+    from portrait.publish.batch import parse_shard
 
     try:
         return parse_shard(text)
@@ -554,7 +554,7 @@ def _release(project: Project, args: argparse.Namespace, out: TextIO, err: TextI
             )
         return 0 if not problems else int(ExitCode.BUILD_ERROR)
     if args.gather:
-        from portrait.build.release import MANIFEST
+        from portrait.publish.release import MANIFEST
 
         folder, artifacts = portrait.gather_release(project)
         if args.verbosity >= 0:
@@ -573,7 +573,7 @@ def _release(project: Project, args: argparse.Namespace, out: TextIO, err: TextI
         if args.verbosity > 0:
             print(f"    sha256 {artifact.sha256}", file=out)
 
-    from portrait.build.release import CHANGELOG
+    from portrait.publish.release import CHANGELOG
 
     folder, artifacts = portrait.make_release(project, args.shard, on_done=done, final=args.final)
     what = f"shard {args.shard[0]}/{args.shard[1]}" if args.shard else "release"
@@ -617,8 +617,8 @@ def _unless_quiet(args: argparse.Namespace, out: TextIO) -> TextIO:
 
 
 def _district(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from portrait.build.batch import select_shard
     from portrait.cli.report import print_summary, progress_bar
+    from portrait.publish.batch import select_shard
 
     given = sum(map(bool, (args.slugs, args.all, args.csv)))
     if given == 0:

@@ -14,7 +14,7 @@ from rich.text import Text
 from portrait.project import Project
 
 if TYPE_CHECKING:  # the batch's models import pydantic, which a no-op build never needs
-    from portrait.build.batch import BatchResult, EditionResult
+    from portrait.publish.batch import BatchResult, EditionResult
 
 # Files and pipes are read by scripts and logs: no line is ever wrapped there.
 UNWRAPPED = 100_000

@@ -158,12 +158,15 @@ def local_urls(project: Project, text: str) -> str:
     return text.replace(project.root.as_uri() + "/", FILES)
 
 
-# The page viewer is the district studio's (static/pages.js, pages.css), served from there.
+# The preview's own page (static/watch.*) lives here; its page viewer is the district studio's
+# (studio/static/pages.js, pages.css), served from there rather than copied.
+DESIGNER_STATIC = Path(__file__).resolve().parent / "static"
 STUDIO_STATIC = Path(__file__).resolve().parents[1] / "studio" / "static"
 
 
-def _static_names() -> set[str]:
-    return {p.name for p in STUDIO_STATIC.iterdir() if p.is_file()}
+def _static_files() -> dict[str, Path]:
+    """The files served under /static/: the studio's, then the designer's own."""
+    return {p.name: p for folder in (STUDIO_STATIC, DESIGNER_STATIC) for p in folder.iterdir() if p.is_file()}
 
 
 def page_images(pdf: Path, width: int) -> dict[str, object]:
@@ -174,8 +177,12 @@ def page_images(pdf: Path, width: int) -> dict[str, object]:
 
     import pypdfium2 as pdfium
 
+    from portrait.errors import InputError
+    from portrait.raster import rasterise
+
     try:
-        document = pdfium.PdfDocument(pdf.read_bytes())
+        data = pdf.read_bytes()
+        document = pdfium.PdfDocument(data)
     except (OSError, pdfium.PdfiumError):
         return {"pages": 0, "images": []}
     try:
@@ -185,21 +192,20 @@ def page_images(pdf: Path, width: int) -> dict[str, object]:
             index = dest.get_index() if dest is not None else None
             if index is not None:
                 labels.setdefault(index, item.get_title())
-        images = []
-        for index in range(len(document)):
-            page = document[index]
-            bitmap = page.render(scale=width / page.get_width())
-            image = bitmap.to_pil()
+        count = len(document)
+    finally:
+        document.close()
+    images = []
+    try:
+        for index, image in rasterise(data, width=width):
             buffer = io.BytesIO()
             image.save(buffer, format="PNG", compress_level=6)
             src = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
             label = labels.get(index, f"Page {index + 1}")
             images.append({"page": index + 1, "label": label, "width": image.width, "height": image.height, "src": src})
-            bitmap.close()
-            page.close()
-        return {"pages": len(document), "images": images}
-    finally:
-        document.close()
+    except InputError:
+        return {"pages": 0, "images": []}
+    return {"pages": count, "images": images}
 
 
 class PreviewServer:
@@ -269,7 +275,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == PDF_PATH:
             self._send_file(p.pdf, "application/pdf")
         elif path == PAGES_PATH:
-            self._send_file(STUDIO_STATIC / "watch.html", "text/html; charset=utf-8")
+            self._send_file(DESIGNER_STATIC / "watch.html", "text/html; charset=utf-8")
         elif path == WEB_PATH.rstrip("/") or path.startswith(WEB_PATH):
             # The web edition (portrait.formats.web) of the last good build, from memory.
             name = path[len(WEB_PATH) :] or "index.html"
@@ -281,9 +287,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/__pages":
             body = json.dumps(p.pages()).encode()
             self._send(HTTPStatus.OK, body, "application/json")
-        elif path.startswith(STATIC) and path[len(STATIC) :] in _static_names():
+        elif path.startswith(STATIC) and path[len(STATIC) :] in _static_files():
             name = path[len(STATIC) :]
-            self._send_file(STUDIO_STATIC / name, mimetypes.guess_type(name)[0] or "application/octet-stream")
+            self._send_file(_static_files()[name], mimetypes.guess_type(name)[0] or "application/octet-stream")
         elif path.startswith(FILES):
             try:
                 file = p.file(path)

@@ -27,10 +27,10 @@ from typing import TextIO
 import numpy as np
 from PIL import Image, ImageDraw
 
-from portrait.build.atomic import write_atomic
 from portrait.errors import BuildError, InputError, Problem
 from portrait.finish.variants import SCREEN
 from portrait.project import Project
+from portrait.publish.atomic import write_atomic
 
 PROOFS = "proofs"
 MIN_DPI, MAX_DPI = 10, 600  # a page PNG from a thumbnail to a press proof
@@ -53,25 +53,10 @@ GOLDEN_MAX_CHANGED = 0.002
 def render_pages(pdf: bytes | Path, dpi: int, name: str = "the PDF") -> list[Image.Image]:
     """Every page of ``pdf`` as an RGB image at ``dpi``; a file pdfium cannot open is an
     ``InputError`` naming it (``name``)."""
-    import pypdfium2 as pdfium
+    from portrait.raster import rasterise
 
     data = pdf.read_bytes() if isinstance(pdf, Path) else pdf
-    try:
-        document = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
-        raise InputError(
-            Problem(name, f"cannot be read as a PDF ({exc})", fix="name a PDF file that opens in a PDF viewer")
-        ) from None
-    try:
-        images = []
-        for index in range(len(document)):
-            page = document[index]
-            bitmap = page.render(scale=dpi / 72, may_draw_forms=True)
-            images.append(bitmap.to_pil().convert("RGB"))
-            page.close()
-        return images
-    finally:
-        document.close()
+    return [image for _, image in rasterise(data, dpi=dpi, name=name)]
 
 
 def png(image: Image.Image) -> bytes:
@@ -348,8 +333,8 @@ def write_proofs(
 
 def _run_print_proof(project: Project, *, dpi: int, pdf: Path | None, against: str | None, out: TextIO) -> int:
     """``proof --print``: the print edition's soft proof beside the screen edition."""
-    from portrait.build.portrait import build_portrait
     from portrait.finish.variants import PRINT
+    from portrait.publish.portrait import build_portrait
 
     if against is not None:
         raise InputError(Problem("--against", "not with --print", fix="compare versions without --print"))
@@ -643,9 +628,9 @@ def run_proof(
     out: TextIO,
     print_edition: bool = False,
 ) -> int:
-    from portrait.build.portrait import build_portrait
     from portrait.inputs.build_date import source_epoch
     from portrait.paths import pdf_file
+    from portrait.publish.portrait import build_portrait
 
     if not MIN_DPI <= dpi <= MAX_DPI:
         raise InputError(Problem("--dpi", f"{dpi} is out of range", fix=f"use {MIN_DPI} to {MAX_DPI} (72 is good)"))

@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from portrait.build.atomic import write_atomic
-from portrait.build.cache import IGNORED_NAMES, IGNORED_SUFFIXES, resources_digest
-from portrait.build.outputs import output_file
 from portrait.designer.preview import PreviewServer, PreviewState
 from portrait.errors import PortraitError
 from portrait.finish.variants import SCREEN
 from portrait.inputs.load import load_inputs
 from portrait.project import Project
+from portrait.publish.atomic import write_atomic
+from portrait.publish.cache import IGNORED_NAMES, IGNORED_SUFFIXES, resources_digest
+from portrait.publish.outputs import output_file
 from portrait.render.incremental import IncrementalRenderer
 
 # How long the inputs must be quiet before a rebuild starts (editors write files in bursts).

@@ -30,7 +30,7 @@ from typing import Any
 import pikepdf
 from pikepdf import Array, Dictionary, Name, OutlineItem, Pdf
 
-from portrait.check.content import painted_xobjects
+from portrait.content_stream import painted_xobjects
 from portrait.errors import BuildError
 from portrait.finish import page_labels
 from portrait.finish.fonts import share_fonts

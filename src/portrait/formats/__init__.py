@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from portrait.build.outputs import STEM
+from portrait.publish.outputs import STEM
 
 
 @dataclass(frozen=True)

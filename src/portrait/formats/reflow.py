@@ -430,8 +430,8 @@ def _woff2_subset(project: Project, path: Path, chars: frozenset[int], disk: boo
         font.save(out, reorderTables=False)
         data = out.getvalue()
         if disk:  # a cache: a subset that cannot be kept is made again next time
-            from portrait.build.atomic import write_atomic
             from portrait.errors import InputError
+            from portrait.publish.atomic import write_atomic
 
             with contextlib.suppress(OSError, InputError):
                 write_atomic(cached, data)

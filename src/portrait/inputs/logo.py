@@ -13,7 +13,7 @@ A logo arrives from outside the project. Before the renderer sees it:
 
 The result travels inside the edition's HTML as a ``data:`` URI; the file in the district's
 folder is never given to WeasyPrint. Nothing here writes: a caller that builds many editions may
-pass a ``LogoStore`` (portrait.build.logos) that keeps processed raster logos between runs.
+pass a ``LogoStore`` (portrait.publish.logos) that keeps processed raster logos between runs.
 """
 
 from __future__ import annotations

@@ -59,7 +59,7 @@ class Renderer:
     """Renders the Portrait and its editions for one project and one set of inputs."""
 
     def __init__(self, project: Project, inputs: Any, variant: Variant = SCREEN, body_store: BodyKeeper | None = None):
-        """``body_store``: where the written body is kept between runs (portrait.build.body_cache);
+        """``body_store``: where the written body is kept between runs (portrait.publish.body_cache);
         a renderer with one reads the body from it instead of laying it out, and keeps the body it
         writes there."""
         self.project = project

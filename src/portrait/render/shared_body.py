@@ -1,7 +1,7 @@
 """The shared body of the district editions as the renderer hands it on, and the one thing the
-renderer asks of whoever keeps it between runs (portrait.build.body_cache keeps it on disk).
+renderer asks of whoever keeps it between runs (portrait.publish.body_cache keeps it on disk).
 
-Defined here, in the render stage, so that build/ depends on render/ and never the reverse."""
+Defined here, in the render stage, so that publish/ depends on render/ and never the reverse."""
 
 from __future__ import annotations
 

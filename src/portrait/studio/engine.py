@@ -591,8 +591,8 @@ def _for_form(problem: Problem, job: Job) -> FieldProblem:
 
 def download_name(slug: str, variant: str) -> str:
     """``portrait-of-a-leader-<slug>[-print].pdf``: the name the command line gives that file."""
-    from portrait.build.outputs import output_file
     from portrait.finish.variants import VARIANTS as TABLE
+    from portrait.publish.outputs import output_file
 
     return output_file(Path(), TABLE[variant], slug).name
 
@@ -612,9 +612,9 @@ def _reflowed(slug: str, edition: Any, fmt: str) -> Answer:
     """The web edition (zip) or the EPUB (portrait.formats), in ``Answer.pdf``: the file asked for.
     The printed pages of the EPUB's page-list come from this worker's screen layout, and nothing
     is written to disk (no output/.cache)."""
-    from portrait.build.reflowed import make_file
     from portrait.formats import formats
     from portrait.formats.reflow import Reflow, page_map_of
+    from portrait.publish.reflowed import make_file
 
     if "reflow" not in _state:
         page_map = page_map_of(_renderer("screen").shared()[1])
@@ -645,7 +645,7 @@ def _foreword_pages(rendered: Any, edition: Any) -> int:
 def _previews(slug: str, edition: Any) -> Answer:
     """The real pages of the screen edition: cover, foreword, a shared page with the district's
     footer, back cover; as PNG images of the PDF's pages."""
-    import pypdfium2 as pdfium
+    from portrait.raster import rasterise
 
     rendered = _renderer("screen").edition(edition)
     too_long = _foreword_too_long(rendered, edition)
@@ -657,21 +657,11 @@ def _previews(slug: str, edition: Any) -> Answer:
     # The first page after the contents: a page of the Portrait, with the district in its footer.
     wanted.append((foreword + 2, "A page of the Portrait, with your name in its footer"))
     wanted.append((rendered.pages - 1, "Back cover"))
-    document = pdfium.PdfDocument(rendered.pdf)
-    try:
-        images = []
-        for index, label in wanted:
-            page = document[index]
-            scale = PREVIEW_WIDTH_PX / page.get_width()
-            bitmap = page.render(scale=scale)
-            image = bitmap.to_pil()
-            buffer = io.BytesIO()
-            image.save(buffer, format="PNG", optimize=False, compress_level=6)
-            images.append(PreviewPage(index + 1, label, buffer.getvalue(), image.width, image.height))
-            bitmap.close()
-            page.close()
-    finally:
-        document.close()
+    images = []
+    for index, image in rasterise(rendered.pdf, width=PREVIEW_WIDTH_PX, pages=[i for i, _ in wanted]):
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG", optimize=False, compress_level=6)
+        images.append(PreviewPage(index + 1, dict(wanted)[index], buffer.getvalue(), image.width, image.height))
     return Answer(
         slug, previews=tuple(images), pages=rendered.pages, notices=edition.notices, print_colors=edition.print_colors
     )

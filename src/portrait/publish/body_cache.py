@@ -7,15 +7,15 @@ portrait.finish.assemble). Laying that body out and writing it is most of the fi
 ``output/.cache/body/<variant>.bin`` with what an edition needs from the body's layout besides the
 PDF: its page count and the anchors on its pages (an edition's foreword may link to them).
 
-The key is the shared inputs' key (portrait.build.cache.input_key without content/districts/:
+The key is the shared inputs' key (portrait.publish.cache.input_key without content/districts/:
 content, templates, assets, the portrait package's own files, the build date, the versions of
 Python, WeasyPrint and pydyf), the variant, and this file's format version. An entry is used only
 if its key matches and its PDF's hash is the one recorded with it; anything else (a stale entry,
 a truncated or corrupt file, a file from an older format) is ignored and the body is laid out
-again. Each entry is one file, written atomically (portrait.build.atomic): a reader sees an old
+again. Each entry is one file, written atomically (portrait.publish.atomic): a reader sees an old
 entry or a new one, never a mix of two.
 
-Like portrait.build.cache, this module imports nothing heavy.
+Like portrait.publish.cache, this module imports nothing heavy.
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from portrait.build.atomic import write_atomic
-from portrait.build.cache import CACHE_FOLDER
 from portrait.errors import InputError
 from portrait.project import Project
+from portrait.publish.atomic import write_atomic
+from portrait.publish.cache import CACHE_FOLDER
 from portrait.render.shared_body import SharedBody
 
 # Bump when what is stored, or how it is made, changes without a change to the package's files

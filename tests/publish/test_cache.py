@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from portrait.build import cache
-from portrait.build.cache import Record, input_key, remember, up_to_date
 from portrait.cli import main
 from portrait.project import Project
+from portrait.publish import cache
+from portrait.publish.cache import Record, input_key, remember, up_to_date
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -105,7 +105,7 @@ def test_record_matches_only_the_same_key_and_bytes(tmp_path: Path):
 
 
 def test_unchanged_build_renders_nothing_and_a_change_rebuilds(project: Project, monkeypatch: pytest.MonkeyPatch):
-    import portrait.build.produce
+    import portrait.publish.produce
 
     root = ["--root", str(project.root)]
     first = io.StringIO()
@@ -113,8 +113,8 @@ def test_unchanged_build_renders_nothing_and_a_change_rebuilds(project: Project,
     assert first.getvalue().startswith("built output/portrait-of-a-leader.pdf")
 
     calls = []
-    real_produce = portrait.build.produce.produce
-    monkeypatch.setattr(portrait.build.produce, "produce", lambda *a, **k: calls.append(a) or real_produce(*a, **k))
+    real_produce = portrait.publish.produce.produce
+    monkeypatch.setattr(portrait.publish.produce, "produce", lambda *a, **k: calls.append(a) or real_produce(*a, **k))
     second = io.StringIO()
     assert main([*root, "build", "--screen-only"], stdout=second) == 0
     assert re.match(r"up to date: output/portrait-of-a-leader.pdf \(\d+ pages\)", second.getvalue())
@@ -135,7 +135,7 @@ def test_the_no_op_build_never_imports_weasyprint(project: Project):
     pdf.write_bytes(b"%PDF-stand-in")
     remember(pdf, input_key(project), pdf.read_bytes(), 20)
     script = (
-        "import sys; from portrait.build import cache; cache.PACKAGE = cache.Path(sys.argv[2]);"
+        "import sys; from portrait.publish import cache; cache.PACKAGE = cache.Path(sys.argv[2]);"
         "from portrait.cli import main; code = main(['--root', sys.argv[1], 'build', '--screen-only']);"
         "print('weasyprint' in sys.modules, 'pydantic' in sys.modules, code)"
     )

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from portrait.build import batch as batch_module
-from portrait.build import cache
-from portrait.build.cache import edition_key, folder_digest, input_key
 from portrait.cli import main
 from portrait.inputs.district import districts_folder
 from portrait.project import Project
+from portrait.publish import batch as batch_module
+from portrait.publish import cache
+from portrait.publish.cache import edition_key, folder_digest, input_key
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = ["example-cedar-ridge", "example-lakeshore", "example-north-harbor-valley"]

@@ -12,10 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from portrait.build.atomic import write_atomic
 from portrait.check.preflight import Report, check_facts, require
 from portrait.finish.variants import Variant
 from portrait.project import Project
+from portrait.publish.atomic import write_atomic
 from portrait.render.renderer import Rendered
 
 

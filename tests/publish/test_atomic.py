@@ -1,8 +1,8 @@
-"""portrait.build.atomic.write_atomic, step by step: the data goes to a hidden temporary file in
+"""portrait.publish.atomic.write_atomic, step by step: the data goes to a hidden temporary file in
 the target's folder, is flushed and synced to disk, given the usual permissions and renamed over
 the target; on any failure the temporary file is removed and the target is untouched.
 
-(tests/build/test_nothing_lost.py stops a real build halfway through writing its PDF.)
+(tests/publish/test_nothing_lost.py stops a real build halfway through writing its PDF.)
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from portrait.build.atomic import write_atomic
 from portrait.errors import InputError
+from portrait.publish.atomic import write_atomic
 
 
 def test_writes_the_bytes_into_new_folders_and_returns_the_path(tmp_path: Path):

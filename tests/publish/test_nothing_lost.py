@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from portrait.build.atomic import write_atomic
 from portrait.errors import InputError
+from portrait.publish.atomic import write_atomic
 
 BUILD_PY = Path(__file__).resolve().parents[2] / "build.py"
 

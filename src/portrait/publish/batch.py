@@ -1,9 +1,9 @@
 """Building many district editions in one run, on every core.
 
 Stages: skip every edition whose files are up to date (the shared inputs hashed once, each
-district's folder on its own; see portrait.build.cache); then read and check each remaining
+district's folder on its own; see portrait.publish.cache); then read and check each remaining
 district folder in this process as it is handed to a worker process (a raster logo processed in
-an earlier run is read back: portrait.build.logos). Each worker makes one
+an earlier run is read back: portrait.publish.logos). Each worker makes one
 ``Renderer``, which lays out the shared Portrait once, then renders each edition it is given by
 laying out only the edition's own pages, writes it atomically and records its key. One district's
 failure never stops the others.
@@ -31,14 +31,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from portrait.build.body_cache import BodyStore
-from portrait.build.cache import CACHE_FOLDER, edition_key, folder_digest, input_key, remember, up_to_date
-from portrait.build.logos import LogoCache
-from portrait.build.outputs import output_file
 from portrait.errors import ExitCode, InputError, PortraitError
 from portrait.finish.variants import SCREEN, Variant
 from portrait.inputs.district import Edition, check_slug, districts_folder, load_edition
 from portrait.project import Project
+from portrait.publish.body_cache import BodyStore
+from portrait.publish.cache import CACHE_FOLDER, edition_key, folder_digest, input_key, remember, up_to_date
+from portrait.publish.logos import LogoCache
+from portrait.publish.outputs import output_file
 
 # Exit status of a batch: the most serious failure decides it.
 _SEVERITY = {
@@ -169,7 +169,7 @@ def select_shard(slugs: Iterable[str], shard: tuple[int, int] | None) -> list[st
 
 
 # Work done in each worker process: one renderer per variant, whose shared body is read from the
-# body cache (portrait.build.body_cache) or laid out and written once (in the parent before the
+# body cache (portrait.publish.body_cache) or laid out and written once (in the parent before the
 # workers are forked, where the system can fork) and kept there.
 _worker: dict[str, Any] = {}
 
@@ -207,7 +207,7 @@ def _renderer(variant: Variant) -> Any:
 
 
 def _render_one(job: _Job) -> EditionResult:
-    from portrait.build.produce import Target, produce
+    from portrait.publish.produce import Target, produce
 
     edition = job.edition
     start = time.perf_counter()

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from portrait.build import release
-from portrait.build.batch import build_editions
 from portrait.cli import main
 from portrait.errors import BuildError
 from portrait.finish.variants import PRINT, SCREEN
 from portrait.project import Project
+from portrait.publish import release
+from portrait.publish.batch import build_editions
 
 REPO = Path(__file__).resolve().parents[2]
 EPOCH = "1740000000"

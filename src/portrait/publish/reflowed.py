@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from portrait.build.atomic import write_atomic
 from portrait.errors import BuildError, InputError, PortraitError
 from portrait.formats import Format
 from portrait.project import Project
+from portrait.publish.atomic import write_atomic
 
 
 @dataclass(frozen=True)
@@ -73,11 +73,11 @@ def build_formats(
     on_file: Callable[[FormatFile], None] | None = None,
 ) -> list[FormatFile]:
     """The Portrait's edition in each of ``formats`` (unless not ``portrait``) and each district's
-    (slugs, or portrait.build.batch.Source), into ``output`` (default output/). A district whose
+    (slugs, or portrait.publish.batch.Source), into ``output`` (default output/). A district whose
     input is wrong fails alone: its FormatFile carries the error."""
-    from portrait.build.batch import Source, folder_source
     from portrait.formats.reflow import Reflow
     from portrait.inputs.load import load_inputs
+    from portrait.publish.batch import Source, folder_source
 
     folder = output or project.output
     reflow = Reflow(project, load_inputs(project))

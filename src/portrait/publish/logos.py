@@ -14,11 +14,11 @@ import contextlib
 import json
 from pathlib import Path
 
-from portrait.build.atomic import write_atomic
-from portrait.build.cache import CACHE_FOLDER
 from portrait.errors import InputError
 from portrait.inputs.logo import Logo, sniff
 from portrait.project import Project
+from portrait.publish.atomic import write_atomic
+from portrait.publish.cache import CACHE_FOLDER
 
 
 class LogoCache:

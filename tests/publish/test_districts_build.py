@@ -255,8 +255,8 @@ def _die(edition: object) -> None:
 
 
 def test_a_worker_that_dies_fails_its_edition_without_hanging(tmp_path: Path, monkeypatch):
-    from portrait.build import batch as batch_module
-    from portrait.build.batch import build_editions
+    from portrait.publish import batch as batch_module
+    from portrait.publish.batch import build_editions
 
     root = tmp_path / "project"
     for name in ("content", "templates", "assets"):

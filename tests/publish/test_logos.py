@@ -1,4 +1,4 @@
-"""A raster logo is processed once and read back in later runs (portrait.build.logos).
+"""A raster logo is processed once and read back in later runs (portrait.publish.logos).
 
 The stored copy is the same logo, byte for byte; a changed logo or a broken entry is processed
 again; the checks on the file itself (size, kind) run every time.
@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from portrait.build.logos import LogoCache
 from portrait.inputs import logo as logo_module
 from portrait.inputs.district import load_edition
 from portrait.inputs.logo import LogoError, process_logo
 from portrait.project import Project
+from portrait.publish.logos import LogoCache
 
 REPO = Path(__file__).resolve().parents[2]
 LAKESHORE = "example-lakeshore"  # the example district with a PNG logo

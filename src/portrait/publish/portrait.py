@@ -4,7 +4,7 @@ A build that has nothing to do must stay a fraction of a second, so WeasyPrint a
 models are imported only once something has to be rendered.
 
 When the project has district editions, a build that lays the Portrait out also writes the body
-the editions share and keeps it (portrait.build.body_cache): a ``district`` run after a ``build``
+the editions share and keeps it (portrait.publish.body_cache): a ``district`` run after a ``build``
 does not lay the body out again.
 """
 
@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from portrait.build.body_cache import BodyStore
-from portrait.build.cache import input_key, remember, up_to_date
-from portrait.build.outputs import beside, output_file
 from portrait.finish.variants import PRINT, SCREEN, Variant
 from portrait.project import Project
+from portrait.publish.body_cache import BodyStore
+from portrait.publish.cache import input_key, remember, up_to_date
+from portrait.publish.outputs import beside, output_file
 
 if TYPE_CHECKING:
     from portrait.check.preflight import Report
@@ -79,8 +79,8 @@ def build_portrait(
                 )
             )
             continue
-        from portrait.build.produce import Target, produce
         from portrait.inputs.load import load_inputs
+        from portrait.publish.produce import Target, produce
         from portrait.render.renderer import Renderer
 
         inputs = inputs or load_inputs(project)

@@ -6,7 +6,7 @@ portrait.inputs.build_date) and on the WeasyPrint version. All of them are hashe
 next to the output with the hash of the bytes written (``output/.cache/<name>.json``). When both
 match, the build is skipped.
 
-A batch of district editions (portrait.build.batch) hashes the same inputs once without
+A batch of district editions (portrait.publish.batch) hashes the same inputs once without
 content/districts/, and combines that key with a hash of each district's own folder
 (``edition_key``): a new logo rebuilds one edition, a content change rebuilds them all.
 
@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from portrait.build.atomic import write_atomic
 from portrait.inputs.build_date import source_epoch
 from portrait.project import Project
+from portrait.publish.atomic import write_atomic
 
 PACKAGE = Path(__file__).resolve().parents[1]  # the whole portrait package
 CACHE_FOLDER = ".cache"

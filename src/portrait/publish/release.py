@@ -20,12 +20,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from portrait.build.atomic import write_atomic
-from portrait.build.outputs import output_file
-from portrait.build.produce import Target, produce
 from portrait.errors import BuildError, InputError, Problem
 from portrait.finish.variants import VARIANTS
 from portrait.project import Project
+from portrait.publish.atomic import write_atomic
+from portrait.publish.outputs import output_file
+from portrait.publish.produce import Target, produce
 
 MANIFEST = "manifest.json"
 SUMS = "SHA256SUMS"
@@ -213,8 +213,8 @@ def _json(payload: Any) -> bytes:
 def plan(project: Project, inputs: Any, shard: tuple[int, int], folder: Path) -> list[Job]:
     """Every file of the release that ``shard`` builds, in a stable order: the main Portrait
     (in shard 1), then each of the shard's districts, each in screen and print."""
-    from portrait.build.batch import select_shard
     from portrait.inputs.district import district_slugs, load_edition
+    from portrait.publish.batch import select_shard
     from portrait.render.renderer import Renderer
 
     # One renderer per variant: the shared pages are laid out once for every edition.
@@ -248,11 +248,11 @@ def reflowed_artifacts(
     districts, each checked by its format before it is written (portrait.formats)."""
     import zipfile
 
-    from portrait.build.batch import select_shard
-    from portrait.build.reflowed import make_file
     from portrait.formats import formats
     from portrait.formats.reflow import Reflow
     from portrait.inputs.district import district_slugs, load_edition
+    from portrait.publish.batch import select_shard
+    from portrait.publish.reflowed import make_file
 
     reflow = Reflow(project, inputs)
     editions: list[Any] = [None] if shard[0] == 1 else []

@@ -12,9 +12,9 @@ import sys
 
 import pytest
 
-from portrait.build import release
-from portrait.build.batch import parse_shard, select_shard
 from portrait.errors import BuildError, InputError
+from portrait.publish import release
+from portrait.publish.batch import parse_shard, select_shard
 
 
 @pytest.fixture(scope="module")

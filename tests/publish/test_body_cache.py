@@ -1,4 +1,4 @@
-"""The district editions' shared body is kept between runs (portrait.build.body_cache).
+"""The district editions' shared body is kept between runs (portrait.publish.body_cache).
 
 A ``district`` run after a ``build`` reads the written body instead of laying it out; a change to
 the content or to the code, a corrupt or foreign entry, or ``--force`` lays it out again; an
@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from portrait.build import body_cache, cache
-from portrait.build.body_cache import BodyStore, body_key
 from portrait.cli import main
 from portrait.project import Project
+from portrait.publish import body_cache, cache
+from portrait.publish.body_cache import BodyStore, body_key
 from portrait.render.renderer import Renderer
 from portrait.render.shared_body import SharedBody
 
