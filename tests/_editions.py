@@ -17,6 +17,7 @@ from pypdf import PdfReader
 
 from portrait.check.facts import PdfFacts
 from portrait.finish.variants import VARIANTS
+from portrait.formats.maker import EditionMaker
 from portrait.inputs.load import Inputs, load_inputs
 from portrait.project import Project
 from portrait.render.renderer import Renderer
@@ -50,9 +51,15 @@ def project_inputs() -> tuple[Project, Inputs]:
 
 
 @cache
-def edition(variant_name: str) -> Built:
+def maker() -> EditionMaker:
+    """This test process's edition maker: each variant's shared pages laid out once."""
     project, inputs = project_inputs()
-    renderer = Renderer(project, inputs, VARIANTS[variant_name])
+    return EditionMaker(project, inputs)
+
+
+@cache
+def edition(variant_name: str) -> Built:
+    renderer = maker().renderer(VARIANTS[variant_name])
     rendered = renderer.portrait()
     return Built(rendered.pdf, rendered.facts, renderer)
 

@@ -19,6 +19,7 @@ from portrait.api import (
     check_pdf,
     district_slugs,
     districts_from_csv,
+    edition_formats,
     gather_release,
     load_edition,
     load_inputs,
@@ -32,7 +33,10 @@ from portrait.api import (
 )
 from portrait.errors import BuildError, InputError, PortraitError, Problem
 from portrait.finish.variants import PRINT, SCREEN, VARIANTS, Variant
+from portrait.formats import Format, Made
+from portrait.formats.maker import EditionMaker
 from portrait.project import Project
+from portrait.raster import rasterise
 
 try:
     __version__ = version("portrait")
@@ -44,7 +48,10 @@ __all__ = [
     "SCREEN",
     "VARIANTS",
     "BuildError",
+    "EditionMaker",
+    "Format",
     "InputError",
+    "Made",
     "PortraitError",
     "Problem",
     "Project",
@@ -57,6 +64,7 @@ __all__ = [
     "check_pdf",
     "district_slugs",
     "districts_from_csv",
+    "edition_formats",
     "gather_release",
     "load_edition",
     "load_inputs",
@@ -64,6 +72,7 @@ __all__ = [
     "new_district",
     "new_districts_from_csv",
     "proof",
+    "rasterise",
     "release_folder",
     "verify_release",
     "watch",

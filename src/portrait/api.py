@@ -19,6 +19,7 @@ from portrait.project import Project
 
 if TYPE_CHECKING:
     from portrait.check.preflight import Report
+    from portrait.formats import Format
     from portrait.inputs.district import Edition
     from portrait.inputs.load import Inputs
     from portrait.publish.batch import BatchResult, EditionResult, Source
@@ -215,3 +216,10 @@ def proof(
         out=out,
         print_edition=print_edition,
     )
+
+
+def edition_formats() -> dict[str, Format]:
+    """Every format an edition is made in, by name: "screen" and "print" (PDF), "web", "epub"."""
+    from portrait.formats import formats
+
+    return formats()

@@ -23,7 +23,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 from _defects import link_in_a_span  # noqa: E402
-from _editions import ROOT, edition, project_inputs  # noqa: E402
+from _editions import ROOT, edition, maker, project_inputs  # noqa: E402
 from _verapdf import INSTALL, Verdict, missing, validate  # noqa: E402
 from PIL import Image
 
@@ -57,15 +57,14 @@ def _save(folder: Path, name: str, data: bytes) -> Path:
 
 def _studio_edition(jpeg: bytes) -> bytes:
     """An edition made by the studio's worker code (engine._do), in this process, with a JPEG
-    logo. The worker's state is given this process's renderer, already laid out, so the test
+    logo. The worker's state is given this process's edition maker, already laid out, so the test
     does not lay out the Portrait once more."""
     from portrait.studio import engine
 
     project, inputs = project_inputs()
     engine._state.clear()
-    engine._state.update(
-        root=str(ROOT), project=project, inputs=inputs, renderers={"screen": edition("screen").renderer}
-    )
+    edition("screen")  # laid out
+    engine._state.update(root=str(ROOT), project=project, inputs=inputs, maker=maker())
     try:
         answer = engine._do(str(ROOT), engine.Job("pdf", STUDIO_DISTRICT, jpeg, "crest.jpg"))
     finally:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from portrait.check.preflight import check, require
 from portrait.designer.preview import PreviewServer, PreviewState
 from portrait.errors import PortraitError
 from portrait.finish.variants import SCREEN
@@ -56,6 +57,9 @@ class Watcher:
         try:
             inputs = load_inputs(self.project)
             result = self.renderer.render(inputs, resources_digest(self.project))
+            # The preflight of every PDF that reaches output/ (as portrait.publish.produce); a
+            # failure is shown in the preview and the terminal, and the last good PDF stays.
+            require(check(result.pdf, self.project.relative(self.pdf), SCREEN.name))
             write_atomic(self.pdf, result.pdf)
         except PortraitError as exc:
             seconds = time.perf_counter() - start

@@ -1,10 +1,10 @@
-"""Formats other than the PDFs: the web edition (a folder of static files, also zipped) and the
-EPUB 3.3 edition. Both are made from the same inputs, templates and brand as the PDFs.
+"""The formats an edition is made in: the screen PDF, the print PDF, the web edition (a folder of
+static files, also zipped) and the EPUB 3.3 edition, all from the same inputs, templates and brand.
 
-A ``Format`` says how an edition is made (``make``: the Portrait or a district's edition → files),
-how it is checked (``check``: a fast structural check every build runs; the standards' checkers,
-EPUBCheck, Ace and axe-core, run in the tests) and how its files are named (``output``). The PDF
-variants (portrait.finish.variants) are not Formats yet; the next step is to make them one.
+A ``Format`` says how an edition is made and checked (``make``: the ``EditionMaker`` of this
+process, the Portrait's edition or a district's → the checked file, a ``Made``) and how its files
+are named (``output``). Adding a format means writing its module (its ``make``, drawing what it
+keeps warm from ``EditionMaker.warm``) and its templates, and adding it to ``formats()`` below.
 """
 
 from __future__ import annotations
@@ -12,31 +12,81 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from portrait.publish.outputs import STEM
+from portrait.publish.atomic import write_atomic
+from portrait.publish.outputs import output_path
+
+if TYPE_CHECKING:
+    from portrait.check.facts import PdfFacts
+    from portrait.check.preflight import Report
+    from portrait.finish.variants import Variant
+    from portrait.formats.maker import EditionMaker
+    from portrait.inputs.district import Edition
+
+
+@dataclass(frozen=True)
+class Made:
+    """One edition's file in one format: checked, not written."""
+
+    data: bytes
+    pages: int  # printed pages of a PDF; reading documents of a web edition or an EPUB
+    report: Report  # the format's check (the preflight of a PDF)
+    facts: PdfFacts | None = None  # what the PDF's reader sees (PDFs only)
+    seconds: float = 0.0
+
+    def checked(self) -> Made:
+        """This file, if it passed its check; otherwise a BuildError naming every failed rule."""
+        from portrait.check.preflight import require
+
+        require(self.report)
+        return self
 
 
 @dataclass(frozen=True)
 class Format:
     name: str  # as given to --format
     title: str  # as shown to people
-    suffix: str  # of the file (".epub", ".zip")
+    suffix: str  # after the file's stem: ".pdf", "-print.pdf", "-web.zip", ".epub"
     media_type: str
-    # (the Reflow maker, a district Edition or None for the Portrait) → the file (portrait.formats.reflow)
-    make: Callable[[Any, Any], bytes]
-    check: Callable[[bytes], list[str]]  # problems found (none: passes)
+    # (this process's maker, a district's Edition or None for the Portrait, the name the
+    # check's report gives the file) → the file, checked
+    make: Callable[[EditionMaker, Edition | None, str], Made]
+    variant: Variant | None = None  # a PDF's WeasyPrint options and finisher (portrait.finish.variants)
+    # How its file is written (default: atomically); the web edition is unpacked beside its zip too.
+    writer: Callable[[Path, bytes], None] | None = None
+
+    def write(self, path: Path, data: bytes) -> None:
+        if self.writer is not None:
+            self.writer(path, data)
+        else:
+            write_atomic(path, data)
 
     def output(self, folder: Path, district: str | None = None) -> Path:
         """Where this format's file goes inside ``folder`` (output/ or a release folder)."""
-        if district is None:
-            return folder / f"{STEM}{self.suffix}"
-        return folder / "districts" / district / f"{STEM}-{district}{self.suffix}"
+        return output_path(folder, self.suffix, district)
+
+    @property
+    def is_pdf(self) -> bool:
+        return self.variant is not None
 
 
 def formats() -> dict[str, Format]:
-    """Every format by name."""
+    """Every format by name, the PDFs first."""
     from portrait.formats.epub import EPUB
+    from portrait.formats.pdf import PDF_FORMATS
     from portrait.formats.web import WEB
 
-    return {f.name: f for f in (WEB, EPUB)}
+    return {f.name: f for f in (*PDF_FORMATS, WEB, EPUB)}
+
+
+def reflowed() -> dict[str, Format]:
+    """The formats that are templated and zipped rather than laid out in pages: web, EPUB."""
+    return {name: f for name, f in formats().items() if not f.is_pdf}
+
+
+def pdf_format(variant: Variant) -> Format:
+    """The PDF format of ``variant``."""
+    from portrait.formats.pdf import PDF_FORMATS
+
+    return next(f for f in PDF_FORMATS if f.variant == variant)

@@ -19,7 +19,7 @@ from typing import Any
 from lxml import etree
 
 from portrait.formats import Format
-from portrait.formats.reflow import Reflow, fragments, link_targets, mark_pages, page_id, point_links
+from portrait.formats.reflow import Reflow, fragments, link_targets, made_by_reflow, mark_pages, page_id, point_links
 from portrait.formats.zipped import zip_bytes
 
 MEDIA_TYPE = "application/epub+zip"
@@ -231,6 +231,5 @@ EPUB = Format(
     title="EPUB",
     suffix=".epub",
     media_type=MEDIA_TYPE,
-    make=make_epub,
-    check=check_epub,
+    make=made_by_reflow(make_epub, check_epub, "epub"),
 )

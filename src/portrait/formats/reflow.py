@@ -14,10 +14,11 @@ import contextlib
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import lxml.html
@@ -27,6 +28,11 @@ from portrait.errors import BuildError
 from portrait.inputs.brand import color_tokens, css_family, font_files
 from portrait.project import Project
 from portrait.render.html import Page, document_title, draft_context, environment
+
+if TYPE_CHECKING:
+    from portrait.formats import Made
+    from portrait.formats.maker import EditionMaker
+    from portrait.inputs.district import Edition
 
 STYLESHEET = "reflow.css"
 # Fallback families after the brand's own (a reader's device may refuse web fonts).
@@ -437,3 +443,27 @@ def _woff2_subset(project: Project, path: Path, chars: frozenset[int], disk: boo
                 write_atomic(cached, data)
     _SUBSETS[digest] = data
     return data
+
+
+def made_by_reflow(
+    make: Callable[[Reflow, Edition | None], bytes], check: Callable[[bytes], list[str]], profile: str
+) -> Callable[[EditionMaker, Edition | None, str], Made]:
+    """A reading format's ``Format.make``: its file from the maker's ``Reflow``, then its own
+    check (a fast structural one; the standards' checkers, EPUBCheck, Ace and axe-core, run in the
+    tests) as a report of one rule."""
+
+    def made(maker: EditionMaker, edition: Edition | None, name: str) -> Made:
+        import io
+        import zipfile
+
+        from portrait.check.preflight import Report, Result
+        from portrait.formats import Made
+
+        data = make(maker.reflow(), edition)
+        problems = check(data)
+        result = Result("format check", not problems, "; ".join(problems) or f"a sound {profile} file")
+        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        documents = sum(n.endswith(".xhtml") and not n.endswith("nav.xhtml") or n.endswith(".html") for n in names)
+        return Made(data, documents, Report(name, profile, [result]))
+
+    return made

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
+import tempfile
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import lxml.html
@@ -18,8 +21,9 @@ from lxml import etree
 
 from portrait.formats import Format
 from portrait.formats.epub import precompressed
-from portrait.formats.reflow import Reflow, fragments, link_targets, point_links
+from portrait.formats.reflow import Reflow, fragments, link_targets, made_by_reflow, point_links
 from portrait.formats.zipped import zip_bytes
+from portrait.publish.atomic import write_atomic
 
 MEDIA_TYPE = "application/zip"
 CSP = (
@@ -163,11 +167,26 @@ def check_web(data: bytes) -> list[str]:
     return problems
 
 
+def write_web(path: Path, data: bytes) -> None:
+    """Write ``data`` at ``path``; a web edition is unpacked beside it too (``…-web/``), the old
+    folder replaced whole."""
+    write_atomic(path, data)
+    folder = path.with_name(path.name.removesuffix(".zip"))
+    staging = Path(tempfile.mkdtemp(prefix=".web-", dir=path.parent))
+    zipfile.ZipFile(io.BytesIO(data)).extractall(staging)
+    old = folder.with_name(folder.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if folder.exists():
+        folder.rename(old)
+    staging.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)
+
+
 WEB = Format(
     name="web",
     title="Web edition (zip)",
     suffix="-web.zip",
     media_type=MEDIA_TYPE,
-    make=make_web,
-    check=check_web,
+    make=made_by_reflow(make_web, check_web, "web"),
+    writer=write_web,
 )

@@ -29,12 +29,15 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from portrait.errors import ExitCode, InputError, PortraitError
 from portrait.finish.variants import SCREEN, Variant
 from portrait.inputs.district import Edition, check_slug, districts_folder, load_edition
 from portrait.project import Project
+
+if TYPE_CHECKING:
+    from portrait.formats.maker import EditionMaker
 from portrait.publish.body_cache import BodyStore
 from portrait.publish.cache import CACHE_FOLDER, edition_key, folder_digest, input_key, remember, up_to_date
 from portrait.publish.logos import LogoCache
@@ -184,29 +187,27 @@ def _init_worker(
     """``shared_key``: the shared inputs' key (``input_key`` without content/districts/), under
     which the written body is kept between runs; None keeps nothing. ``reuse_body`` False
     (``--force``): the body is laid out again, and kept."""
+    from portrait.formats.maker import EditionMaker
+
+    project = Project(root)
     _worker.clear()
     _worker.update(
-        project=Project(root),
-        inputs=inputs,
+        project=project,
         variants=variants,
-        renderers={},
-        shared_key=shared_key,
-        reuse_body=reuse_body,
+        maker=EditionMaker(project, inputs, bodies=lambda v: BodyStore.of(project, v.name, shared_key, reuse_body)),
     )
 
 
-def _renderer(variant: Variant) -> Any:
-    from portrait.render.renderer import Renderer
+def _maker() -> EditionMaker:
+    from portrait.formats.maker import EditionMaker
 
-    renderers = _worker["renderers"]
-    if variant.name not in renderers:
-        project, key, reuse = _worker["project"], _worker.get("shared_key"), _worker.get("reuse_body", True)
-        store = BodyStore.of(project, variant.name, key, reuse)
-        renderers[variant.name] = Renderer(project, _worker["inputs"], variant, body_store=store)
-    return renderers[variant.name]
+    maker = _worker["maker"]
+    assert isinstance(maker, EditionMaker)
+    return maker
 
 
 def _render_one(job: _Job) -> EditionResult:
+    from portrait.formats import pdf_format
     from portrait.publish.produce import Target, produce
 
     edition = job.edition
@@ -217,18 +218,15 @@ def _render_one(job: _Job) -> EditionResult:
         # either complete or untouched.
         made = produce(
             project,
+            _maker(),
             [
-                Target(
-                    output_file(project.output, variant, edition.slug),
-                    variant,
-                    functools.partial(_renderer(variant).edition, edition),
-                )
+                Target(output_file(project.output, variant, edition.slug), pdf_format(variant), edition)
                 for variant in _worker["variants"]
             ],
         )
         # Recorded here, where the bytes are: they never travel back to the batch's process.
         for m in made:
-            remember(m.path, job.key, m.rendered.pdf, m.rendered.pages, edition.notices, job.records)
+            remember(m.path, job.key, m.made.data, m.made.pages, edition.notices, job.records)
     except PortraitError as exc:
         kind = "input" if isinstance(exc, InputError) else "build"
         return EditionResult(
@@ -256,8 +254,8 @@ def _render_one(job: _Job) -> EditionResult:
         edition.slug,
         edition.name,
         path=first.path,
-        pages=first.rendered.pages,
-        size=len(first.rendered.pdf),
+        pages=first.made.pages,
+        size=len(first.made.data),
         seconds=time.perf_counter() - start,
         notices=edition.notices,
         paths=tuple(m.path for m in made),
@@ -375,7 +373,7 @@ def _build(
         # inherit it, instead of each making its own (seconds per worker and variant).
         _init_worker(project.root, inputs, variants, *body)
         for variant in variants:
-            _renderer(variant).body()
+            _maker().renderer(variant).body()
         start: dict[str, Any] = {"mp_context": multiprocessing.get_context("fork")}
     else:  # spawn: each worker reads its copy of the inputs and lays out the body itself
         start = {

@@ -2,7 +2,8 @@
 
     output/portrait-of-a-leader.pdf                          the Portrait, screen
     output/portrait-of-a-leader-print.pdf                    the Portrait, print
-    output/districts/<slug>/portrait-of-a-leader-<slug>.pdf  a district's edition (-print.pdf)
+    output/portrait-of-a-leader-web.zip, .epub               the web edition, the EPUB
+    output/districts/<slug>/portrait-of-a-leader-<slug>.pdf  a district's edition (-print.pdf, ...)
 
 A release folder holds the same relative paths.
 """
@@ -16,12 +17,17 @@ from portrait.finish.variants import Variant
 STEM = "portrait-of-a-leader"
 
 
-def output_file(folder: Path, variant: Variant, district: str | None = None) -> Path:
-    """Where ``variant`` of the Portrait (or of ``district``'s edition) goes inside ``folder``
-    (output/ or a release folder)."""
+def output_path(folder: Path, suffix: str, district: str | None = None) -> Path:
+    """The file whose name ends in ``suffix`` (".pdf", "-print.pdf", ".epub", ...) for the
+    Portrait (or ``district``'s edition) inside ``folder`` (output/ or a release folder)."""
     if district is None:
-        return folder / f"{STEM}{variant.file_suffix}.pdf"
-    return folder / "districts" / district / f"{STEM}-{district}{variant.file_suffix}.pdf"
+        return folder / f"{STEM}{suffix}"
+    return folder / "districts" / district / f"{STEM}-{district}{suffix}"
+
+
+def output_file(folder: Path, variant: Variant, district: str | None = None) -> Path:
+    """Where ``variant`` of the Portrait (or of ``district``'s edition) goes inside ``folder``."""
+    return output_path(folder, variant.file_suffix + ".pdf", district)
 
 
 def beside(given: Path, variant: Variant) -> Path:

@@ -24,6 +24,7 @@ from portrait.publish.outputs import beside, output_file
 
 if TYPE_CHECKING:
     from portrait.check.preflight import Report
+    from portrait.formats.maker import EditionMaker
     from portrait.inputs.load import Inputs
 
 
@@ -58,6 +59,7 @@ def build_portrait(
             writable(output if i == 0 else beside(output, variant), probe=True)
     key = input_key(project)
     shared_key: list[str | None] = []  # the editions' shared key, computed when first needed
+    maker: EditionMaker | None = None
     results = []
     for i, variant in enumerate(variants):
         start = time.perf_counter()
@@ -79,20 +81,25 @@ def build_portrait(
                 )
             )
             continue
+        from portrait.formats import pdf_format
+        from portrait.formats.maker import EditionMaker
         from portrait.inputs.load import load_inputs
         from portrait.publish.produce import Target, produce
-        from portrait.render.renderer import Renderer
 
         inputs = inputs or load_inputs(project)
-        renderer = Renderer(project, inputs, variant, body_store=_body_store(project, variant, force, shared_key))
-        (made,) = produce(project, [Target(target, variant, renderer.portrait)])
+        if maker is None:  # one per build: the screen and print files share the parsed inputs
+            maker = EditionMaker(project, inputs, bodies=lambda v: _body_store(project, v, force, shared_key))
+        (made,) = produce(project, maker, [Target(target, pdf_format(variant))])
+        renderer = maker.renderer(variant)
         if renderer.has_body_store:
             renderer.body()  # kept for the district editions (read back instead if kept already)
-        pdf = made.rendered.pdf
+        pdf = made.made.data
         warnings = tuple(str(w) for w in inputs.content.warnings)
-        remember(target, key, pdf, made.rendered.pages, warnings)
+        remember(target, key, pdf, made.made.pages, warnings)
         results.append(
-            PortraitFile(target, variant, made.rendered.pages, len(pdf), made.seconds, False, warnings, made.report)
+            PortraitFile(
+                target, variant, made.made.pages, len(pdf), made.made.seconds, False, warnings, made.made.report
+            )
         )
     return results
 

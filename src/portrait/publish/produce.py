@@ -1,58 +1,54 @@
-"""Render → check → write: the one path by which every PDF reaches the disk.
+"""Make → check → write: the one path by which every edition's file reaches the disk.
 
-The Portrait, each district edition and each release file are made here. Every file passes the
-preflight of its variant before anything is written, and is written atomically, so a file that
-fails is never left in output/ and an interrupted build never leaves half a file.
+The Portrait, each district edition and each release file are made by this process's
+``EditionMaker`` (portrait.formats.maker), in their format, checked, and written here. Nothing is
+written until every file of the call has passed its check, and each is written atomically, so a
+file that fails is never left in output/ and an interrupted build never leaves half a file.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from portrait.check.preflight import Report, check_facts, require
-from portrait.finish.variants import Variant
+from portrait.formats import Format, Made
 from portrait.project import Project
-from portrait.publish.atomic import write_atomic
-from portrait.render.renderer import Rendered
+
+if TYPE_CHECKING:
+    from portrait.formats.maker import EditionMaker
+    from portrait.inputs.district import Edition
 
 
 @dataclass(frozen=True)
 class Target:
-    """One file to make: where it goes, in which variant, and how to render it."""
+    """One file to make: where it goes, in which format, of which edition (None: the Portrait)."""
 
     path: Path
-    variant: Variant
-    render: Callable[[], Rendered]
+    format: Format
+    edition: Edition | None = None
 
 
 @dataclass(frozen=True)
-class Made:
-    """A file that was rendered, passed its preflight and was written."""
+class Written:
+    """A file that was made, passed its check and was written."""
 
     path: Path
-    variant: Variant
-    rendered: Rendered
-    report: Report
-    seconds: float
+    format: Format
+    made: Made
 
 
-def produce(project: Project, targets: Sequence[Target]) -> list[Made]:
-    """Render and preflight every target, then write them all.
+def produce(project: Project, maker: EditionMaker, targets: Sequence[Target]) -> list[Written]:
+    """Make and check every target, then write them all.
 
-    Nothing is written until every target has passed, so the files of one call (an edition's
-    screen and print files) are all new or all untouched. A failed preflight is a BuildError
-    naming each failed rule.
+    The files of one call (an edition's screen and print files) are all new or all untouched. A
+    failed check is a BuildError naming each failed rule.
     """
     made = []
     for target in targets:
-        start = time.perf_counter()
-        rendered = target.render()
-        report = check_facts(rendered.facts, project.relative(target.path), target.variant.name)
-        require(report)
-        made.append(Made(target.path, target.variant, rendered, report, time.perf_counter() - start))
-    for done in made:
-        write_atomic(done.path, done.rendered.pdf)
+        done = maker.make(target.format, target.edition, name=project.relative(target.path)).checked()
+        made.append(Written(target.path, target.format, done))
+    for written in made:
+        written.format.write(written.path, written.made.data)
     return made

@@ -9,11 +9,7 @@ Portrait's screen layout, kept in output/.cache/page-map/ (portrait.formats.refl
 
 from __future__ import annotations
 
-import io
-import shutil
-import tempfile
 import time
-import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +18,6 @@ from typing import Any
 from portrait.errors import BuildError, InputError, PortraitError
 from portrait.formats import Format
 from portrait.project import Project
-from portrait.publish.atomic import write_atomic
 
 
 @dataclass(frozen=True)
@@ -37,32 +32,6 @@ class FormatFile:
     error: PortraitError | None = None
 
 
-def make_file(fmt: Format, reflow: Any, edition: Any) -> bytes:
-    """``fmt``'s file for ``edition`` (None: the Portrait), checked; BuildError names the problems."""
-    data = fmt.make(reflow, edition)
-    problems = fmt.check(data)
-    if problems:
-        who = f"{edition.slug}: " if edition is not None else ""
-        raise BuildError(f"{who}the {fmt.title} fails its check: " + "; ".join(problems))
-    return data
-
-
-def write_file(fmt: Format, path: Path, data: bytes) -> None:
-    """Write ``data`` at ``path``; a web edition is unpacked beside it too (``…-web/``), the old
-    folder replaced whole."""
-    write_atomic(path, data)
-    if fmt.name == "web":
-        folder = path.with_name(path.name.removesuffix(".zip"))
-        staging = Path(tempfile.mkdtemp(prefix=".web-", dir=path.parent))
-        zipfile.ZipFile(io.BytesIO(data)).extractall(staging)
-        old = folder.with_name(folder.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if folder.exists():
-            folder.rename(old)
-        staging.rename(folder)
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def build_formats(
     project: Project,
     formats: Sequence[Format],
@@ -75,12 +44,13 @@ def build_formats(
     """The Portrait's edition in each of ``formats`` (unless not ``portrait``) and each district's
     (slugs, or portrait.publish.batch.Source), into ``output`` (default output/). A district whose
     input is wrong fails alone: its FormatFile carries the error."""
-    from portrait.formats.reflow import Reflow
+    from portrait.formats.maker import EditionMaker
     from portrait.inputs.load import load_inputs
     from portrait.publish.batch import Source, folder_source
+    from portrait.publish.produce import Target, produce
 
     folder = output or project.output
-    reflow = Reflow(project, load_inputs(project))
+    maker = EditionMaker(project, load_inputs(project))
     results: list[FormatFile] = []
 
     def one(slug: str | None, load: Callable[[], Any] | None) -> None:
@@ -96,9 +66,8 @@ def build_formats(
             start = time.perf_counter()
             path = fmt.output(folder, slug)
             try:
-                data = make_file(fmt, reflow, edition)
-                write_file(fmt, path, data)
-                result = FormatFile(fmt.name, slug, path, len(data), time.perf_counter() - start)
+                (written,) = produce(project, maker, [Target(path, fmt, edition)])
+                result = FormatFile(fmt.name, slug, path, len(written.made.data), time.perf_counter() - start)
             except (BuildError, InputError) as exc:
                 if slug is None:
                     raise

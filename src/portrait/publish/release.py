@@ -9,23 +9,23 @@ releases of one commit have identical SHA256SUMS. CI splits the work across mach
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import io
 import json
 import re
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from portrait.errors import BuildError, InputError, Problem
-from portrait.finish.variants import VARIANTS
 from portrait.project import Project
 from portrait.publish.atomic import write_atomic
-from portrait.publish.outputs import output_file
 from portrait.publish.produce import Target, produce
+
+if TYPE_CHECKING:
+    from portrait.formats.maker import EditionMaker
+    from portrait.inputs.district import Edition
 
 MANIFEST = "manifest.json"
 SUMS = "SHA256SUMS"
@@ -103,22 +103,27 @@ def commit_of(project: Project) -> str | None:
 
 
 def run_jobs(
-    project: Project, jobs: list[Job], folder: Path, on_done: Callable[[Artifact], None] | None = None
+    project: Project,
+    maker: EditionMaker,
+    jobs: list[Job],
+    folder: Path,
+    on_done: Callable[[Artifact], None] | None = None,
 ) -> list[Artifact]:
     artifacts = []
     for job in jobs:
-        (made,) = produce(project, [job.target])  # preflighted before it is written
-        pdf = made.rendered.pdf
+        (written,) = produce(project, maker, [job.target])  # checked before it is written
+        made, fmt = written.made, written.format
         artifact = Artifact(
-            file=made.path.relative_to(folder).as_posix(),
+            file=written.path.relative_to(folder).as_posix(),
             edition=job.edition,
-            variant=made.variant.name,
+            variant=fmt.name,
             district=job.district,
             district_name=job.district_name,
-            pages=made.rendered.pages,
-            bytes=len(pdf),
-            sha256=hashlib.sha256(pdf).hexdigest(),
-            conformance=made.variant.conformance,
+            # printed pages of a PDF; reading documents (web pages, EPUB content documents) otherwise
+            pages=made.pages,
+            bytes=len(made.data),
+            sha256=hashlib.sha256(made.data).hexdigest(),
+            conformance=fmt.variant.conformance if fmt.variant is not None else REFLOWED_CONFORMANCE[fmt.name],
             preflight={
                 "profile": made.report.profile,
                 "passed": made.report.passed,
@@ -210,77 +215,32 @@ def _json(payload: Any) -> bytes:
     return (json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
-def plan(project: Project, inputs: Any, shard: tuple[int, int], folder: Path) -> list[Job]:
-    """Every file of the release that ``shard`` builds, in a stable order: the main Portrait
-    (in shard 1), then each of the shard's districts, each in screen and print."""
+def plan(project: Project, shard: tuple[int, int], folder: Path) -> list[Job]:
+    """Every file of the release that ``shard`` builds, in a stable order: the PDFs (screen and
+    print) of the main Portrait (in shard 1) and of each of the shard's districts, then their
+    web editions and EPUBs."""
+    from portrait.formats import formats
     from portrait.inputs.district import district_slugs, load_edition
     from portrait.publish.batch import select_shard
-    from portrait.render.renderer import Renderer
 
-    # One renderer per variant: the shared pages are laid out once for every edition.
-    renderers = {variant.name: Renderer(project, inputs, variant) for variant in VARIANTS.values()}
+    editions: list[Edition | None] = [None] if shard[0] == 1 else []
+    editions += [load_edition(project, slug) for slug in select_shard(district_slugs(project), shard)]
     jobs: list[Job] = []
-    if shard[0] == 1:
-        for variant in VARIANTS.values():
-            target = Target(output_file(folder, variant), variant, renderers[variant.name].portrait)
-            jobs.append(Job(target, "portrait"))
-    for slug in select_shard(district_slugs(project), shard):
-        edition = load_edition(project, slug)
-        for variant in VARIANTS.values():
-            make = functools.partial(renderers[variant.name].edition, edition)
-            target = Target(output_file(folder, variant, slug), variant, make)
-            jobs.append(Job(target, "district", district=slug, district_name=edition.name))
+    for pdfs in (True, False):
+        for edition in editions:
+            for fmt in formats().values():
+                if fmt.is_pdf != pdfs:
+                    continue
+                if edition is None:
+                    jobs.append(Job(Target(fmt.output(folder), fmt), "portrait"))
+                else:
+                    target = Target(fmt.output(folder, edition.slug), fmt, edition)
+                    jobs.append(Job(target, "district", district=edition.slug, district_name=edition.name))
     return jobs
 
 
 # What the reflowable editions claim (the EPUB in its package metadata); the web edition claims none.
 REFLOWED_CONFORMANCE = {"epub": "EPUB 3.3; EPUB Accessibility 1.1 - WCAG 2.1 Level AA", "web": None}
-
-
-def reflowed_artifacts(
-    project: Project,
-    inputs: Any,
-    shard: tuple[int, int],
-    folder: Path,
-    on_done: Callable[[Artifact], None] | None = None,
-) -> list[Artifact]:
-    """The web edition (zip) and the EPUB of the Portrait (in shard 1) and of the shard's
-    districts, each checked by its format before it is written (portrait.formats)."""
-    import zipfile
-
-    from portrait.formats import formats
-    from portrait.formats.reflow import Reflow
-    from portrait.inputs.district import district_slugs, load_edition
-    from portrait.publish.batch import select_shard
-    from portrait.publish.reflowed import make_file
-
-    reflow = Reflow(project, inputs)
-    editions: list[Any] = [None] if shard[0] == 1 else []
-    editions += [load_edition(project, slug) for slug in select_shard(district_slugs(project), shard)]
-    artifacts = []
-    for edition in editions:
-        slug = edition.slug if edition is not None else None
-        for fmt in formats().values():
-            data = make_file(fmt, reflow, edition)
-            path = write_atomic(fmt.output(folder, slug), data)
-            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-            documents = sum(n.endswith(".xhtml") and not n.endswith("nav.xhtml") or n.endswith(".html") for n in names)
-            artifact = Artifact(
-                file=path.relative_to(folder).as_posix(),
-                edition="district" if edition is not None else "portrait",
-                variant=fmt.name,
-                district=slug,
-                district_name=edition.name if edition is not None else None,
-                pages=documents,  # reading documents (web pages, EPUB content documents), not printed pages
-                bytes=len(data),
-                sha256=hashlib.sha256(data).hexdigest(),
-                conformance=REFLOWED_CONFORMANCE[fmt.name],
-                preflight={"profile": fmt.name, "passed": True, "rules": {"check": "passed"}},
-            )
-            artifacts.append(artifact)
-            if on_done:
-                on_done(artifact)
-    return artifacts
 
 
 def refuse_draft(placeholders: Sequence[Any], expired: Sequence[Any] = ()) -> None:
@@ -344,8 +304,10 @@ def make_release(
     }
     whole = shard is None
     shard = shard or (1, 1)
-    artifacts = run_jobs(project, plan(project, inputs, shard, folder), folder, on_done)
-    artifacts += reflowed_artifacts(project, inputs, shard, folder, on_done)
+    from portrait.formats.maker import EditionMaker
+
+    # One maker: each format's shared pages are laid out once for every edition.
+    artifacts = run_jobs(project, EditionMaker(project, inputs), plan(project, shard, folder), folder, on_done)
     if shard[0] == 1:
         write_atomic(folder / NOTES, notes.encode())
     if whole:

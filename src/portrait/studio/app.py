@@ -40,7 +40,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from portrait.formats import formats
+import portrait
 from portrait.studio.engine import (
     MAX_DISTRICT_CHARS,
     MAX_RENDERS,
@@ -353,7 +353,7 @@ def create_app(
             return answer
         variant = request.query_params.get("variant", "screen")
         if variant in REFLOWED:  # the web edition's zip or the EPUB (portrait.formats)
-            fmt = formats()[variant]
+            fmt = portrait.edition_formats()[variant]
             name = fmt.output(Path(), answer.slug).name
             disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
             return Response(answer.pdf, media_type=fmt.media_type, headers=disposition)

@@ -36,6 +36,7 @@ from typing import Any
 
 import yaml
 
+import portrait
 from portrait.errors import InputError, PortraitError, Problem
 from portrait.project import Project
 from portrait.studio.metrics import StudioMetrics
@@ -395,18 +396,17 @@ def _setup(root: str) -> tuple[Project, Any]:
         project = Project.at(root)
         scratch = _state.get("scratch")
         _state.clear()
-        _state.update(root=root, project=project, inputs=load_inputs(project), renderers={}, scratch=scratch)
+        inputs = load_inputs(project)
+        # Nothing is read from or written to output/.cache/: the studio writes nothing into the project.
+        maker = portrait.EditionMaker(project, inputs, disk_cache=False)
+        _state.update(root=root, project=project, inputs=inputs, maker=maker, scratch=scratch)
     return _state["project"], _state["inputs"]
 
 
-def _renderer(variant: str) -> Any:
-    from portrait.finish.variants import VARIANTS as TABLE
-    from portrait.render.renderer import Renderer
-
-    renderers = _state["renderers"]
-    if variant not in renderers:
-        renderers[variant] = Renderer(_state["project"], _state["inputs"], TABLE[variant])
-    return renderers[variant]
+def _maker() -> portrait.EditionMaker:
+    maker = _state["maker"]
+    assert isinstance(maker, portrait.EditionMaker)
+    return maker
 
 
 def _worker_warm(root: str, scratch: str) -> list[tuple[str, str, str | None]]:
@@ -472,7 +472,7 @@ def _warm(root: str) -> list[tuple[str, str, str | None]]:
         _setup(root)
     except InputError as exc:
         return [(p.file, p.message, p.fix) for p in exc.problems]
-    _renderer("screen").shared()
+    _maker().renderer(portrait.SCREEN).shared()
     return []
 
 
@@ -501,7 +501,8 @@ def _work(root: str, job: Job, timeout: float) -> Answer:
 
 def _timed_out(job: Job, timeout: float) -> Answer:
     # A render stopped halfway may leave a renderer's layout half made: start afresh.
-    _state.get("renderers", {}).clear()
+    if "maker" in _state:
+        _maker().forget()
     return Answer(
         job.slug or DEFAULT_SLUG,
         error=f"the render took longer than {timeout:.0f} s and was stopped",
@@ -591,39 +592,27 @@ def _for_form(problem: Problem, job: Job) -> FieldProblem:
 
 def download_name(slug: str, variant: str) -> str:
     """``portrait-of-a-leader-<slug>[-print].pdf``: the name the command line gives that file."""
-    from portrait.finish.variants import VARIANTS as TABLE
-    from portrait.publish.outputs import output_file
-
-    return output_file(Path(), TABLE[variant], slug).name
+    return portrait.edition_formats()[variant].output(Path(), slug).name
 
 
 def _pdf(slug: str, edition: Any, variant: str) -> Answer:
-    from portrait.check.preflight import check_facts, require
-
-    rendered = _renderer(variant).edition(edition)
-    too_long = _foreword_too_long(rendered, edition)
+    made = _maker().make(portrait.edition_formats()[variant], edition, name=download_name(slug, variant))
+    too_long = _foreword_too_long(made, edition)
     if too_long:
         return Answer(slug, problems=(too_long,), notices=edition.notices)
-    require(check_facts(rendered.facts, download_name(slug, variant), variant))
-    return Answer(slug, pdf=rendered.pdf, pages=rendered.pages, notices=edition.notices)
+    made.checked()
+    return Answer(slug, pdf=made.data, pages=made.pages, notices=edition.notices)
 
 
 def _reflowed(slug: str, edition: Any, fmt: str) -> Answer:
-    """The web edition (zip) or the EPUB (portrait.formats), in ``Answer.pdf``: the file asked for.
-    The printed pages of the EPUB's page-list come from this worker's screen layout, and nothing
-    is written to disk (no output/.cache)."""
-    from portrait.formats import formats
-    from portrait.formats.reflow import Reflow, page_map_of
-    from portrait.publish.reflowed import make_file
-
-    if "reflow" not in _state:
-        page_map = page_map_of(_renderer("screen").shared()[1])
-        _state["reflow"] = Reflow(_state["project"], _state["inputs"], page_map, disk_cache=False)
-    data = make_file(formats()[fmt], _state["reflow"], edition)
-    return Answer(slug, pdf=data, notices=edition.notices)
+    """The web edition (zip) or the EPUB, in ``Answer.pdf``: the file asked for. The printed
+    pages of the EPUB's page-list come from this worker's screen layout (the maker has no disk
+    cache), and nothing is written to disk."""
+    made = _maker().make(portrait.edition_formats()[fmt], edition, name=download_name(slug, fmt)).checked()
+    return Answer(slug, pdf=made.data, notices=edition.notices)
 
 
-def _foreword_too_long(rendered: Any, edition: Any) -> FieldProblem | None:
+def _foreword_too_long(rendered: portrait.Made, edition: Any) -> FieldProblem | None:
     pages = _foreword_pages(rendered, edition)
     if pages <= MAX_FOREWORD_PAGES:
         return None
@@ -634,10 +623,11 @@ def _foreword_too_long(rendered: Any, edition: Any) -> FieldProblem | None:
     )
 
 
-def _foreword_pages(rendered: Any, edition: Any) -> int:
+def _foreword_pages(rendered: portrait.Made, edition: Any) -> int:
     """Pages between the cover and the contents (both are bookmarks of every edition)."""
     if edition.foreword is None:
         return 0
+    assert rendered.facts is not None  # a PDF's
     contents = [page for level, title, page in rendered.facts.outline if level == 1 and title == "Contents"]
     return (contents[0] or 1) - 1 if contents else 1
 
@@ -645,9 +635,9 @@ def _foreword_pages(rendered: Any, edition: Any) -> int:
 def _previews(slug: str, edition: Any) -> Answer:
     """The real pages of the screen edition: cover, foreword, a shared page with the district's
     footer, back cover; as PNG images of the PDF's pages."""
-    from portrait.raster import rasterise
+    from portrait import rasterise
 
-    rendered = _renderer("screen").edition(edition)
+    rendered = _maker().make(portrait.edition_formats()["screen"], edition, name=download_name(slug, "screen"))
     too_long = _foreword_too_long(rendered, edition)
     if too_long:
         return Answer(slug, problems=(too_long,), notices=edition.notices)
@@ -658,7 +648,7 @@ def _previews(slug: str, edition: Any) -> Answer:
     wanted.append((foreword + 2, "A page of the Portrait, with your name in its footer"))
     wanted.append((rendered.pages - 1, "Back cover"))
     images = []
-    for index, image in rasterise(rendered.pdf, width=PREVIEW_WIDTH_PX, pages=[i for i, _ in wanted]):
+    for index, image in rasterise(rendered.data, width=PREVIEW_WIDTH_PX, pages=[i for i, _ in wanted]):
         buffer = io.BytesIO()
         image.save(buffer, format="PNG", optimize=False, compress_level=6)
         images.append(PreviewPage(index + 1, dict(wanted)[index], buffer.getvalue(), image.width, image.height))
