@@ -42,6 +42,14 @@ def load_edition(project: Project, slug: str) -> Edition:
     return load(project, slug)
 
 
+def check_district(project: Project, path: Path) -> Edition:
+    """Read and validate a district folder, or the folder of a district.yaml, wherever it is; the
+    edition's notices are its warnings (colours the press cannot print, text in another language)."""
+    from portrait.inputs.district import edition_at
+
+    return edition_at(project, path.parent if path.is_file() else path)
+
+
 def district_slugs(project: Project) -> list[str]:
     """Every district folder in content/districts/, sorted."""
     from portrait.inputs.district import district_slugs as slugs

@@ -498,3 +498,17 @@ def test_a_timeout_replaced_by_another_exception_is_still_a_timeout(monkeypatch)
     monkeypatch.setattr(engine, "_do", swallows_the_alarm)
     answer = engine._work("unused", engine.Job(action="pdf", variant="screen", district="", logo=None), 0.05)
     assert answer.timed_out and "longer than" in (answer.error or "")
+
+
+def test_previews_warn_of_a_foreword_in_another_language_than_its_tag(studio):
+    # A test text (no district wrote it); untagged, so announced as English: the same notice as
+    # `check` and `district` give (portrait.inputs.language).
+    spanish = (
+        "Nos alegra compartir este retrato con todas nuestras escuelas. Cada directora y cada maestro "
+        "trabaja cada día para que los estudiantes aprendan con confianza, con curiosidad y con alegría."
+    )
+    response = post(studio, "/api/previews", district=DISTRICT.replace("Our leaders *grow* together.", spanish))
+    assert response.status_code == 200, response.text
+    (notice,) = [n for n in response.json()["notices"] if " reads as " in n]
+    assert notice.startswith("district.yaml: foreword.body reads as Spanish (es, confidence")
+    assert "set `foreword.lang: es`" in notice

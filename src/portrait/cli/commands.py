@@ -199,8 +199,16 @@ def parser(prog: str | None = None) -> argparse.ArgumentParser:
         help=FORMAT_HELP + " (default: screen,print)",
     )
 
-    chk = sub.add_parser("check", parents=common, help="preflight PDF files: print a table of rules per file")
-    chk.add_argument("files", nargs="+", type=Path, metavar="FILE", help="PDF files to check")
+    chk = sub.add_parser(
+        "check", parents=common, help="preflight PDF files (a table of rules per file), or check district folders"
+    )
+    chk.add_argument(
+        "files",
+        nargs="+",
+        type=Path,
+        metavar="FILE",
+        help="PDF files to check, or district folders (or their district.yaml) to check as inputs",
+    )
     chk.add_argument(
         "--as",
         dest="profile",
@@ -511,6 +519,9 @@ def _check(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO)
     failed = 0
     variant = VARIANTS.get(args.profile)
     for path in args.files:
+        if path.is_dir() or path.name == "district.yaml":
+            failed += _check_district(project, path, args.verbosity, out, err)
+            continue
         report = portrait.check_pdf(path, variant)
         failed += not report.passed
         if not (args.verbosity < 0 and report.passed):
@@ -518,9 +529,24 @@ def _check(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO)
         if args.verbosity > 0:
             print(_facts_summary(path), file=out)
     if failed:
-        print(f"{failed} of {len(args.files)} files fail the preflight", file=out)
+        print(f"{failed} of {len(args.files)} files fail the check", file=out)
         return int(ExitCode.BUILD_ERROR)
     return 0
+
+
+def _check_district(project: Project, path: Path, verbosity: int, out: TextIO, err: TextIO) -> bool:
+    """A district folder (or its district.yaml): its problems fail, its notices warn."""
+    try:
+        edition = portrait.check_district(project, path)
+    except InputError as exc:
+        print(f"error: {exc}", file=err)
+        return True
+    for notice in edition.notices:  # warnings: shown even when quiet
+        print(f"notice: {edition.slug}: {notice}", file=err)
+    if verbosity >= 0:
+        warned = f", {len(edition.notices)} notice{'s' * (len(edition.notices) != 1)}" if edition.notices else ""
+        print(f"{edition.slug}: district inputs check passed{warned}", file=out)
+    return False
 
 
 def _facts_summary(path: Path) -> str:

@@ -361,12 +361,24 @@ def _nearest(word: str, choices: list[str]) -> str | None:
 
 def load_edition(project: Project, slug: str, logos: LogoStore | None = None) -> Edition:
     district, logo = load_district(project, slug, logos=logos)
-    return make_edition(slug, district, logo, press=Press.find(project.root))
+    source = project.relative(districts_folder(project) / slug / DISTRICT_FILE)
+    return make_edition(slug, district, logo, press=Press.find(project.root), source=source)
 
 
-def make_edition(slug: str, district: District, logo: Logo, press: Press | None = None) -> Edition:
+def edition_at(project: Project, folder: Path) -> Edition:
+    """The edition of the district folder ``folder`` (named by its folder name), wherever it is:
+    what ``check`` says of a district folder or district.yaml."""
+    district, logo = load_district(project, folder.name, folder)
+    source = project.relative(folder / DISTRICT_FILE)
+    return make_edition(folder.name, district, logo, press=Press.find(project.root), source=source)
+
+
+def make_edition(
+    slug: str, district: District, logo: Logo, press: Press | None = None, source: str = DISTRICT_FILE
+) -> Edition:
     """The edition of ``district``; ``press`` (default: this checkout's profile) converts its
-    colours for the print edition and says which of them the press cannot print."""
+    colours for the print edition and says which of them the press cannot print. ``source``
+    names where the district was written, for the notices that name a key."""
     notices: list[str] = []
     primary = palette(district.colors.primary or DEFAULT_PRIMARY, label="colors.primary")
     notices.extend(primary.notices)
@@ -386,6 +398,7 @@ def make_edition(slug: str, district: District, logo: Logo, press: Press | None 
                 printed.append((label, check.color, check.printed, describe(check.build), check.delta_e))
         builds = edition_print_css(press, primary, secondary)
     notices.extend(logo.notices)
+    notices.extend(text_language_notices(district, source))
     css = edition_css(primary, secondary)
     return Edition(
         slug=slug,
@@ -403,6 +416,20 @@ def make_edition(slug: str, district: District, logo: Logo, press: Press | None 
         print_css=builds,
         print_colors=tuple(printed),
     )
+
+
+def text_language_notices(district: District, source: str = DISTRICT_FILE) -> list[str]:
+    """Notices for the district's free text that reads as another language than its tag (the
+    foreword) or than the Portrait's (the cover line); texts too short to judge give none."""
+    from portrait.inputs.language import language_notices
+
+    notices = []
+    if district.cover_line:
+        notices += language_notices(source, "cover_line", district.cover_line, None, None)
+    if district.foreword:
+        lang = district.foreword.lang
+        notices += language_notices(source, "foreword.body", str(district.foreword.body), lang, "foreword.lang")
+    return notices
 
 
 def gamut_notice(press: Press, label: str, color: str) -> list[str]:

@@ -341,7 +341,7 @@ def check(project: Project, sheet: Sheet, row: Row, folder: Path, logos: LogoSto
         district, logo = load_district(project, row.slug, folder, logos)
     except InputError as exc:
         raise InputError([_as_cell(sheet, row, p) for p in exc.problems]) from None
-    return make_edition(row.slug, district, logo)
+    return make_edition(row.slug, district, logo, source=f"{sheet.shown}, row {row.number}")
 
 
 def _as_cell(sheet: Sheet, row: Row, problem: Problem) -> Problem:
