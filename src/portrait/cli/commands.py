@@ -19,12 +19,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import portrait
-from portrait.errors import ExitCode, InputError, PortraitError, Problem
-from portrait.finish.variants import PRINT, SCREEN, VARIANTS
-from portrait.project import MARKER, Project
+from portrait import MARKER, PRINT, SCREEN, VARIANTS, ExitCode, InputError, PortraitError, Problem, Project
 
 if TYPE_CHECKING:
-    from portrait.publish.release import Artifact
+    from portrait import Artifact
 
 
 class UsageError(Exception):
@@ -68,7 +66,7 @@ def _positive_seconds(text: str) -> float:
 
 
 def _dpi(text: str) -> int:
-    from portrait.designer.proof import MAX_DPI, MIN_DPI
+    from portrait import MAX_DPI, MIN_DPI
 
     value = _integer(text)
     if not MIN_DPI <= value <= MAX_DPI:
@@ -84,7 +82,7 @@ def _integer(text: str) -> int:
 
 
 def _shard(text: str) -> tuple[int, int]:
-    from portrait.publish.batch import parse_shard
+    from portrait import parse_shard
 
     try:
         return parse_shard(text)
@@ -436,7 +434,7 @@ def _debug_environment(debug: bool) -> Iterator[None]:
 
 
 def _os_problem(exc: OSError) -> Problem:
-    from portrait.paths import os_problem
+    from portrait import os_problem
 
     if exc.errno == errno.EADDRINUSE:
         return Problem("--port", f"the port is in use ({exc.strerror})", fix="choose another --port")
@@ -455,7 +453,7 @@ def _usage_error(exc: UsageError, main_parser: argparse.ArgumentParser, err: Tex
 def _version(args: argparse.Namespace, out: TextIO) -> int:
     print(f"portrait {portrait.__version__}", file=out)
     try:
-        from portrait.inputs.content import load_content
+        from portrait import load_content
 
         publication = load_content(Project.at(args.root)).publication
         print(f"{publication.title} {publication.version}", file=out)
@@ -551,7 +549,7 @@ def _check_district(project: Project, path: Path, verbosity: int, out: TextIO, e
 
 def _facts_summary(path: Path) -> str:
     """What ``check -v`` adds under a file's table: the facts its rules read."""
-    from portrait.check.facts import read_facts
+    from portrait import read_facts
 
     try:
         facts = read_facts(path.read_bytes())
@@ -580,7 +578,7 @@ def _release(project: Project, args: argparse.Namespace, out: TextIO, err: TextI
             )
         return 0 if not problems else int(ExitCode.BUILD_ERROR)
     if args.gather:
-        from portrait.publish.release import MANIFEST
+        from portrait import MANIFEST
 
         folder, artifacts = portrait.gather_release(project)
         if args.verbosity >= 0:
@@ -599,7 +597,7 @@ def _release(project: Project, args: argparse.Namespace, out: TextIO, err: TextI
         if args.verbosity > 0:
             print(f"    sha256 {artifact.sha256}", file=out)
 
-    from portrait.publish.release import CHANGELOG
+    from portrait import CHANGELOG
 
     folder, artifacts = portrait.make_release(project, args.shard, on_done=done, final=args.final)
     what = f"shard {args.shard[0]}/{args.shard[1]}" if args.shard else "release"
@@ -619,7 +617,7 @@ def _watch(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO)
 
 
 def _proof(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from portrait.designer.proof import PROOFS
+    from portrait import PROOFS
 
     code = portrait.proof(
         project,
@@ -643,8 +641,8 @@ def _unless_quiet(args: argparse.Namespace, out: TextIO) -> TextIO:
 
 
 def _district(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from portrait import select_shard
     from portrait.cli.report import print_summary, progress_bar
-    from portrait.publish.batch import select_shard
 
     given = sum(map(bool, (args.slugs, args.all, args.csv)))
     if given == 0:

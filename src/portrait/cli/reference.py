@@ -105,8 +105,7 @@ def district_file_markdown() -> str:
     """The reference of district.yaml and of the spreadsheet's columns, from the pydantic model
     that the build validates with (its JSON Schema, as ``/api/schema`` serves it) and the CSV
     reader's column table: a key added to the model appears here, or the test fails."""
-    from portrait.inputs.district import District
-    from portrait.inputs.district_csv import COLUMNS, REQUIRED
+    from portrait import COLUMNS, REQUIRED, District
 
     schema = District.model_json_schema()
     lines = [

@@ -11,10 +11,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from portrait.project import Project
+from portrait import Project
 
 if TYPE_CHECKING:  # the batch's models import pydantic, which a no-op build never needs
-    from portrait.publish.batch import BatchResult, EditionResult
+    from portrait import BatchResult, EditionResult
 
 # Files and pipes are read by scripts and logs: no line is ever wrapped there.
 UNWRAPPED = 100_000

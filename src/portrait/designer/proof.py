@@ -621,11 +621,11 @@ def write_soft_proof(print_pdf: bytes, screen_pdf: bytes, folder: Path, dpi: int
 def run_proof(
     project: Project,
     *,
-    against: str | None,
-    dpi: int,
-    pdf: Path | None,
-    update_golden: bool,
     out: TextIO,
+    against: str | None = None,
+    dpi: int = 72,
+    pdf: Path | None = None,
+    update_golden: bool = False,
     print_edition: bool = False,
 ) -> int:
     from portrait.inputs.build_date import source_epoch

@@ -273,6 +273,7 @@ def refuse_draft(placeholders: Sequence[Any], expired: Sequence[Any] = ()) -> No
 def make_release(
     project: Project,
     shard: tuple[int, int] | None = None,
+    *,
     on_done: Callable[[Artifact], None] | None = None,
     final: bool = False,
 ) -> tuple[Path, list[Artifact]]:

@@ -216,7 +216,7 @@ def create_app(
     (408 after that); ``shutdown_timeout``: seconds running renders may take to finish when the
     server stops.
     """
-    from portrait.project import Project
+    from portrait import Project
 
     if engine is None:
         options: dict[str, Any] = {"workers": workers, "queue_size": queue_size, "max_renders": max_renders}

@@ -37,8 +37,7 @@ from typing import Any
 import yaml
 
 import portrait
-from portrait.errors import InputError, PortraitError, Problem
-from portrait.project import Project
+from portrait import InputError, PortraitError, Problem, Project
 from portrait.studio.metrics import StudioMetrics
 from portrait.studio.supervisor import ACK, StartFailed, Supervisor, Unavailable, WorkerLost
 
@@ -289,7 +288,7 @@ class Engine:
 
     def font_files(self) -> dict[str, Path]:
         """The brand's font files by name (the studio page is set in the brand's type)."""
-        from portrait.inputs.brand import font_files, load_brand
+        from portrait import font_files, load_brand
 
         return {path.name: path for path in font_files(self.project, load_brand(self.project))}
 
@@ -305,7 +304,7 @@ class Engine:
 
 def district_schema() -> dict[str, Any]:
     """The JSON Schema of district.yaml, from the pydantic model the build validates with."""
-    from portrait.inputs.district import District
+    from portrait import District
 
     schema = District.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
@@ -326,7 +325,7 @@ def logo_name(data: bytes | None, filename: str | None) -> str:
     """What the uploaded logo is called in the district folder: ``logo.svg``/``.png``/``.jpg``
     by its content; an unknown kind keeps the upload's extension, so that the pipeline's message
     ("not an SVG, PNG or JPEG file name") names it."""
-    from portrait.inputs.logo import sniff
+    from portrait import sniff
 
     kind = sniff(data) if data else None
     if kind:
@@ -391,7 +390,7 @@ def _on_alarm(signum: int, frame: Any) -> None:
 def _setup(root: str) -> tuple[Project, Any]:
     """This worker's project and validated inputs, read once."""
     if _state.get("root") != root:
-        from portrait.inputs.load import load_inputs
+        from portrait import load_inputs
 
         project = Project.at(root)
         scratch = _state.get("scratch")
@@ -511,7 +510,7 @@ def _timed_out(job: Job, timeout: float) -> Answer:
 
 
 def _do(root: str, job: Job) -> Answer:
-    from portrait.inputs.district import DISTRICT_FILE, check_slug, load_district, make_edition
+    from portrait import DISTRICT_FILE, check_slug, load_district, make_edition
 
     project, _ = _setup(root)
     if len(job.district) > MAX_DISTRICT_CHARS:  # before anything parses it
@@ -664,7 +663,7 @@ def _zip(text: str, logo_file: str | None, logo: bytes | None, slug: str) -> byt
     """district.yaml and the logo, at the top of the archive: unpacked into
     content/districts/<slug>/, it is a folder `build.py district <slug>` builds as it is. The
     slug travels in the zip's comment, so that opening the zip again gives the same folder name."""
-    from portrait.inputs.district import DISTRICT_FILE
+    from portrait import DISTRICT_FILE
 
     buffer = io.BytesIO()
     stamp = (2025, 1, 1, 0, 0, 0)  # the same files give the same bytes
@@ -684,8 +683,7 @@ MAX_ZIP_MEMBERS = 100
 def open_folder(
     project: Project, *, folder: bytes | None, district: bytes | None, logo: bytes | None
 ) -> dict[str, Any]:
-    from portrait.inputs.logo import MAX_LOGO_BYTES, sniff
-    from portrait.inputs.yaml_source import MAX_YAML_BYTES
+    from portrait import MAX_LOGO_BYTES, MAX_YAML_BYTES, sniff
 
     problems: list[FieldProblem] = []
     logo_filename: str | None = None
@@ -724,7 +722,7 @@ def open_folder(
 def _zip_slug(data: bytes) -> str | None:
     """The folder name of a zip: the slug in its comment (the studio's zips), or the one folder
     its district.yaml sits in (a district folder zipped whole); None when neither is a valid slug."""
-    from portrait.inputs.district import DISTRICT_FILE, check_slug
+    from portrait import DISTRICT_FILE, check_slug
 
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -742,7 +740,7 @@ def _read_zip(
     data: bytes, max_yaml: int, max_logo: int
 ) -> tuple[bytes | None, bytes | None, str | None, list[FieldProblem]]:
     """district.yaml and the logo it names, at the top of the zip or in one folder inside it."""
-    from portrait.inputs.district import DISTRICT_FILE
+    from portrait import DISTRICT_FILE
 
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -790,8 +788,7 @@ def _read_yaml_text(raw: bytes) -> tuple[dict[str, Any], list[FieldProblem]]:
     memory: nothing is written for it. The studio's size limit is checked before parsing."""
     import json
 
-    from portrait.inputs.district import DISTRICT_FILE
-    from portrait.inputs.yaml_source import parse_yaml
+    from portrait import DISTRICT_FILE, parse_yaml
 
     if len(raw) > 4 * MAX_DISTRICT_CHARS or len(raw.decode("utf-8", "replace")) > MAX_DISTRICT_CHARS:
         return {}, [too_long_problem(raw.decode("utf-8", "replace"))]
