@@ -450,9 +450,9 @@ def _read_structure(
     """Facts of the tags, and what the tree reads out in order: (page, MCID) or (page, text)."""
     root = pdf.Root
     mark_info = root.get("/MarkInfo")
-    facts.marked = isinstance(mark_info, pikepdf.Dictionary) and mark_info.get("/Marked") is True
+    facts.marked = isinstance(mark_info, pikepdf.Dictionary) and _is_true(mark_info.get("/Marked"))
     prefs = root.get("/ViewerPreferences")
-    facts.display_doc_title = isinstance(prefs, pikepdf.Dictionary) and prefs.get("/DisplayDocTitle") is True
+    facts.display_doc_title = isinstance(prefs, pikepdf.Dictionary) and _is_true(prefs.get("/DisplayDocTitle"))
     tree = root.get("/StructTreeRoot")
     if not isinstance(tree, pikepdf.Dictionary):
         return []
@@ -765,3 +765,8 @@ def _has_raster_in(resources: Any, depth: int = 0) -> bool:
         if xobj.get("/Subtype") == "/Image" or _has_raster_in(xobj.get("/Resources"), depth + 1):
             return True
     return False
+
+
+def _is_true(value: object) -> bool:
+    """A PDF boolean that is true (pikepdf gives it as Python's True); anything else is not."""
+    return value is True

@@ -668,7 +668,9 @@ def _district(project: Project, args: argparse.Namespace, out: TextIO, err: Text
     status = 0
     with contextlib.ExitStack() as stack:
         if args.csv:
-            districts: Sequence[Any] = stack.enter_context(portrait.districts_from_csv(project, args.csv, args.shard))
+            districts: Sequence[str | portrait.Source] = stack.enter_context(
+                portrait.districts_from_csv(project, args.csv, args.shard)
+            )
             empty = f" ({args.csv} has no rows)"
         else:
             districts = select_shard(portrait.district_slugs(project) if args.all else args.slugs, args.shard)

@@ -20,7 +20,7 @@ from portrait.check.preflight import check, require
 from portrait.designer.preview import PreviewServer, PreviewState
 from portrait.errors import PortraitError
 from portrait.finish.variants import SCREEN
-from portrait.inputs.load import load_inputs
+from portrait.inputs.load import Inputs, load_inputs
 from portrait.project import Project
 from portrait.publish.atomic import write_atomic
 from portrait.publish.cache import IGNORED_NAMES, IGNORED_SUFFIXES, resources_digest
@@ -82,7 +82,7 @@ class Watcher:
         message += self._web(inputs)
         return Outcome(True, seconds, message, result.pages, result.laid_out, result.parts)
 
-    def _web(self, inputs: object) -> str:
+    def _web(self, inputs: Inputs) -> str:
         """Make the web edition for the preview's /web/ (in memory); a failure is reported and
         leaves the PDF's build good."""
         import io

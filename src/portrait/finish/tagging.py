@@ -35,12 +35,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pydyf
 from weasyprint.formatting_structure import boxes
 from weasyprint.layout.absolute import AbsolutePlaceholder
 from weasyprint.pdf import tags as weasyprint_tags
+
+if TYPE_CHECKING:
+    from weasyprint import Document
 
 # WeasyPrint lays out in CSS px and draws each page with ``0.75 0 0 -0.75 0 height cm``.
 _PT_PER_PX = 0.75
@@ -56,7 +59,7 @@ def _is_reference(value: Any) -> bool:
     return isinstance(value, bytes) and value.endswith(b" R")
 
 
-def _boxes(document: Any) -> Iterator[Any]:
+def _boxes(document: Document) -> Iterator[Any]:
     """Every box of every page of a WeasyPrint document, depth first."""
     stack = [page._page_box for page in reversed(document.pages)]
     while stack:
@@ -68,7 +71,7 @@ def _boxes(document: Any) -> Iterator[Any]:
             stack.extend(reversed(box.children))
 
 
-def scope_table_headers(document: Any) -> None:
+def scope_table_headers(document: Document) -> None:
     """/Scope /Row for ``<th scope="row">`` (or rowgroup), /Column for any other header cell: the
     same reading WeasyPrint gives the attribute when it links data cells to their headers."""
     for box in _boxes(document):
@@ -80,7 +83,7 @@ def scope_table_headers(document: Any) -> None:
         attributes["Scope"] = "/Row" if scope in ("row", "rowgroup") else "/Column"
 
 
-def leaders_as_artifacts(document: Any, pdf: pydyf.PDF) -> None:
+def leaders_as_artifacts(document: Document, pdf: pydyf.PDF) -> None:
     """Take the structure elements of ``leader()`` boxes out of the tree.
 
     WeasyPrint tags a leader inside a link (the contents' entries) as its own Link element, with
@@ -280,7 +283,7 @@ def _within(inner: Any, outer: Any) -> bool:
     iy0, iy1 = sorted((inner[1], inner[3]))
     ox0, ox1 = sorted((outer[0], outer[2]))
     oy0, oy1 = sorted((outer[1], outer[3]))
-    return ox0 - 1 <= ix0 and ix1 <= ox1 + 1 and oy0 - 1 <= iy0 and iy1 <= oy1 + 1
+    return bool(ox0 - 1 <= ix0 and ix1 <= ox1 + 1 and oy0 - 1 <= iy0 and iy1 <= oy1 + 1)
 
 
 def _set_parent(nums: Any, key: int, reference: Any) -> None:
@@ -290,7 +293,7 @@ def _set_parent(nums: Any, key: int, reference: Any) -> None:
             return
 
 
-def headers_from_html(document: Any) -> None:
+def headers_from_html(document: Document) -> None:
     """/Headers of a data cell with an HTML ``headers`` attribute: the /IDs of the header cells
     it names (by their HTML ``id``), instead of what WeasyPrint derives from the grid."""
     ids: dict[str, Any] = {}

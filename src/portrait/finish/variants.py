@@ -17,9 +17,12 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pydyf
+
+if TYPE_CHECKING:
+    from weasyprint import Document
 
 # PDF/X-4 names the printing condition by a registered identifier; the profile in
 # assets/color/ is built from the FOGRA39 characterization data (see assets/color/README.md).
@@ -43,7 +46,7 @@ class Variant:
     conformance: str = ""  # the standard the file claims and the preflight checks
 
 
-def _finish_print(document: Any, pdf: pydyf.PDF) -> None:
+def _finish_print(document: Document, pdf: pydyf.PDF) -> None:
     """Make WeasyPrint's PDF/X-4 output what a press expects.
 
     - No interactive elements: a printed page has no links (PDF/X-4 forbids annotations inside the
@@ -100,7 +103,7 @@ def _profile_name(profile: bytes) -> str:
         return ""
 
 
-def _embed_profiles_as_shipped(document: Any, pdf: pydyf.PDF) -> list[bytes]:
+def _embed_profiles_as_shipped(document: Document, pdf: pydyf.PDF) -> list[bytes]:
     """Embed each ICC profile byte for byte as shipped in assets/.
 
     WeasyPrint embeds what LittleCMS re-serialises from the parsed profile: a bigger file
@@ -153,7 +156,7 @@ def _srgb_profile(pdf: pydyf.PDF) -> pydyf.Stream:
     return stream
 
 
-def _describe_links(document: Any) -> None:
+def _describe_links(document: Document) -> None:
     """Give each link annotation its visible text as its description (/Contents).
 
     PDF/UA asks for a description of every link; WeasyPrint writes the bare target there
@@ -221,7 +224,7 @@ def _artifact_margin_content(pdf: pydyf.PDF) -> None:
         page_streams[key].stream = kept
 
 
-def _finish_screen(document: Any, pdf: pydyf.PDF) -> None:
+def _finish_screen(document: Document, pdf: pydyf.PDF) -> None:
     """Describe links; complete the tags (portrait.finish.tagging); make WeasyPrint's radio
     buttons one field per group.
 

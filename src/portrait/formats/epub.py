@@ -14,13 +14,16 @@ import re
 import uuid
 import zipfile
 from datetime import UTC
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
 from portrait.formats import Format
 from portrait.formats.reflow import Reflow, fragments, link_targets, made_by_reflow, mark_pages, page_id, point_links
 from portrait.formats.zipped import zip_bytes
+
+if TYPE_CHECKING:
+    from portrait.inputs.district import Edition
 
 MEDIA_TYPE = "application/epub+zip"
 CONTAINER = """<?xml version="1.0" encoding="UTF-8"?>
@@ -39,7 +42,7 @@ SUMMARY = (
 )
 
 
-def make_epub(reflow: Reflow, edition: Any) -> bytes:
+def make_epub(reflow: Reflow, edition: Edition | None) -> bytes:
     """The EPUB file of the Portrait (``edition`` None) or of a district's edition."""
     i = reflow.inputs
     publication = i.content.publication
@@ -175,7 +178,7 @@ def _order(page: dict[str, str], docs: list[Any], file_of: dict[str, str]) -> in
     return order[name]
 
 
-def _page_labels(reflow: Reflow, edition: Any) -> dict[str, str]:
+def _page_labels(reflow: Reflow, edition: Edition | None) -> dict[str, str]:
     """The printed page of each anchor: the Portrait's, an edition's cover and foreword (its
     front pages are numbered i, ii... in the PDF: only the first is known without laying them out)."""
     labels = dict(reflow.page_map)

@@ -30,9 +30,12 @@ from portrait.project import Project
 from portrait.render.html import Page, document_title, draft_context, environment
 
 if TYPE_CHECKING:
+    from weasyprint import Document
+
     from portrait.formats import Made
     from portrait.formats.maker import EditionMaker
     from portrait.inputs.district import Edition
+    from portrait.inputs.load import Inputs
 
 STYLESHEET = "reflow.css"
 # Fallback families after the brand's own (a reader's device may refuse web fonts).
@@ -67,7 +70,7 @@ def page_label_text(label: Any) -> str:
         return f"{label.prefix}{label.number}"
     if label.style == "roman":
         return f"{label.prefix}{_roman(label.number)}"
-    return label.prefix
+    return str(label.prefix)
 
 
 def _roman(n: int) -> str:
@@ -85,7 +88,7 @@ class Reflow:
     """Renders the reading documents of the Portrait and its district editions."""
 
     def __init__(
-        self, project: Project, inputs: Any, page_map: dict[str, str] | None = None, *, disk_cache: bool = True
+        self, project: Project, inputs: Inputs, page_map: dict[str, str] | None = None, *, disk_cache: bool = True
     ):
         """``page_map``: the printed page of each anchor, if known (see ``page_map``);
         ``disk_cache``: keep the page map and font subsets in output/.cache/ (the studio, which
@@ -109,11 +112,11 @@ class Reflow:
             self._page_map = page_map(self.project, self.inputs)
         return self._page_map
 
-    def page(self, edition: Any, variant: str) -> Page:
+    def page(self, edition: Edition | None, variant: str) -> Page:
         i = self.inputs
         return Page(i.content, i.brand, i.cover, i.built, edition=edition, variant=variant)
 
-    def title(self, edition: Any) -> str:
+    def title(self, edition: Edition | None) -> str:
         """The title, exactly as the PDF's (a district's name, " (Draft)" while placeholders remain)."""
         return document_title(self.page(edition, "screen"))
 
@@ -122,7 +125,7 @@ class Reflow:
         """The one rule the PDF follows too (portrait.inputs.content.Content.draft)."""
         return bool(self.inputs.content.draft)
 
-    def tokens(self, edition: Any) -> dict[str, str]:
+    def tokens(self, edition: Edition | None) -> dict[str, str]:
         """The brand's tokens (and the district's colours) as the stylesheet's var() values."""
         brand = self.inputs.brand
         tokens = color_tokens(brand)
@@ -142,7 +145,7 @@ class Reflow:
             tokens.update(dict(re.findall(r"--([a-z0-9-]+):\s*([^;]+);", edition.css)))
         return tokens
 
-    def stylesheet(self, fmt: str, edition: Any) -> str:
+    def stylesheet(self, fmt: str, edition: Edition | None) -> str:
         """``templates/styles/reflow.css`` (and ``<fmt>.css`` when there is one) with every
         var() written out: EPUB reading systems do not all know custom properties."""
         tokens = self.tokens(edition)
@@ -185,7 +188,7 @@ class Reflow:
         text = "".join(lxml.html.fromstring(d.body).text_content() for d in self.documents(None, "epub"))
         return _BASE_CHARS | frozenset(map(ord, text))
 
-    def fonts(self, edition: Any) -> list[Asset]:
+    def fonts(self, edition: Edition | None) -> list[Asset]:
         """The brand's fonts as WOFF2 subsets: the content's characters, ASCII and Latin-1, and
         the district's own (a subset is made once per set of characters and kept in
         output/.cache/webfonts/)."""
@@ -229,14 +232,14 @@ class Reflow:
 
     # -- per edition --------------------------------------------------------------------------
 
-    def logo(self, edition: Any) -> Asset | None:
+    def logo(self, edition: Edition | None) -> Asset | None:
         if edition is None:
             return None
         extension, media_type = _LOGO_TYPES[edition.logo_kind]
         data = base64.b64decode(edition.logo_uri.split(",", 1)[1])
         return Asset(f"images/logo.{extension}", data, media_type)
 
-    def documents(self, edition: Any, variant: str) -> list[Doc]:
+    def documents(self, edition: Edition | None, variant: str) -> list[Doc]:
         """The publication in reading order: cover, foreword, each section, back cover. The
         PDF's contents page is the EPUB's nav and the web edition's contents."""
         logo = self.logo(edition)
@@ -285,7 +288,7 @@ class Reflow:
             raise BuildError(f"templates/{template}: template error: {exc}") from None
 
 
-def _edition_text(edition: Any) -> str:
+def _edition_text(edition: Edition) -> str:
     parts = [edition.name, edition.footer_name, edition.state or "", edition.cover_line or ""]
     if edition.foreword:
         parts += [edition.foreword.title, str(edition.foreword.body)]
@@ -346,7 +349,7 @@ def page_id(label: str) -> str:
 # -- the printed pages ----------------------------------------------------------------------------
 
 
-def page_map(project: Project, inputs: Any) -> dict[str, str]:
+def page_map(project: Project, inputs: Inputs) -> dict[str, str]:
     """The label of the screen PDF's page on which each page's first anchor falls, for the
     Portrait as laid out by the PDF renderer: {"cover": "Cover", "contents": "2", ...}.
 
@@ -386,7 +389,7 @@ def page_map(project: Project, inputs: Any) -> dict[str, str]:
     return result
 
 
-def page_map_of(document: Any) -> dict[str, str]:
+def page_map_of(document: Document) -> dict[str, str]:
     """The label of each page of a laid-out WeasyPrint document, by the first anchor on it."""
     from portrait.render.renderer import _page_labels
 

@@ -14,7 +14,7 @@ import shutil
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import lxml.html
 from lxml import etree
@@ -25,6 +25,9 @@ from portrait.formats.reflow import Reflow, fragments, link_targets, made_by_ref
 from portrait.formats.zipped import zip_bytes
 from portrait.publish.atomic import write_atomic
 
+if TYPE_CHECKING:
+    from portrait.inputs.district import Edition
+
 MEDIA_TYPE = "application/zip"
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; script-src 'self'; "
@@ -34,7 +37,7 @@ SCRIPT = "worksheet.js"  # optional: keeps the worksheet's answers in the browse
 ICON = "icon.svg"
 
 
-def make_web(reflow: Reflow, edition: Any) -> bytes:
+def make_web(reflow: Reflow, edition: Edition | None) -> bytes:
     """The web edition of the Portrait (``edition`` None) or of a district, as a zip."""
     i = reflow.inputs
     publication = i.content.publication
@@ -111,7 +114,7 @@ def _wrap_tables(elements: list[Any]) -> None:
             box.append(table)
 
 
-def _schema(reflow: Reflow, edition: Any, title: str) -> dict[str, Any]:
+def _schema(reflow: Reflow, edition: Edition | None, title: str) -> dict[str, Any]:
     """schema.org metadata of the publication (JSON-LD, a data block: no script runs)."""
     p = reflow.inputs.content.publication
     publisher = {"@type": "Organization", "name": p.publisher}

@@ -460,7 +460,7 @@ def _unwrap_section_key(problems: list[Problem]) -> list[Problem]:
     return out
 
 
-def _cross_checks(project: Project, publication: Publication, sections: list) -> list[Problem]:
+def _cross_checks(project: Project, publication: Publication, sections: list[Any]) -> list[Problem]:
     problems = []
     pub_file = project.relative(project.content / "publication.yaml")
     seen: dict[str, str] = {}

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -92,7 +93,7 @@ def to_html(source: str, *, inline: bool = False) -> RichText:
     return RichText(source, Markup(html.strip()))
 
 
-def _check(tokens: list) -> None:
+def _check(tokens: list[Any]) -> None:
     for token in tokens:
         kind = token.type.removesuffix("_open")
         if kind in _REFUSED_RULES:

@@ -133,7 +133,8 @@ class Press:
     def _rgb_array(self, builds: np.ndarray) -> np.ndarray:
         data = np.clip(np.round(builds * 2.55), 0, 255).astype(np.uint8).reshape(1, -1, 4)
         image = Image.frombytes("CMYK", (data.shape[1], 1), data.tobytes())
-        return np.asarray(self.proof(image), dtype=np.uint8)[0]
+        proofed: np.ndarray = np.asarray(self.proof(image), dtype=np.uint8)[0]
+        return proofed
 
     def gamut(self, color: str) -> GamutCheck:
         from portrait.designer.proof import delta_e

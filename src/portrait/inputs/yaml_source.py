@@ -275,7 +275,7 @@ def _has(data: Any, part: str | int) -> bool:
     return isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
 
 
-def _is_tag(data: dict, part: str | int) -> bool:
+def _is_tag(data: dict[Any, Any], part: str | int) -> bool:
     return any(data.get(key) == part for key in DISCRIMINATORS)
 
 

@@ -38,6 +38,7 @@ from portrait.project import Project
 
 if TYPE_CHECKING:
     from portrait.formats.maker import EditionMaker
+    from portrait.inputs.load import Inputs
 from portrait.publish.body_cache import BodyStore
 from portrait.publish.cache import CACHE_FOLDER, edition_key, folder_digest, input_key, remember, up_to_date
 from portrait.publish.logos import LogoCache
@@ -179,7 +180,7 @@ _worker: dict[str, Any] = {}
 
 def _init_worker(
     root: Path,
-    inputs: Any,
+    inputs: Inputs,
     variants: tuple[Variant, ...] = (SCREEN,),
     shared_key: str | None = None,
     reuse_body: bool = True,

@@ -13,11 +13,15 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from portrait.errors import BuildError, InputError, PortraitError
 from portrait.formats import Format
 from portrait.project import Project
+
+if TYPE_CHECKING:
+    from portrait.inputs.district import Edition
+    from portrait.publish.batch import Source
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,7 @@ class FormatFile:
 def build_formats(
     project: Project,
     formats: Sequence[Format],
-    districts: Sequence[Any] = (),
+    districts: Sequence[str | Source] = (),
     *,
     portrait: bool = True,
     output: Path | None = None,
@@ -53,7 +57,7 @@ def build_formats(
     maker = EditionMaker(project, load_inputs(project))
     results: list[FormatFile] = []
 
-    def one(slug: str | None, load: Callable[[], Any] | None) -> None:
+    def one(slug: str | None, load: Callable[[], Edition] | None) -> None:
         try:
             edition = load() if load is not None else None
         except PortraitError as exc:

@@ -18,17 +18,17 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from portrait.errors import UnsafeResourceError
 
 
-class RefusedResource(FatalURLFetchingError):
+class RefusedResource(FatalURLFetchingError):  # type: ignore[misc]  # WeasyPrint has no type hints
     """Raised inside WeasyPrint; a BaseException there, so that rendering stops at once."""
 
 
-class ProjectFetcher(URLFetcher):
+class ProjectFetcher(URLFetcher):  # type: ignore[misc]
     def __init__(self, roots: Iterable[Path]):
         super().__init__(allowed_protocols=("file",), fail_on_errors=True)
         self.roots = tuple(Path(r).resolve() for r in roots)
         self.fetched: list[Path] = []
 
-    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
         if url.startswith("data:"):
             return _data_response(url)  # bytes carried in the URL itself: nothing is read
         path = self.resolve(url)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
@@ -14,6 +14,9 @@ from portrait.inputs.brand import Brand, brand_css
 from portrait.inputs.content import Content
 from portrait.inputs.cover import PlacedCircle
 from portrait.project import Project
+
+if TYPE_CHECKING:
+    from portrait.inputs.district import Edition
 
 ENTRY_TEMPLATE = "publication.html.j2"
 
@@ -26,7 +29,7 @@ class Page:
     brand: Brand
     cover: list[PlacedCircle]
     built: datetime
-    edition: Any = None  # a district edition (portrait.inputs.district), or None for the main Portrait
+    edition: Edition | None = None  # a district edition (portrait.inputs.district), or None for the main Portrait
     parts: str = "all"  # "all"; "edition": only the pages an edition adds; "notes" (render.py)
     variant: str = "screen"  # "screen" or "print" (portrait.finish.variants)
     variant_stylesheets: tuple[str, ...] = ()  # names in templates/styles/, after STYLESHEETS

@@ -36,7 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from weasyprint import Document
@@ -46,6 +46,9 @@ from portrait.project import Project
 from portrait.render.html import environment
 from portrait.render.layout import render_document
 from portrait.render.renderer import Renderer
+
+if TYPE_CHECKING:
+    from portrait.inputs.load import Inputs
 
 RUNNING_CLASS_PREFIX = "running-"
 VOID_ELEMENTS = frozenset(
@@ -253,7 +256,7 @@ class IncrementalRenderer:
         self.env = environment(project)
         self._resources = ""
         self.font_config = FontConfiguration()
-        self.image_cache: dict = {}
+        self.image_cache: dict[Any, Any] = {}
         self._layouts: OrderedDict[str, Document] = OrderedDict()
         self._anchor_pages: dict[str, int] = {}  # from the last build: a first guess for the next
         self._layout_count = 0
@@ -263,7 +266,7 @@ class IncrementalRenderer:
         """The page number of every id in the last build's PDF."""
         return dict(self._anchor_pages)
 
-    def render(self, inputs: Any, resources_digest: str) -> Assembled:
+    def render(self, inputs: Inputs, resources_digest: str) -> Assembled:
         """The main Portrait's PDF. ``resources_digest`` hashes templates/ and assets/."""
         # The HTML and the writing (PDF options, font check) are a full build's own, from the
         # Renderer; only the layout differs.

@@ -47,7 +47,7 @@ def render_document(
     roots: Iterable[Path],
     *,
     font_config: FontConfiguration | None = None,
-    cache: dict | None = None,
+    cache: dict[Any, Any] | None = None,
     options: dict[str, Any] | None = None,
     stylesheets: Stylesheets | None = None,
 ) -> Document:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pydyf
 from weasyprint import Document
@@ -40,6 +40,10 @@ from portrait.render.layout import (
 )
 from portrait.render.shared_body import BodyKeeper, SharedBody
 
+if TYPE_CHECKING:
+    from portrait.inputs.district import Edition
+    from portrait.inputs.load import Inputs
+
 # The margin box that carries the edition's name on shared pages (see templates/styles/base.css).
 EDITION_FOOTER = "@bottom-left"
 # The margin box that prints the page number (base.css: `content: counter(page)`). The PDF's page
@@ -58,7 +62,9 @@ class Rendered:
 class Renderer:
     """Renders the Portrait and its editions for one project and one set of inputs."""
 
-    def __init__(self, project: Project, inputs: Any, variant: Variant = SCREEN, body_store: BodyKeeper | None = None):
+    def __init__(
+        self, project: Project, inputs: Inputs, variant: Variant = SCREEN, body_store: BodyKeeper | None = None
+    ):
         """``body_store``: where the written body is kept between runs (portrait.publish.body_cache);
         a renderer with one reads the body from it instead of laying it out, and keeps the body it
         writes there."""
@@ -67,7 +73,7 @@ class Renderer:
         self.variant = variant
         self.env = environment(project)
         self.font_config = FontConfiguration()
-        self.image_cache: dict = {}
+        self.image_cache: dict[Any, Any] = {}
         self._shared_html: str | None = None
         self._shared: tuple[str, Document] | None = None
         self._anchors: list[str] | None = None
@@ -77,14 +83,14 @@ class Renderer:
         self._stylesheets: Stylesheets | None = None
         self._body: tuple[bytes, int] | None = None
         self._fonts: dict[str, bytes] | None = None
-        self._page_layers: dict[int, tuple[list, list]] = {}  # id(layers) → (layers, as laid out)
+        self._page_layers: dict[int, tuple[list[Any], list[Any]]] = {}  # id(layers) → (layers, as laid out)
         self._allowed_fonts = postscript_names(font_files(project, inputs.brand))
 
     @property
     def has_body_store(self) -> bool:
         return self._body_store is not None
 
-    def html(self, edition: Any = None, parts: str = "all", linked: bool = False) -> str:
+    def html(self, edition: Edition | None = None, parts: str = "all", linked: bool = False) -> str:
         """The HTML of ``parts``. Its stylesheets are given to WeasyPrint parsed (``stylesheets``)
         unless ``linked``: then the HTML links them, for a browser or a layout of its own."""
         i = self.inputs
@@ -168,7 +174,7 @@ class Renderer:
         html, document = self.shared()
         return self.write(document, html)
 
-    def edition(self, edition: Any) -> Rendered:
+    def edition(self, edition: Edition) -> Rendered:
         """``edition``'s copy of the Portrait: its cover, foreword, footer line and back cover
         around the shared body pages, joined at the PDF level (portrait.finish.assemble).
 
@@ -196,7 +202,7 @@ class Renderer:
         )
         return self._rendered(assemble(parts))
 
-    def edition_in_full(self, edition: Any) -> Rendered:
+    def edition_in_full(self, edition: Edition) -> Rendered:
         """``edition`` written whole by WeasyPrint from the shared layout: the reference that
         the assembled edition is compared with (tests, benchmarks)."""
         key, own = self._own_layout(edition)
@@ -206,7 +212,7 @@ class Renderer:
         combined = own.copy([cover, *foreword, *body, back])
         return self.write(combined, key)
 
-    def _own_layout(self, edition: Any) -> tuple[str, Document]:
+    def _own_layout(self, edition: Edition) -> tuple[str, Document]:
         """The layout of ``edition``'s own pages (cover, foreword pages..., the footer probe, back
         cover) and the HTML its PDF's /ID is made from: the shared pages' and its own.
 
@@ -264,7 +270,8 @@ class Renderer:
         notes = self.notes().pages
         if len(notes) < missing:
             raise BuildError(f"{missing} notes pages needed but only {len(notes)} laid out")
-        return notes[:missing]
+        kept: list[LaidOutPage] = notes[:missing]
+        return kept
 
     def write(self, document: Document, html_key: str) -> Rendered:
         """Write laid-out pages as this variant's PDF (padded, finished, font-checked).

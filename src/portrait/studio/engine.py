@@ -594,7 +594,7 @@ def download_name(slug: str, variant: str) -> str:
     return portrait.edition_formats()[variant].output(Path(), slug).name
 
 
-def _pdf(slug: str, edition: Any, variant: str) -> Answer:
+def _pdf(slug: str, edition: portrait.Edition, variant: str) -> Answer:
     made = _maker().make(portrait.edition_formats()[variant], edition, name=download_name(slug, variant))
     too_long = _foreword_too_long(made, edition)
     if too_long:
@@ -603,7 +603,7 @@ def _pdf(slug: str, edition: Any, variant: str) -> Answer:
     return Answer(slug, pdf=made.data, pages=made.pages, notices=edition.notices)
 
 
-def _reflowed(slug: str, edition: Any, fmt: str) -> Answer:
+def _reflowed(slug: str, edition: portrait.Edition, fmt: str) -> Answer:
     """The web edition (zip) or the EPUB, in ``Answer.pdf``: the file asked for. The printed
     pages of the EPUB's page-list come from this worker's screen layout (the maker has no disk
     cache), and nothing is written to disk."""
@@ -611,7 +611,7 @@ def _reflowed(slug: str, edition: Any, fmt: str) -> Answer:
     return Answer(slug, pdf=made.data, notices=edition.notices)
 
 
-def _foreword_too_long(rendered: portrait.Made, edition: Any) -> FieldProblem | None:
+def _foreword_too_long(rendered: portrait.Made, edition: portrait.Edition) -> FieldProblem | None:
     pages = _foreword_pages(rendered, edition)
     if pages <= MAX_FOREWORD_PAGES:
         return None
@@ -622,7 +622,7 @@ def _foreword_too_long(rendered: portrait.Made, edition: Any) -> FieldProblem | 
     )
 
 
-def _foreword_pages(rendered: portrait.Made, edition: Any) -> int:
+def _foreword_pages(rendered: portrait.Made, edition: portrait.Edition) -> int:
     """Pages between the cover and the contents (both are bookmarks of every edition)."""
     if edition.foreword is None:
         return 0
@@ -631,7 +631,7 @@ def _foreword_pages(rendered: portrait.Made, edition: Any) -> int:
     return (contents[0] or 1) - 1 if contents else 1
 
 
-def _previews(slug: str, edition: Any) -> Answer:
+def _previews(slug: str, edition: portrait.Edition) -> Answer:
     """The real pages of the screen edition: cover, foreword, a shared page with the district's
     footer, back cover; as PNG images of the PDF's pages."""
     from portrait import rasterise

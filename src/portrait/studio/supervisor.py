@@ -401,7 +401,7 @@ def _hand_over(conn: Connection, job: Any) -> bool:
         conn.send(job)
     except (OSError, ValueError):
         return False
-    return _recv(conn, ACK_TIMEOUT) == ACK
+    return bool(_recv(conn, ACK_TIMEOUT) == ACK)
 
 
 def _ask_fork(control: Connection) -> tuple[int, Connection] | None:
@@ -468,7 +468,9 @@ def _end(worker: _Worker, grace: float) -> None:
 # In the template and worker processes.
 
 
-def _template_main(control: Connection, warm: Callable[..., Any], serve: Callable[..., None], args: tuple) -> None:
+def _template_main(
+    control: Connection, warm: Callable[..., Any], serve: Callable[..., None], args: tuple[Any, ...]
+) -> None:
     """The template: lay out what every worker needs once, then fork a worker on each request."""
     die_with_parent()
     _set_name(b"studio-template")
