@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from portrait.build.body_cache import BodyStore
-from portrait.build.cache import CACHE_FOLDER, edition_key, folder_digest, input_key, remember, up_to_date
+from portrait.build.cache import CACHE_FOLDER, edition_key, folder_digest, input_key, remember, up_to_date, variant_key
 from portrait.build.logos import LogoCache
 from portrait.build.outputs import output_file
 from portrait.errors import ExitCode, InputError, PortraitError
@@ -228,7 +228,14 @@ def _render_one(job: _Job) -> EditionResult:
         )
         # Recorded here, where the bytes are: they never travel back to the batch's process.
         for m in made:
-            remember(m.path, job.key, m.rendered.pdf, m.rendered.pages, edition.notices, job.records)
+            remember(
+                m.path,
+                variant_key(job.key, m.variant.name),
+                m.rendered.pdf,
+                m.rendered.pages,
+                edition.notices,
+                job.records,
+            )
     except PortraitError as exc:
         kind = "input" if isinstance(exc, InputError) else "build"
         return EditionResult(
@@ -332,7 +339,7 @@ def _up_to_date(
     """The result of an edition whose every file is up to date with ``key``, else None."""
     records = records_folder(project, slug)
     paths = [output_file(project.output, variant, slug) for variant in variants]
-    kept = [up_to_date(path, key, records) for path in paths]
+    kept = [up_to_date(path, variant_key(key, v.name), records) for path, v in zip(paths, variants, strict=True)]
     if key is None or not all(kept):
         return None
     first = kept[0]

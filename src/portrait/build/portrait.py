@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from portrait.build.body_cache import BodyStore
-from portrait.build.cache import input_key, remember, up_to_date
+from portrait.build.cache import input_key, remember, up_to_date, variant_key
 from portrait.build.outputs import beside, output_file
 from portrait.finish.variants import PRINT, SCREEN, Variant
 from portrait.project import Project
@@ -65,7 +65,7 @@ def build_portrait(
             target = output_file(project.output, variant)
         else:
             target = output if i == 0 else beside(output, variant)
-        record = None if force else up_to_date(target, key)
+        record = None if force else up_to_date(target, variant_key(key, variant.name))
         if record is not None:
             results.append(
                 PortraitFile(
@@ -90,7 +90,7 @@ def build_portrait(
             renderer.body()  # kept for the district editions (read back instead if kept already)
         pdf = made.rendered.pdf
         warnings = tuple(str(w) for w in inputs.content.warnings)
-        remember(target, key, pdf, made.rendered.pages, warnings)
+        remember(target, variant_key(key, variant.name), pdf, made.rendered.pages, warnings)
         results.append(
             PortraitFile(target, variant, made.rendered.pages, len(pdf), made.seconds, False, warnings, made.report)
         )

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import portrait
 from portrait.errors import ExitCode, InputError, PortraitError, Problem
-from portrait.finish.variants import PRINT, SCREEN, VARIANTS
+from portrait.finish.variants import PRINT, SCREEN, SCREEN_VARIANTS, VARIANTS, screen_variant
 from portrait.project import MARKER, Project
 
 if TYPE_CHECKING:
@@ -191,6 +191,12 @@ def parser(prog: str | None = None) -> argparse.ArgumentParser:
     )
     build.add_argument("--force", action="store_true", help="rebuild even if no input changed since the last build")
     build.add_argument(
+        "--conformance",
+        choices=tuple(SCREEN_VARIANTS),
+        default="ua1",
+        help="the screen edition's accessibility standard: ua1 (PDF/UA-1, the default) or ua2 (PDF/UA-2, PDF 2.0)",
+    )
+    build.add_argument(
         "--format",
         dest="formats",
         action="append",
@@ -258,6 +264,12 @@ def parser(prog: str | None = None) -> argparse.ArgumentParser:
         help="the districts of a spreadsheet, one row each (columns: see docs/network.md)",
     )
     district.add_argument("--force", action="store_true", help="rebuild editions that are up to date")
+    district.add_argument(
+        "--conformance",
+        choices=tuple(SCREEN_VARIANTS),
+        default="ua1",
+        help="the screen edition's accessibility standard: ua1 (PDF/UA-1, the default) or ua2 (PDF/UA-2, PDF 2.0)",
+    )
     district.add_argument(
         "--jobs", "-j", type=_positive, default=None, metavar="N", help="worker processes (default: every core)"
     )
@@ -466,6 +478,7 @@ def _build(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO)
         raise UsageError("--format names every edition to build: use it without --screen-only or --print-only")
     else:
         variants = [v for v in (SCREEN, PRINT) if v.name in chosen]
+    variants = [screen_variant(args.conformance) if v is SCREEN else v for v in variants]
     others = [n for n in (chosen or []) if n not in ("screen", "print")]
     if args.output is not None and not variants:
         raise UsageError("-o names the PDF: give --format screen or print with it")
@@ -640,6 +653,7 @@ def _district(project: Project, args: argparse.Namespace, out: TextIO, err: Text
         variants: tuple[Any, ...] = (SCREEN, PRINT) if args.with_print else (SCREEN,)
     else:
         variants = tuple(v for v in (SCREEN, PRINT) if v.name in chosen or (v is PRINT and args.with_print))
+    variants = tuple(screen_variant(args.conformance) if v is SCREEN else v for v in variants)
     others = [n for n in (chosen or []) if n not in ("screen", "print")]
     status = 0
     with contextlib.ExitStack() as stack:

@@ -40,6 +40,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from portrait.finish.variants import SCREEN_VARIANTS
 from portrait.formats import formats
 from portrait.studio.engine import (
     MAX_DISTRICT_CHARS,
@@ -312,6 +313,19 @@ def create_app(
                 logo_bytes = None
         slug = form.get("slug")
         slug = str(slug).strip() if slug and not isinstance(slug, UploadFile) else None
+        conformance = form.get("conformance") or "ua1"  # the screen PDF's standard (build --conformance)
+        if conformance not in SCREEN_VARIANTS:
+            return problems_response(
+                [
+                    FieldProblem(
+                        "conformance",
+                        f"unknown conformance `{conformance}`",
+                        fix=f"use conformance={' or conformance='.join(SCREEN_VARIANTS)} (ua1: PDF/UA-1, the default)",
+                    )
+                ]
+            )
+        if variant == "screen":
+            variant = SCREEN_VARIANTS[str(conformance)].name
         return Job(action, district, logo_bytes, logo_filename, slug or None, variant)
 
     async def run(request: Request, action: str) -> Answer | Response:

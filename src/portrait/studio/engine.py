@@ -65,7 +65,7 @@ class Job:
     logo: bytes | None = None
     logo_filename: str | None = None
     slug: str | None = None
-    variant: str = "screen"
+    variant: str = "screen"  # a name in portrait.finish.variants.ALL_VARIANTS ("screen-ua2"), "web" or "epub"
 
 
 @dataclass(frozen=True)
@@ -400,7 +400,7 @@ def _setup(root: str) -> tuple[Project, Any]:
 
 
 def _renderer(variant: str) -> Any:
-    from portrait.finish.variants import VARIANTS as TABLE
+    from portrait.finish.variants import ALL_VARIANTS as TABLE
     from portrait.render.renderer import Renderer
 
     renderers = _state["renderers"]
@@ -592,7 +592,7 @@ def _for_form(problem: Problem, job: Job) -> FieldProblem:
 def download_name(slug: str, variant: str) -> str:
     """``portrait-of-a-leader-<slug>[-print].pdf``: the name the command line gives that file."""
     from portrait.build.outputs import output_file
-    from portrait.finish.variants import VARIANTS as TABLE
+    from portrait.finish.variants import ALL_VARIANTS as TABLE
 
     return output_file(Path(), TABLE[variant], slug).name
 
