@@ -498,3 +498,16 @@ def test_a_timeout_replaced_by_another_exception_is_still_a_timeout(monkeypatch)
     monkeypatch.setattr(engine, "_do", swallows_the_alarm)
     answer = engine._work("unused", engine.Job(action="pdf", variant="screen", district="", logo=None), 0.05)
     assert answer.timed_out and "longer than" in (answer.error or "")
+
+
+def test_conformance_ua2_makes_a_pdf_ua_2_edition(studio):
+    from _ua2 import assert_ua2
+
+    response = post(studio, "/api/editions", conformance="ua2")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-disposition"] == 'attachment; filename="portrait-of-a-leader-pena-valle.pdf"'
+    assert_ua2(response.content)
+    default = post(studio, "/api/editions")
+    assert PdfReader(io.BytesIO(default.content)).pdf_header == "%PDF-1.7"
+    problem = fields(post(studio, "/api/editions", conformance="ua3"))["conformance"]
+    assert "ua3" in problem["message"] and "conformance=ua1 or conformance=ua2" in problem["fix"]
