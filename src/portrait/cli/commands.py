@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import portrait
 from portrait.errors import ExitCode, InputError, PortraitError, Problem
-from portrait.finish.variants import PRINT, SCREEN, SCREEN_VARIANTS, VARIANTS, screen_variant
+from portrait.finish.variants import ALL_VARIANTS, PRINT, SCREEN, SCREEN_VARIANTS, VARIANTS, screen_variant
 from portrait.project import MARKER, Project
 
 if TYPE_CHECKING:
@@ -210,9 +210,9 @@ def parser(prog: str | None = None) -> argparse.ArgumentParser:
     chk.add_argument(
         "--as",
         dest="profile",
-        choices=("auto", *VARIANTS),
+        choices=("auto", *ALL_VARIANTS),
         default="auto",
-        help="rules to apply (default: auto: print for PDF/X files, screen otherwise)",
+        help="rules to apply (default: auto: print for PDF/X files, screen-ua2 for PDF/UA-2 ones, screen otherwise)",
     )
 
     watch = sub.add_parser(
