@@ -16,7 +16,7 @@ from pathlib import Path
 from pypdf import PdfReader
 
 from portrait.check.facts import PdfFacts
-from portrait.finish.variants import VARIANTS
+from portrait.finish.variants import ALL_VARIANTS as VARIANTS
 from portrait.formats.maker import EditionMaker
 from portrait.inputs.load import Inputs, load_inputs
 from portrait.project import Project

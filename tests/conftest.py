@@ -113,6 +113,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     report, so that it reaches this process from a pytest-xdist worker too."""
     for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", []):
         for name, value in getattr(report, "user_properties", ()):
-            if name == "verapdf" and report.when == "call":
+            if name in ("verapdf", "verapdf-ua2") and report.when == "call":
                 terminalreporter.write_sep("-", "veraPDF")
                 terminalreporter.write_line(str(value))

@@ -37,7 +37,16 @@ from portrait.api import (
     watch,
 )
 from portrait.errors import BuildError, ExitCode, InputError, PortraitError, Problem
-from portrait.finish.variants import PRINT, SCREEN, VARIANTS, Variant
+from portrait.finish.variants import (
+    ALL_VARIANTS,
+    PRINT,
+    SCREEN,
+    SCREEN_UA2,
+    SCREEN_VARIANTS,
+    VARIANTS,
+    Variant,
+    screen_variant,
+)
 from portrait.formats import Format, Made
 from portrait.formats.maker import EditionMaker
 from portrait.project import MARKER, Project
@@ -91,6 +100,10 @@ except PackageNotFoundError:  # run from a checkout that was never installed
     __version__ = "0+unknown"
 
 __all__ = [
+    "ALL_VARIANTS",
+    "SCREEN_UA2",
+    "SCREEN_VARIANTS",
+    "screen_variant",
     "PdfFacts",
     "read_facts",
     "Report",

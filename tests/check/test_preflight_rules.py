@@ -331,6 +331,31 @@ CASES: dict[str, tuple[str, str, Edit, str | re.Pattern[str]]] = {
         xmp(r'pdfuaid:part="1"', 'pdfuaid:part="2"'),
         "no pdfuaid:part=1 in the XMP metadata (Matterhorn checkpoint 06)",
     ),
+    # screen, PDF/UA-2 (build --conformance ua2)
+    "PDF/UA-2: part 1": (
+        "PDF/UA identifier",
+        "screen-ua2",
+        xmp(r'pdfuaid:part="2"', 'pdfuaid:part="1"'),
+        "no pdfuaid:part=2 in the XMP metadata (PDF/UA-2 5)",
+    ),
+    "PDF/UA-2: no revision": (
+        "PDF/UA identifier",
+        "screen-ua2",
+        xmp(r"<pdfuaid:rev>2024</pdfuaid:rev>", ""),
+        "no pdfuaid:rev in the XMP metadata (PDF/UA-2 5)",
+    ),
+    "PDF/UA-2: no namespace": (
+        "PDF/UA identifier",
+        "screen-ua2",
+        lambda pdf: pdf.Root.StructTreeRoot.__delitem__("/Namespaces"),
+        "no /Namespaces in the structure tree root: no PDF 2.0 namespace (PDF/UA-2 8.2.5.2)",
+    ),
+    "structure destinations: a bookmark to a page": (
+        "structure destinations",
+        "screen-ua2",
+        lambda pdf: pdf.Root.Outlines.First.A.__delitem__("/SD"),
+        "0 internal links and 1 bookmarks lack a structure destination (/SD) (PDF/UA-2 8.8)",
+    ),
     "tagged: no structure tree": (
         "tagged structure",
         "screen",
@@ -597,7 +622,7 @@ CASES: dict[str, tuple[str, str, Edit, str | re.Pattern[str]]] = {
 }
 
 
-@pytest.mark.parametrize("variant", ["screen", "print"])
+@pytest.mark.parametrize("variant", ["screen", "print", "screen-ua2"])
 def test_the_real_editions_pass_every_rule(variant: str) -> None:
     report = report_of(edition(variant).pdf, variant)
     assert report.profile == variant and report.failures == [], report.table()
@@ -627,6 +652,9 @@ def test_every_rule_has_a_case() -> None:
     common = {name for name, _ in RULES["screen"]} & {name for name, _ in RULES["print"]}
     covered |= {(p, rule) for _, rule in covered if rule in common for p in RULES}
     covered |= {("screen", rule) for rule in ("content marked", "empty elements", "punctuation runs", "header scope")}
+    # the PDF/UA-2 profile's other rules are the screen profile's own functions
+    same = {name for name, test in RULES["screen-ua2"] if (name, test) in RULES["screen"]}
+    covered |= {("screen-ua2", rule) for profile, rule in set(covered) if profile == "screen" and rule in same}
     assert {rule for rule in ("content marked", "empty elements", "punctuation runs", "header scope")} <= set(
         SCREEN_FAULTS
     )
@@ -635,6 +663,8 @@ def test_every_rule_has_a_case() -> None:
         ("print", "page count"),
         ("screen", "image resolution"),
         ("print", "image resolution"),
+        ("screen-ua2", "page count"),
+        ("screen-ua2", "image resolution"),
     }
 
 

@@ -512,3 +512,16 @@ def test_previews_warn_of_a_foreword_in_another_language_than_its_tag(studio):
     (notice,) = [n for n in response.json()["notices"] if " reads as " in n]
     assert notice.startswith("district.yaml: foreword.body reads as Spanish (es, confidence")
     assert "set `foreword.lang: es`" in notice
+
+
+def test_conformance_ua2_makes_a_pdf_ua_2_edition(studio):
+    from _ua2 import assert_ua2
+
+    response = post(studio, "/api/editions", conformance="ua2")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-disposition"] == 'attachment; filename="portrait-of-a-leader-pena-valle.pdf"'
+    assert_ua2(response.content)
+    default = post(studio, "/api/editions")
+    assert PdfReader(io.BytesIO(default.content)).pdf_header == "%PDF-1.7"
+    problem = fields(post(studio, "/api/editions", conformance="ua3"))["conformance"]
+    assert "ua3" in problem["message"] and "conformance=ua1 or conformance=ua2" in problem["fix"]

@@ -42,6 +42,10 @@ class PdfFacts:
     fonts: list[FontUse] = field(default_factory=list)
     outline: list[tuple[int, str, int | None]] = field(default_factory=list)  # (level, title, page index)
     internal_links: list[tuple[int, int | None]] = field(default_factory=list)  # (from page, to page)
+    # PDF/UA-2 8.8: internal links and outline items without a structure destination (/SD)
+    links_without_sd: list[int] = field(default_factory=list)  # the pages they are on
+    outline_without_sd: int = 0
+    namespaces: bool = False  # the structure tree root's /Namespaces (PDF 2.0)
     external_links: list[str] = field(default_factory=list)
     language: str | None = None
     page_sizes: list[tuple[float, float]] = field(default_factory=list)
@@ -115,6 +119,12 @@ class PdfFacts:
     @property
     def pdfua_part(self) -> str | None:
         match = re.search(r"pdfuaid:part(?:>|=\")(\d+)", self.xmp)
+        return match.group(1) if match else None
+
+    @property
+    def pdfua_rev(self) -> str | None:
+        """The year of the PDF/UA part's revision (PDF/UA-2 asks for it: 2024)."""
+        match = re.search(r"pdfuaid:rev(?:>|=\")(\d+)", self.xmp)
         return match.group(1) if match else None
 
 
@@ -202,6 +212,9 @@ def _read(pdf: pikepdf.Pdf) -> PdfFacts:
     facts.fonts = _fonts(pdf)
     destinations = _Destinations(root, page_index)
     facts.outline = _outline(root, destinations)
+    facts.outline_without_sd = _outline_without_sd(root)
+    tree = root.get("/StructTreeRoot")
+    facts.namespaces = isinstance(tree, pikepdf.Dictionary) and isinstance(tree.get("/Namespaces"), pikepdf.Array)
     for index, page in enumerate(pdf.pages):
         box = _media_box(page, index)
         facts.page_sizes.append((box[2] - box[0], box[3] - box[1]))
@@ -269,6 +282,33 @@ def _read_annotations(pdf: pikepdf.Pdf, destinations: _Destinations, facts: PdfF
                 facts.external_links.append(str(action["/URI"]))
                 continue
             facts.internal_links.append((index, destinations.page(_destination(annot))))
+            if not _has_structure_destination(annot):
+                facts.links_without_sd.append(index)
+
+
+def _has_structure_destination(item: pikepdf.Dictionary) -> bool:
+    """Whether a link or an outline item leads to a structure element: a go-to action whose /SD
+    starts with one (PDF 2.0, 12.3.2.3)."""
+    action = item.get("/A")
+    sd = action.get("/SD") if isinstance(action, pikepdf.Dictionary) and action.get("/S") == "/GoTo" else None
+    return isinstance(sd, pikepdf.Array) and len(sd) > 0 and isinstance(sd[0], pikepdf.Dictionary)
+
+
+def _outline_without_sd(root: pikepdf.Object) -> int:
+    """How many outline items lead nowhere in the structure (no /SD)."""
+    outlines = root.get("/Outlines")
+    stack = [outlines.get("/First")] if isinstance(outlines, pikepdf.Dictionary) else []
+    seen: set[tuple[int, int]] = set()
+    missing = 0
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, pikepdf.Dictionary) or (node.is_indirect and node.objgen in seen):
+            continue
+        if node.is_indirect:
+            seen.add(node.objgen)
+        missing += not _has_structure_destination(node)
+        stack.extend((node.get("/First"), node.get("/Next")))
+    return missing
 
 
 def _destination(item: pikepdf.Dictionary) -> Any:

@@ -4,6 +4,9 @@ Two profiles, picked from what the file says about itself (or forced with ``--as
 
 - ``screen``: a tagged, accessible PDF (PDF/UA-1): a subset of the Matterhorn protocol that can
   be checked by reading the file (see docs/reference/preflight.md for which checkpoints).
+- ``screen-ua2``: the same, as PDF/UA-2 (``build --conformance ua2``): PDF 2.0, ``pdfuaid:part``
+  2 and ``pdfuaid:rev``, the PDF 2.0 namespace, and structure destinations for internal links
+  and bookmarks (ISO 14289-2 8.8).
 - ``print``: a PDF/X-4 file for a press: output intent, page boxes, no interactive elements,
   effective image resolution, booklet page count.
 
@@ -25,10 +28,10 @@ from portrait.check.facts import PdfFacts, read_facts
 from portrait.check.resolution import MIN_DPI, too_coarse
 from portrait.check.separation import INSTALL
 from portrait.errors import BuildError, InputError, Problem
-from portrait.finish.variants import PRINT, VARIANTS
+from portrait.finish.variants import ALL_VARIANTS, PRINT
 from portrait.inputs.press import SMALL_TEXT_INKS, SMALL_TEXT_PT
 
-PROFILES = tuple(VARIANTS)
+PROFILES = tuple(ALL_VARIANTS)
 BOOKLET_MULTIPLE = PRINT.page_multiple  # the print variant's own rule, not a copy of it
 # Rounding of builds and of the separation: a page at the limit measures up to about 1 % over it.
 COVERAGE_TOLERANCE = 2.0
@@ -105,6 +108,31 @@ def pdfua_identifier(f: PdfFacts) -> tuple[bool, str]:
     if f.pdfua_part != "1":
         return False, "no pdfuaid:part=1 in the XMP metadata (Matterhorn checkpoint 06)"
     return True, "PDF/UA-1 declared in XMP"
+
+
+# Screen, PDF/UA-2: what ISO 14289-2 asks beyond the PDF/UA-1 rules.
+
+
+def pdfua2_identifier(f: PdfFacts) -> tuple[bool, str]:
+    if f.pdfua_part != "2":
+        return False, "no pdfuaid:part=2 in the XMP metadata (PDF/UA-2 5)"
+    if not f.pdfua_rev:
+        return False, "no pdfuaid:rev in the XMP metadata (PDF/UA-2 5)"
+    if f.pdf_version != "2.0":
+        return False, f"PDF {f.pdf_version}: PDF/UA-2 is a PDF 2.0 standard (PDF/UA-2 6.1)"
+    if f.tagged and not f.namespaces:
+        return False, "no /Namespaces in the structure tree root: no PDF 2.0 namespace (PDF/UA-2 8.2.5.2)"
+    return True, f"PDF/UA-2 (rev {f.pdfua_rev}) declared in XMP, PDF 2.0"
+
+
+def structure_destinations(f: PdfFacts) -> tuple[bool, str]:
+    if f.links_without_sd or f.outline_without_sd:
+        where = f" (on pages {_pages(sorted({p + 1 for p in f.links_without_sd}))})" if f.links_without_sd else ""
+        return False, (
+            f"{len(f.links_without_sd)} internal links{where} and {f.outline_without_sd} bookmarks"
+            " lack a structure destination (/SD) (PDF/UA-2 8.8)"
+        )
+    return True, f"{len(f.internal_links)} internal links and {len(f.outline)} bookmarks lead to structure elements"
 
 
 def tagged(f: PdfFacts) -> tuple[bool, str]:
@@ -458,9 +486,17 @@ RULES: dict[str, list[tuple[str, Rule]]] = {
 }
 
 
+RULES["screen-ua2"] = [
+    *((name, pdfua2_identifier) if test is pdfua_identifier else (name, test) for name, test in RULES["screen"]),
+    ("structure destinations", structure_destinations),
+]
+
+
 def profile_of(f: PdfFacts) -> str:
-    """What the file claims to be: PDF/X → print, otherwise screen."""
-    return "print" if f.pdfx_version or any(i.subtype == "/GTS_PDFX" for i in f.output_intents) else "screen"
+    """What the file claims to be: PDF/X → print, PDF/UA-2 → screen-ua2, otherwise screen."""
+    if f.pdfx_version or any(i.subtype == "/GTS_PDFX" for i in f.output_intents):
+        return "print"
+    return "screen-ua2" if f.pdfua_part == "2" else "screen"
 
 
 def check(pdf: bytes, name: str, profile: str = "auto") -> Report:

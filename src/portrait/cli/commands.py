@@ -19,7 +19,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import portrait
-from portrait import MARKER, PRINT, SCREEN, VARIANTS, ExitCode, InputError, PortraitError, Problem, Project
+from portrait import (
+    ALL_VARIANTS,
+    MARKER,
+    PRINT,
+    SCREEN,
+    SCREEN_VARIANTS,
+    VARIANTS,
+    ExitCode,
+    InputError,
+    PortraitError,
+    Problem,
+    Project,
+    screen_variant,
+)
 
 if TYPE_CHECKING:
     from portrait import Artifact
@@ -189,6 +202,12 @@ def parser(prog: str | None = None) -> argparse.ArgumentParser:
     )
     build.add_argument("--force", action="store_true", help="rebuild even if no input changed since the last build")
     build.add_argument(
+        "--conformance",
+        choices=tuple(SCREEN_VARIANTS),
+        default="ua1",
+        help="the screen edition's accessibility standard: ua1 (PDF/UA-1, the default) or ua2 (PDF/UA-2, PDF 2.0)",
+    )
+    build.add_argument(
         "--format",
         dest="formats",
         action="append",
@@ -210,9 +229,9 @@ def parser(prog: str | None = None) -> argparse.ArgumentParser:
     chk.add_argument(
         "--as",
         dest="profile",
-        choices=("auto", *VARIANTS),
+        choices=("auto", *ALL_VARIANTS),
         default="auto",
-        help="rules to apply (default: auto: print for PDF/X files, screen otherwise)",
+        help="rules to apply (default: auto: print for PDF/X files, screen-ua2 for PDF/UA-2 ones, screen otherwise)",
     )
 
     watch = sub.add_parser(
@@ -264,6 +283,12 @@ def parser(prog: str | None = None) -> argparse.ArgumentParser:
         help="the districts of a spreadsheet, one row each (columns: see docs/network.md)",
     )
     district.add_argument("--force", action="store_true", help="rebuild editions that are up to date")
+    district.add_argument(
+        "--conformance",
+        choices=tuple(SCREEN_VARIANTS),
+        default="ua1",
+        help="the screen edition's accessibility standard: ua1 (PDF/UA-1, the default) or ua2 (PDF/UA-2, PDF 2.0)",
+    )
     district.add_argument(
         "--jobs", "-j", type=_positive, default=None, metavar="N", help="worker processes (default: every core)"
     )
@@ -472,6 +497,7 @@ def _build(project: Project, args: argparse.Namespace, out: TextIO, err: TextIO)
         raise UsageError("--format names every edition to build: use it without --screen-only or --print-only")
     else:
         variants = [v for v in (SCREEN, PRINT) if v.name in chosen]
+    variants = [screen_variant(args.conformance) if v is SCREEN else v for v in variants]
     others = [n for n in (chosen or []) if n not in ("screen", "print")]
     if args.output is not None and not variants:
         raise UsageError("-o names the PDF: give --format screen or print with it")
@@ -664,6 +690,7 @@ def _district(project: Project, args: argparse.Namespace, out: TextIO, err: Text
         variants: tuple[Any, ...] = (SCREEN, PRINT) if args.with_print else (SCREEN,)
     else:
         variants = tuple(v for v in (SCREEN, PRINT) if v.name in chosen or (v is PRINT and args.with_print))
+    variants = tuple(screen_variant(args.conformance) if v is SCREEN else v for v in variants)
     others = [n for n in (chosen or []) if n not in ("screen", "print")]
     status = 0
     with contextlib.ExitStack() as stack:

@@ -66,6 +66,7 @@ def assemble(parts: Parts) -> bytes:
             _merge_structure(pdf, own, offset, placed, parts.front)
         _merge_dests(pdf, own, placed)
         _merge_outline(pdf, own, placed, parts.front)
+        _structure_destinations(pdf, [pdf.pages[i] for i in placed.values()])
         pdf.Root.PageLabels = page_labels.pikepdf_tree(labels)
         # One pass over the file points every use of a merged font or a duplicate stream at the
         # object kept (each pass visits every object: thousands, most of them tags).
@@ -244,11 +245,12 @@ def _merge_ids(pdf: Pdf, tree: Any, own_tree: Any, placed: dict[Any, int]) -> No
         tree.IDTree = pdf.make_indirect(Dictionary(Names=Array()))
     ours = pikepdf.NameTree(tree.IDTree)
     for name, element in pikepdf.NameTree(own_tree.IDTree).items():
+        page = _first_page(element)
+        if page is None or page.objgen not in placed:
+            continue
         if name in ours:
             raise BuildError(f"cannot join editions: both parts have a structure element with the ID {name!r}")
-        page = _first_page(element)
-        if page is not None and page.objgen in placed:
-            ours[name] = _copy(pdf, element)
+        ours[name] = _copy(pdf, element)
 
 
 def _document(tree: Any) -> Any:
@@ -301,13 +303,45 @@ def _merge_outline(pdf: Pdf, own: Pdf, placed: dict[Any, int], front: int) -> No
     with own.open_outline() as theirs:
         items = []
         for item in theirs.root:
-            dest = item.destination
+            # A PDF/UA-2 item goes to its structure destination by a go-to action (/A, /SD)
+            dest = item.destination if item.action is None else item.action.get("/D")
             page = dest[0] if isinstance(dest, Array) and len(dest) else None
             if isinstance(page, Dictionary) and page.objgen in placed:
-                items.append((item.title, placed[page.objgen]))
+                items.append((_own_item(pdf, item, placed[page.objgen]), placed[page.objgen]))
     with pdf.open_outline() as outline:
         body = list(outline.root)
         outline.root.clear()
-        outline.root.extend(OutlineItem(title, index) for title, index in items if index < front)
+        outline.root.extend(made for made, index in items if index < front)
         outline.root.extend(body)
-        outline.root.extend(OutlineItem(title, index) for title, index in items if index >= front)
+        outline.root.extend(made for made, index in items if index >= front)
+
+
+def _own_item(pdf: Pdf, item: OutlineItem, index: int) -> OutlineItem:
+    """An outline item of the own part for the joined PDF: to its page, or by its go-to action
+    (copied: its /D and /SD then point at the kept page and element)."""
+    if item.action is None:
+        return OutlineItem(item.title, index)
+    return OutlineItem(item.title, action=_copy(pdf, item.action))
+
+
+def _structure_destinations(pdf: Pdf, own_pages: list[Any]) -> None:
+    """A PDF/UA-2 link of the own pages to a body anchor: its /SD names the body's element of
+    that anchor (found by its /ID), not the own part's stand-in on a page left out."""
+    tree = pdf.Root.get("/StructTreeRoot")
+    if tree is None or "/IDTree" not in tree:
+        return
+    ids = pikepdf.NameTree(tree.IDTree)
+    joined = {p.obj.objgen for p in pdf.pages}
+    for page in own_pages:
+        for annot in page.obj.get("/Annots", []):
+            action = annot.get("/A")
+            if action is None or "/SD" not in action:
+                continue
+            target = _first_page(action.SD[0])
+            if target is not None and target.objgen in joined:
+                continue
+            name = action.get("/D")
+            if isinstance(name, pikepdf.String) and str(name) in ids:
+                action.SD[0] = ids[str(name)]
+            else:
+                del action["/SD"]  # no element to name: the page destination alone

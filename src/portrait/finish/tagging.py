@@ -407,16 +407,21 @@ def element_attributes() -> Iterator[None]:
     afterwards: the function that makes them is wrapped instead, for the one write.
     """
     original = weasyprint_tags._build_box_tree
+    _ELEMENTS_OF_BOXES.clear()
 
     def build(box: Any, parent: Any, *args: Any) -> Iterator[Any]:
+        key = id(box._box if isinstance(box, AbsolutePlaceholder) else box)
         element = getattr(box, "element", None)
         tag = getattr(box, "element_tag", "html")
         # <html lang> is the document's /Lang, which WeasyPrint writes in the catalog.
         lang = element.get("lang") if element is not None and tag != "html" else None
+        own = element is not None and tag not in ("html", "body") and not isinstance(box, boxes.PageBox)
         for made in original(box, parent, *args):
             if not isinstance(made, pydyf.Dictionary):
                 yield made
                 continue
+            if own:  # the box's own element (html and body pass their children's up)
+                _ELEMENTS_OF_BOXES.setdefault(key, made)
             if lang and "Lang" not in made:
                 made["Lang"] = pydyf.String(lang)
             if made.get("S") == "/L" and tag in ("ul", "ol", "dl") and "A" not in made:
@@ -431,3 +436,14 @@ def element_attributes() -> Iterator[None]:
         yield
     finally:
         weasyprint_tags._build_box_tree = original
+        _ELEMENTS_OF_BOXES.clear()
+
+
+_ELEMENTS_OF_BOXES: dict[int, pydyf.Dictionary] = {}
+"""While ``element_attributes`` is active: the structure element WeasyPrint made for a box, by
+the box's id() (the finisher runs inside the write, while the boxes live)."""
+
+
+def element_of_box(box: Any) -> pydyf.Dictionary | None:
+    """The structure element made for ``box`` in the PDF being written, if it has one."""
+    return _ELEMENTS_OF_BOXES.get(id(box))

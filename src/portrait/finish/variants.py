@@ -44,6 +44,12 @@ class Variant:
     page_multiple: int = 1  # pad with notes pages before the back cover up to a multiple of this
     file_suffix: str = ""  # portrait-of-a-leader<suffix>.pdf
     conformance: str = ""  # the standard the file claims and the preflight checks
+    medium: str = ""  # what the templates are told ("screen", "print"); the name when empty
+
+    @property
+    def kind(self) -> str:
+        """The medium this variant is made for: what the templates' ``variant`` says."""
+        return self.medium or self.name
 
 
 def _finish_print(document: Document, pdf: pydyf.PDF) -> None:
@@ -267,6 +273,25 @@ SCREEN = Variant(
     finish=_finish_screen,
 )
 
+
+def _finish_screen_ua2(document: Any, pdf: pydyf.PDF) -> None:
+    """The screen finisher, then what PDF/UA-2 asks for beyond PDF/UA-1 (portrait.finish.ua2)."""
+    _finish_screen(document, pdf)
+    from portrait.finish import ua2
+
+    ua2.repair(document, pdf)
+
+
+SCREEN_UA2 = Variant(
+    name="screen-ua2",
+    medium="screen",
+    conformance="PDF/UA-2",
+    write_options={"pdf_variant": "pdf/ua-2", "pdf_forms": True},
+    finish=_finish_screen_ua2,
+)
+"""The screen edition as PDF/UA-2 (PDF 2.0): ``build --conformance ua2``. Same file name as
+``screen``; its own name keeps its cache keys and kept bodies apart from the PDF/UA-1 ones."""
+
 PRINT = Variant(
     name="print",
     conformance="PDF/X-4",
@@ -281,4 +306,20 @@ PRINT = Variant(
 )
 
 VARIANTS = {v.name: v for v in (SCREEN, PRINT)}
-"""Every variant by name, in the order a build makes them."""
+"""Every variant a build makes by default, by name, in the order a build makes them."""
+
+SCREEN_VARIANTS = {"ua1": SCREEN, "ua2": SCREEN_UA2}
+"""The screen variant for each ``--conformance`` (the studio's ``conformance`` field)."""
+
+ALL_VARIANTS = {v.name: v for v in (SCREEN, PRINT, SCREEN_UA2)}
+"""Every variant by name, the UA-2 screen edition included."""
+
+
+def screen_variant(conformance: str, option: str = "--conformance") -> Variant:
+    """The screen variant for ``conformance`` ("ua1", "ua2"); a ValueError naming ``option`` and
+    the allowed values for any other."""
+    try:
+        return SCREEN_VARIANTS[conformance]
+    except KeyError:
+        allowed = ", ".join(SCREEN_VARIANTS)
+        raise ValueError(f"{option}: {conformance!r} is not a conformance level (allowed: {allowed})") from None

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from portrait.finish.variants import PRINT, SCREEN, Variant
+from portrait.finish.variants import PRINT, SCREEN, SCREEN_UA2, Variant
 from portrait.formats import Format, Made
 
 if TYPE_CHECKING:
@@ -34,4 +34,5 @@ def pdf(variant: Variant, title: str) -> Format:
 
 SCREEN_PDF = pdf(SCREEN, "Screen PDF")
 PRINT_PDF = pdf(PRINT, "Print PDF")
-PDF_FORMATS = (SCREEN_PDF, PRINT_PDF)
+SCREEN_UA2_PDF = pdf(SCREEN_UA2, "Screen PDF (PDF/UA-2)")  # build --conformance ua2: the screen file, in UA-2
+PDF_FORMATS = (SCREEN_PDF, PRINT_PDF, SCREEN_UA2_PDF)

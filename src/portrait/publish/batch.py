@@ -40,7 +40,15 @@ if TYPE_CHECKING:
     from portrait.formats.maker import EditionMaker
     from portrait.inputs.load import Inputs
 from portrait.publish.body_cache import BodyStore
-from portrait.publish.cache import CACHE_FOLDER, edition_key, folder_digest, input_key, remember, up_to_date
+from portrait.publish.cache import (
+    CACHE_FOLDER,
+    edition_key,
+    folder_digest,
+    input_key,
+    remember,
+    up_to_date,
+    variant_key,
+)
 from portrait.publish.logos import LogoCache
 from portrait.publish.outputs import output_file
 
@@ -227,7 +235,9 @@ def _render_one(job: _Job) -> EditionResult:
         )
         # Recorded here, where the bytes are: they never travel back to the batch's process.
         for m in made:
-            remember(m.path, job.key, m.made.data, m.made.pages, edition.notices, job.records)
+            remember(
+                m.path, variant_key(job.key, m.format.name), m.made.data, m.made.pages, edition.notices, job.records
+            )
     except PortraitError as exc:
         kind = "input" if isinstance(exc, InputError) else "build"
         return EditionResult(
@@ -331,7 +341,7 @@ def _up_to_date(
     """The result of an edition whose every file is up to date with ``key``, else None."""
     records = records_folder(project, slug)
     paths = [output_file(project.output, variant, slug) for variant in variants]
-    kept = [up_to_date(path, key, records) for path in paths]
+    kept = [up_to_date(path, variant_key(key, v.name), records) for path, v in zip(paths, variants, strict=True)]
     if key is None or not all(kept):
         return None
     first = kept[0]

@@ -126,6 +126,15 @@ def edition_key(shared: str | None, slug: str, folder: str | None) -> str | None
     return digest.hexdigest()
 
 
+def variant_key(key: str | None, variant: str) -> str | None:
+    """The key a file of ``variant`` is recorded under. The screen and print editions keep the
+    build's key; a variant that writes the same file as another (``screen-ua2`` writes the
+    screen edition's) gets its own, so that one is never taken for the other."""
+    if key is None or variant in ("screen", "print"):
+        return key
+    return hashlib.sha256(f"{key}\nvariant={variant}".encode()).hexdigest()
+
+
 def _version(distribution: str) -> str:
     try:
         return metadata.version(distribution)

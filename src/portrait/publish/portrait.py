@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from portrait.finish.variants import PRINT, SCREEN, Variant
 from portrait.project import Project
 from portrait.publish.body_cache import BodyStore
-from portrait.publish.cache import input_key, remember, up_to_date
+from portrait.publish.cache import input_key, remember, up_to_date, variant_key
 from portrait.publish.outputs import beside, output_file
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def build_portrait(
             target = output_file(project.output, variant)
         else:
             target = output if i == 0 else beside(output, variant)
-        record = None if force else up_to_date(target, key)
+        record = None if force else up_to_date(target, variant_key(key, variant.name))
         if record is not None:
             results.append(
                 PortraitFile(
@@ -95,7 +95,7 @@ def build_portrait(
             renderer.body()  # kept for the district editions (read back instead if kept already)
         pdf = made.made.data
         warnings = tuple(str(w) for w in inputs.content.warnings)
-        remember(target, key, pdf, made.made.pages, warnings)
+        remember(target, variant_key(key, variant.name), pdf, made.made.pages, warnings)
         results.append(
             PortraitFile(
                 target, variant, made.made.pages, len(pdf), made.made.seconds, False, warnings, made.made.report

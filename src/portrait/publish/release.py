@@ -219,6 +219,7 @@ def plan(project: Project, shard: tuple[int, int], folder: Path) -> list[Job]:
     """Every file of the release that ``shard`` builds, in a stable order: the PDFs (screen and
     print) of the main Portrait (in shard 1) and of each of the shard's districts, then their
     web editions and EPUBs."""
+    from portrait.finish.variants import VARIANTS
     from portrait.formats import formats
     from portrait.inputs.district import district_slugs, load_edition
     from portrait.publish.batch import select_shard
@@ -229,7 +230,8 @@ def plan(project: Project, shard: tuple[int, int], folder: Path) -> list[Job]:
     for pdfs in (True, False):
         for edition in editions:
             for fmt in formats().values():
-                if fmt.is_pdf != pdfs:
+                # a release's PDFs are the default variants (screen is PDF/UA-1), one file each
+                if fmt.is_pdf != pdfs or (fmt.variant is not None and fmt.variant not in VARIANTS.values()):
                     continue
                 if edition is None:
                     jobs.append(Job(Target(fmt.output(folder), fmt), "portrait"))

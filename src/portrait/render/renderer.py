@@ -106,7 +106,7 @@ class Renderer:
             i.built,
             edition=edition,
             parts=parts,
-            variant=self.variant.name,
+            variant=self.variant.kind,
             variant_stylesheets=self.variant.stylesheets,
             extra=extra,
             linked_stylesheets=linked,

@@ -312,6 +312,20 @@ def create_app(
                 logo_bytes = None
         slug = form.get("slug")
         slug = str(slug).strip() if slug and not isinstance(slug, UploadFile) else None
+        conformance = form.get("conformance") or "ua1"  # the screen PDF's standard (build --conformance)
+        if conformance not in portrait.SCREEN_VARIANTS:
+            return problems_response(
+                [
+                    FieldProblem(
+                        "conformance",
+                        f"unknown conformance `{conformance}`",
+                        fix=f"use conformance={' or conformance='.join(portrait.SCREEN_VARIANTS)} "
+                        "(ua1: PDF/UA-1, the default)",
+                    )
+                ]
+            )
+        if variant == "screen":
+            variant = portrait.SCREEN_VARIANTS[str(conformance)].name
         return Job(action, district, logo_bytes, logo_filename, slug or None, variant)
 
     async def run(request: Request, action: str) -> Answer | Response:

@@ -65,7 +65,7 @@ class Job:
     logo: bytes | None = None
     logo_filename: str | None = None
     slug: str | None = None
-    variant: str = "screen"
+    variant: str = "screen"  # a name in portrait.finish.variants.ALL_VARIANTS ("screen-ua2"), "web" or "epub"
 
 
 @dataclass(frozen=True)
