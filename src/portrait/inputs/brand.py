@@ -216,8 +216,10 @@ def print_css(brand: Brand, press: Press) -> str:
 
     ``--color-<name>`` (what text and rules use) is the colour's ``text`` build where it has
     one; ``--fill-<name>`` is always its full build, for areas (print.css uses it for the
-    backgrounds and large type that may have more inks). Gradients keep their sRGB stops
-    (WeasyPrint 70 cannot draw CMYK gradients); the press converts them through the profile."""
+    backgrounds and large type that may have more inks). Gradients and scrims stay sRGB
+    (WeasyPrint 70 cannot draw CMYK gradients), painted as the colours that print closest to the
+    screen's once the press converts them through the profile (``print_gradient``,
+    ``print_scrim``)."""
     text = {name: c.text for name, c in brand.colors.items() if c.text}
     props = []
     for name, build in print_builds(brand, press).items():
