@@ -22,13 +22,17 @@ from portrait.designer.proof import heat_map, page_pairs, soft_proof
 pytestmark = pytest.mark.skipif(shutil.which("gs") is None, reason="needs Ghostscript (make system-test)")
 
 DPI = 40
-# The brand's sky blue is outside the press's gamut (ΔE00 3.1 at best, in any build), and the
-# covers' navy scrims are blended over it in the press's CMYK: the covers print at a median of
-# ΔE00 3.4. Every other page is within 3; the two-ink text builds (navy body text ΔE00 8.5, ink
-# 5.4) make the 95th percentile of text-heavy pages up to about 6.8.
+# The issue's bar: a median of ΔE00 3 on every page, the covers included. The covers' gradient
+# and navy scrims are painted, in print, as the colours that print closest to the screen's (and,
+# for the scrims, to the screen's blend: portrait.inputs.brand.print_scrim): the covers measure
+# about 1.8 (3.4 when the scrims blended the screen's navy over the gradient in the press's CMYK).
 MEDIAN = 3.0
-COVER_MEDIAN = 3.6
-P95 = 7.0
+# The bar's 95th percentile, 6, is not met: the cover's violet band is outside the press's gamut
+# (the nearest printable colours are ΔE00 5 to 6.6 away: cover 6.3), and on pages of small navy
+# text the two-ink build (C100 M99, the best of any two inks, ΔE00 8.5) and its anti-aliased
+# edges (page 5: 6.4; page 12: 6.6, with the screen's form fields drawn unlike the print's
+# circles). docs/print.md gives the numbers.
+P95 = 6.7
 
 
 @pytest.fixture(scope="module")
@@ -39,11 +43,9 @@ def pages():
 def test_every_print_page_is_close_to_its_screen_page(pages) -> None:
     compared = [p for p in pages if p.screen_page is not None]
     assert len(compared) >= len(pages) - 3
-    last = max(p.print_page for p in pages)
     report = "\n".join(f"page {p.print_page}: median {p.median}, p95 {p.p95}" for p in compared)
     for page in compared:
-        cover = page.print_page in (1, last)
-        assert page.median <= (COVER_MEDIAN if cover else MEDIAN), report
+        assert page.median <= MEDIAN, report
         assert page.p95 <= P95, report
 
 

@@ -121,6 +121,29 @@ def test_brand_colours_print_as_their_builds(press: Press) -> None:
         assert de00(brand.hexes[name], Image.new("RGB", (1, 1), printed).getpixel((0, 0))) <= limit, name
 
 
+def test_printable_colours_print_at_least_as_close_as_the_profiles_clipping(press: Press) -> None:
+    from portrait.designer.proof import ciede2000, lab
+
+    colours = np.array([[0xE8, 0x17, 0x7D], [0x3F, 0xA9, 0xF5], [0x8A, 0x5C, 0xC7], [0x2C, 0x5D, 0x99]], float)
+    painted = press.printable(colours)
+    chosen = ciede2000(press.printed_lab(painted), lab(colours))
+    clipped = ciede2000(press.printed_lab(colours), lab(colours))
+    assert np.all(chosen <= clipped + 1e-9)
+    assert chosen[0] < 0.5 and chosen[3] < 0.5  # in the gamut: as good as exact
+    assert chosen[1] < 3.3 < clipped[1]  # the sky blue: 3.2, not the clipping's 3.4
+
+
+def test_the_print_edition_paints_gradients_and_scrims_for_the_press(press: Press) -> None:
+    brand = load_brand(Project.at(ROOT))
+    css = print_css(brand, press)
+    for name in ("gradient-cover", "gradient-band", "scrim-cover", "scrim-back", "scrim-panel"):
+        assert f"--{name}: linear-gradient(" in css, name
+    cover = css.split("--scrim-cover: ")[1].split(";")[0]
+    assert cover.startswith("linear-gradient(180deg, ") and cover.count("rgba(") >= 13  # every 4 %
+    panel = css.split("--scrim-panel: ")[1].split(";")[0]
+    assert "rgba(" not in panel  # one opacity: composited with the gradient into opaque stops
+
+
 def test_a_district_colour_the_press_cannot_print_is_a_notice(tmp_project: Project) -> None:
     from portrait.inputs.district import load_edition
 
