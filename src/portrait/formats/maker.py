@@ -60,7 +60,7 @@ class EditionMaker:
 
         def make() -> Renderer:
             keeper = self._bodies(variant) if self._bodies is not None else None
-            return Renderer(self.project, self.inputs, variant, body_store=keeper)
+            return Renderer(self.project, self.inputs, variant, body_store=keeper, disk_cache=self.disk_cache)
 
         return self.warm(f"pdf:{variant.name}", make, Renderer)
 

@@ -287,7 +287,8 @@ def _linear_gradient(angle: str, t: np.ndarray, rgb: np.ndarray, alpha: np.ndarr
 def _separate(press: Press, rgb: np.ndarray) -> np.ndarray:
     pixels = np.clip(np.round(rgb), 0, 255).astype(np.uint8).reshape(1, -1, 3)
     image = Image.frombytes("RGB", (pixels.shape[1], 1), pixels.tobytes())
-    return np.asarray(press.separate(image), dtype=np.float64)[0]
+    separated: np.ndarray = np.asarray(press.separate(image), dtype=np.float64)[0]
+    return separated
 
 
 def _printed_lab(press: Press, cmyk: np.ndarray) -> np.ndarray:

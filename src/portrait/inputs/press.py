@@ -186,7 +186,6 @@ class Press:
         a grid of sRGB colours 8 apart, then around the best, 2 and 1 apart."""
         from portrait.designer.proof import ciede2000, lab
 
-        grid_rgb, grid_lab = self._printable_grid()
         targets = lab(np.asarray(colors, dtype=np.float64))
         result = []
         for target, colour in zip(targets, np.asarray(colors, dtype=np.float64), strict=True):
@@ -194,6 +193,7 @@ class Press:
             if key in self._printable:
                 result.append(self._printable[key])
                 continue
+            grid_rgb, grid_lab = self._printable_grid()  # made once, only when a colour is searched
             candidates = np.vstack([grid_rgb, colour[None]])
             errors = ciede2000(np.vstack([grid_lab, self.printed_lab(colour[None])]), target)
             best = nearest_best(candidates, errors, colour)
@@ -229,7 +229,8 @@ def nearest_best(candidates: np.ndarray, errors: np.ndarray, near: np.ndarray) -
     nearest to ``near``."""
     good = errors <= errors.min() + TIE_DE
     distance = np.where(good, np.linalg.norm(candidates - near, axis=-1), np.inf)
-    return candidates[int(np.argmin(distance))]
+    found: np.ndarray = candidates[int(np.argmin(distance))]
+    return found
 
 
 def around(centre: np.ndarray, reach: int, step: int) -> np.ndarray:

@@ -63,11 +63,19 @@ class Renderer:
     """Renders the Portrait and its editions for one project and one set of inputs."""
 
     def __init__(
-        self, project: Project, inputs: Inputs, variant: Variant = SCREEN, body_store: BodyKeeper | None = None
+        self,
+        project: Project,
+        inputs: Inputs,
+        variant: Variant = SCREEN,
+        body_store: BodyKeeper | None = None,
+        *,
+        disk_cache: bool = True,
     ):
         """``body_store``: where the written body is kept between runs (portrait.publish.body_cache);
         a renderer with one reads the body from it instead of laying it out, and keeps the body it
-        writes there."""
+        writes there. ``disk_cache`` False: nothing else is read from or written to output/.cache/
+        either (the print colours searched for the press are then searched in this process)."""
+        self.disk_cache = disk_cache
         self.project = project
         self.inputs = inputs
         self.variant = variant
@@ -122,7 +130,7 @@ class Renderer:
         if self._style_sources is None:
             sources = [(brand_css(self.project, self.inputs.brand), self.project.templates)]
             if self.variant.name == "print":  # the brand's colours as the press's CMYK builds
-                sources.append((print_css(self.inputs.brand, self.press()), self.project.templates))
+                sources.append((self._print_css(), self.project.templates))
             for path in stylesheet_files(self.project, self.variant.stylesheets):
                 try:
                     sources.append((path.read_text(encoding="utf-8"), path))
@@ -130,6 +138,31 @@ class Renderer:
                     raise BuildError(f"{self.project.relative(path)}: cannot read the stylesheet ({exc})") from None
             self._style_sources = sources
         return self._style_sources
+
+    def _print_css(self) -> str:
+        """The brand's colours for the press (portrait.inputs.brand.print_css): searched colour by
+        colour through the profile, seconds of work whose answer changes only with the brand, the
+        profile or that code, so it is kept in output/.cache/print-css/ under their hash."""
+        import contextlib
+        import hashlib
+
+        from portrait.errors import InputError
+        from portrait.inputs import brand, press
+        from portrait.publish.atomic import write_atomic
+
+        chosen = self.press()
+        if not self.disk_cache:
+            return print_css(self.inputs.brand, chosen)
+        digest = hashlib.sha256(self.inputs.brand.model_dump_json().encode() + chosen.sha256.encode())
+        for module in (brand, press):  # the code that computes it
+            digest.update(Path(str(module.__file__)).read_bytes())
+        path = self.project.output / ".cache" / "print-css" / f"{digest.hexdigest()[:32]}.css"
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            return path.read_text(encoding="utf-8")
+        css = print_css(self.inputs.brand, chosen)
+        with contextlib.suppress(OSError, InputError):  # a cache that cannot be written is skipped
+            write_atomic(path, css.encode("utf-8"))
+        return css
 
     def stylesheets(self) -> Stylesheets:
         """The style sources, parsed once for every layout of this renderer."""
