@@ -11,8 +11,9 @@ import io
 import os
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from pathlib import Path
 
+from _project import EPOCH
+from _project import REPO as ROOT
 from pypdf import PdfReader
 
 from portrait.check.facts import PdfFacts
@@ -21,9 +22,6 @@ from portrait.formats.maker import EditionMaker
 from portrait.inputs.load import Inputs, load_inputs
 from portrait.project import Project
 from portrait.render.renderer import Renderer
-
-ROOT = Path(__file__).resolve().parents[1]
-EPOCH = "1740000000"  # 2025-02-19T21:20:00Z: the date of every build in the tests
 
 
 @dataclass(frozen=True)

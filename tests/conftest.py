@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,21 +21,12 @@ settings.register_profile("explore", derandomize=False, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 sys.path.insert(0, str(Path(__file__).parent))  # tests/_editions.py, the shared builds
-from _editions import EPOCH  # noqa: E402
-
-REPO = Path(__file__).resolve().parents[1]
+from _project import EPOCH, REPO, copy_project  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def project() -> Project:
     return Project.at(REPO)
-
-
-def copy_project(dest: Path) -> Project:
-    """A copy of the project's inputs that a test may break without harm."""
-    for name in ("content", "templates", "assets"):
-        shutil.copytree(REPO / name, dest / name)
-    return Project.at(dest)
 
 
 copy_inputs = copy_project

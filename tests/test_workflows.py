@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from _project import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 WORKFLOWS = REPO / ".github" / "workflows"
 WORKFLOW_FILES = sorted(WORKFLOWS.glob("*.yml"))
 BIN = Path(sys.executable).parent  # the venv's scripts: `make test` installs the dev extra there

@@ -47,6 +47,7 @@ from portrait.finish.variants import (
     Variant,
     screen_variant,
 )
+from portrait.formats import OFFERED as FORMAT_NAMES
 from portrait.formats import Format, Made
 from portrait.formats.maker import EditionMaker
 from portrait.project import MARKER, Project
@@ -100,6 +101,7 @@ except PackageNotFoundError:  # run from a checkout that was never installed
     __version__ = "0+unknown"
 
 __all__ = [
+    "FORMAT_NAMES",
     "ALL_VARIANTS",
     "SCREEN_UA2",
     "SCREEN_VARIANTS",

@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from _project import REPO as ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 CODESPELL = Path(sys.executable).parent / "codespell"
 
 pytestmark = pytest.mark.skipif(not CODESPELL.exists(), reason="codespell is not installed (the dev extra)")

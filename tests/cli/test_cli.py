@@ -3,18 +3,14 @@ and nothing half-written."""
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
+from _project import EPOCH, run_cli
 
-from portrait.cli import main, parser
+from portrait.cli import parser
 
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
+run = run_cli
 
 
 def test_every_command_has_help():
@@ -65,7 +61,7 @@ def test_a_failed_build_keeps_the_last_good_pdf_and_leaves_no_temp_files(tmp_pro
 
 @pytest.mark.slow
 def test_build_command_writes_the_pdf(tmp_project, monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1740000000")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     code, out, err = run("--root", str(tmp_project.root), "build")
     assert code == 0, err
     assert re.match(r"built output/portrait-of-a-leader.pdf: \d+ pages", out)
@@ -74,7 +70,7 @@ def test_build_command_writes_the_pdf(tmp_project, monkeypatch):
 
 @pytest.mark.slow
 def test_two_builds_of_the_same_inputs_are_byte_identical(tmp_project, monkeypatch, portrait_build):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1740000000")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     code, _, err = run("--root", str(tmp_project.root), "build")
     assert code == 0, err
     # the session build used the same inputs (from another folder) and the same date

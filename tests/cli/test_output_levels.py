@@ -3,24 +3,19 @@ adds the details (each file's rules, the facts behind them, every file written).
 
 from __future__ import annotations
 
-import io
 import sys
 from pathlib import Path
 
 import pikepdf
 import pytest
+from _project import REPO, run_cli
 
-from portrait.cli import main
 from portrait.publish import release
 
-REPO = Path(__file__).resolve().parents[2]
 CEDAR_LOGO = REPO / "content" / "districts" / "example-cedar-ridge" / "logo.svg"
 
 
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
+run = run_cli
 
 
 @pytest.fixture

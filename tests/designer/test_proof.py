@@ -9,14 +9,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from _project import EPOCH, REPO
 from PIL import Image
 from reportlab.lib.pagesizes import letter
 from reportlab.pdfgen import canvas
 
 from portrait.cli import main
 from portrait.designer.proof import compare, diff_pages, render_pages, write_proofs
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def make_pdf(pages: int, changed_page: int | None = None) -> bytes:
@@ -143,7 +142,7 @@ def test_proof_against_a_git_ref_builds_that_commit_and_shows_the_change(
     why = repo / "content" / "sections" / "why.yaml"
     why.write_text(why.read_text().replace("building leadership capacity", "building capacity"))
     subprocess.run([*git, "commit", "-qam", "two"], check=True)
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1740000000")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     out = io.StringIO()
     assert main(["--root", str(repo), "proof", "--against", "HEAD~1", "--dpi", "40"], stdout=out) == 0
     summary = json.loads((repo / "output" / "proofs" / "diff" / "summary.json").read_text())

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from _project import REPO
 from PIL import Image
 
 from portrait.designer.proof import (
@@ -41,7 +42,6 @@ from portrait.designer.proof import (
 )
 from portrait.project import Project
 
-REPO = Path(__file__).resolve().parents[2]
 UPDATE = "python build.py proof --update-golden"
 
 

@@ -12,13 +12,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from _project import REPO
 from conftest import edited
 
 from portrait.designer.preview import PreviewServer, PreviewState, preview_page
 from portrait.designer.watch import changed_inputs
 from portrait.project import Project
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def test_bad_yaml_is_reported_with_file_and_line_and_the_last_good_pdf_stays(watched):

@@ -7,14 +7,13 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from _project import REPO
 
 from portrait.cli import parser
 from portrait.cli.reference import markdown
 
-REPO = Path(__file__).resolve().parents[2]
 REFERENCE = REPO / "docs" / "reference" / "cli.md"
 
 

@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from _project import REPO
 from sybil import Document, Example, Region
 from sybil.parsers.markdown.lexers import FencedCodeBlockLexer
 
 from portrait.cli import main
 
-REPO = Path(__file__).resolve().parents[2]
 DOCUMENTS = [REPO / "README.md", *sorted((REPO / "docs").glob("**/*.md"))]
 LANGUAGES = {"python": "python", "py": "python", "sh": "shell", "shell": "shell", "bash": "shell", "console": "console"}
 MARK = re.compile(r"<!--\s*(not-runnable|slow):\s*(?P<reason>(?:(?!-->).)*?)\s*-->\s*\Z", re.S)

@@ -11,6 +11,7 @@ import shutil
 
 import pikepdf
 import pytest
+from _project import EPOCH
 from conftest import copy_project
 
 from portrait.cli import main
@@ -33,7 +34,7 @@ def test_a_press_profile_swapped_in_is_embedded_named_and_proofed(tmp_path, monk
     path = project.root / PROFILE
     theirs = swapped(path.read_bytes())
     path.write_bytes(theirs)
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1740000000")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     out, err = io.StringIO(), io.StringIO()
     assert main(["--root", str(project.root), "build", "--print-only"], stdout=out, stderr=err) == 0, err.getvalue()
     pdf = pikepdf.open(project.output / "portrait-of-a-leader-print.pdf")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from _project import EPOCH
 from _ua2 import assert_ua2  # noqa: E402
 
 from portrait.check.facts import read_facts
@@ -117,7 +118,7 @@ def test_build_and_district_commands_switch_to_ua2(tmp_project, monkeypatch):
         code = main(["--root", str(tmp_project.root), *argv], stdout=out, stderr=err)
         return code, out.getvalue() + err.getvalue()
 
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1740000000")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     screen = tmp_project.output / "portrait-of-a-leader.pdf"
     edition = tmp_project.output / "districts/example-cedar-ridge/portrait-of-a-leader-example-cedar-ridge.pdf"
     code, said = run("build", "--format", "screen", "--conformance", "ua2")

@@ -13,7 +13,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from _project import REPO
+
 AXE = REPO / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
 BROWSERS = (Path("/usr/bin/chromium"), Path("/usr/bin/chromium-browser"), Path("/usr/bin/google-chrome"))
 CHROMIUM = next((path for path in BROWSERS if path.exists()), BROWSERS[0])

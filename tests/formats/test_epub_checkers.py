@@ -14,9 +14,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from _project import REPO
 from _reflowed import epub, examples
 
-REPO = Path(__file__).resolve().parents[2]
 ACE = REPO / "tests" / "js" / "node_modules" / ".bin" / "ace-cli"
 BROWSERS = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 CHROMIUM = next((p for p in BROWSERS if Path(p).exists()), BROWSERS[0])

@@ -260,3 +260,35 @@ def test_an_expired_item_makes_the_web_cover_say_what_the_pdf_cover_says(monkeyp
     assert inputs.content.expired and inputs.content.placeholders
     index = zipfile.ZipFile(io.BytesIO(make_web(Reflow(project, inputs, disk_cache=False), None))).read("index.html")
     assert b"Draft</span> with placeholder text and out-of-date content</p>" in index
+
+
+def test_a_new_format_is_its_own_make_and_nothing_else(tmp_project):
+    """A format the code has never heard of (plain text) is made, checked and written by the
+    same maker and produce() as every other: a failed check writes nothing."""
+    from portrait.check.preflight import Report, Result
+    from portrait.errors import BuildError
+    from portrait.formats import Format, Made
+    from portrait.formats.maker import EditionMaker
+    from portrait.inputs.load import load_inputs
+    from portrait.publish.produce import Target, produce
+
+    def make(maker: EditionMaker, edition, name: str) -> Made:
+        title = maker.reflow().title(edition)  # what the reading formats keep warm
+        return Made(title.encode(), 1, Report(name, "txt", [Result("titled", "Portrait" in title, title)]))
+
+    text = Format("txt", "Plain text", ".txt", "text/plain", make)
+    maker = EditionMaker(tmp_project, load_inputs(tmp_project))
+    (written,) = produce(tmp_project, maker, [Target(text.output(tmp_project.output), text)])
+    assert written.path.name == "portrait-of-a-leader.txt"
+    assert b"Portrait of a Leader" in written.path.read_bytes()
+
+    untitled = Format(
+        "txt",
+        "Plain text",
+        "-bad.txt",
+        "text/plain",
+        lambda m, e, n: Made(b"", 0, Report(n, "txt", [Result("titled", False, "no title")])),
+    )
+    with pytest.raises(BuildError, match="titled: no title"):
+        produce(tmp_project, maker, [Target(untitled.output(tmp_project.output), untitled)])
+    assert not untitled.output(tmp_project.output).exists()

@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 from _browser import AXE, CHROMIUM, TAGS, browser, check_site, served
+from _project import REPO
 from _reflowed import web
 from PIL import Image
 
 from portrait.designer.proof import GOLDEN_MAX_CHANGED, changed_mask
 
-REPO = Path(__file__).resolve().parents[2]
 GOLDEN = REPO / "tests" / "golden" / "web"
 # One page of each kind: the cover and contents, a chapter, the attributes, the worksheet, a
 # district's foreword, the back cover.

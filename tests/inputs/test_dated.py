@@ -9,13 +9,14 @@ import io
 import re
 
 import pytest
+from _project import EPOCH
 from pypdf import PdfReader
 
 from portrait.cli import main
 from portrait.errors import InputError
 from portrait.inputs.content import load_content
 
-BEFORE = "1740000000"  # 2025-02-19, the tests' usual build date
+BEFORE = EPOCH  # 2025-02-19, the tests' usual build date
 LAST_DAY = "1782863940"  # 2026-06-30 23:59 UTC: the cohort's last valid day
 AFTER = "1782864000"  # 2026-07-01 00:00 UTC
 COHORT = "content/sections/cohort.yaml"

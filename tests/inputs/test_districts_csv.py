@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from _project import EPOCH, REPO, copy_project
 from pypdf import PdfReader
 
 import portrait
@@ -20,7 +20,6 @@ from portrait.cli import main
 from portrait.inputs.district import load_district
 from portrait.project import Project
 
-REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "docs" / "districts-example" / "districts.csv"
 NAMES = {
     "example-aspen-fork": "Example: Aspen Fork School District",
@@ -43,12 +42,6 @@ def run(project: Project, *args: str) -> Result:
     return Result(code, out.getvalue(), err.getvalue())
 
 
-def copy_project(dest: Path) -> Project:
-    for name in ("content", "templates", "assets"):
-        shutil.copytree(REPO / name, dest / name)
-    return Project.at(dest)
-
-
 def edition(project: Project, slug: str) -> Path:
     return project.output / "districts" / slug / f"portrait-of-a-leader-{slug}.pdf"
 
@@ -58,7 +51,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Project, Result, Re
     """The example file's editions, built once, and a second run over the same file."""
     project = copy_project(tmp_path_factory.mktemp("csv") / "project")
     mp = pytest.MonkeyPatch()
-    mp.setenv("SOURCE_DATE_EPOCH", "1740000000")
+    mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
     try:
         first = run(project, "district", "--from", str(EXAMPLE), "--jobs", "2")
         again = run(project, "district", "--from", str(EXAMPLE), "--jobs", "2")
@@ -247,7 +240,7 @@ def test_new_district_from_a_csv_writes_folders_that_build(project: Project, mon
         district, _ = load_district(project, slug)
         assert district.name == name
     assert not [p for p in (project.content / "districts").iterdir() if p.name.startswith(".")]
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1740000000")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     built = run(project, "district", "example-willow-bend", "--jobs", "1")
     assert built.code == 0, built.err
     assert NAMES["example-willow-bend"] in (PdfReader(edition(project, "example-willow-bend")).metadata.title or "")

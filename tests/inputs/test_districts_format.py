@@ -15,6 +15,7 @@ from xml.etree import ElementTree
 
 import pytest
 import yaml
+from _project import REPO
 from PIL import Image
 
 from portrait.cli import main
@@ -34,7 +35,6 @@ from portrait.inputs.markdown import typeset
 from portrait.project import Project
 from portrait.publish.batch import parse_shard, select_shard
 
-REPO = Path(__file__).resolve().parents[2]
 LOGO_SVG = (REPO / "content/districts/example-cedar-ridge/logo.svg").read_bytes()
 LOGO_PNG = (REPO / "content/districts/example-lakeshore/logo.png").read_bytes()
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import contextlib
 import io
 import shutil
-from pathlib import Path
 
 import pikepdf
 import pytest
 import yaml
+from _project import REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader
@@ -19,7 +19,6 @@ from portrait.errors import InputError
 from portrait.inputs.district import load_edition
 from portrait.inputs.markdown import typeset
 
-REPO = Path(__file__).resolve().parents[2]
 LOGO = REPO / "content" / "districts" / "example-cedar-ridge" / "logo.svg"
 SLUG = "generated"
 KEYS = ["name", "logo", "colors", "foreword", "contact", "short_name", "state", "cover_line", "nmae", "colour"]

@@ -10,6 +10,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from _project import EPOCH
+from _project import REPO as ROOT
 from pypdf import PdfReader
 
 from portrait.cli import main
@@ -18,14 +20,13 @@ from portrait.inputs.markdown import PlainText, RichText, typeset
 from portrait.publish import release
 
 SEEDS = Path("/work/shared/seeds")
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
 def dated_before_the_cohorts_end(monkeypatch):
     """The tests' build date (_editions.EPOCH, 2025-02-19): no `valid_until` has passed, so the
     drafts here are drafts for their placeholders (tests/inputs/test_dated.py: after the date)."""
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1740000000")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
 
 
 def seed(name: str) -> str:
@@ -228,7 +229,7 @@ def test_a_text_that_says_placeholder_itself_is_a_warning(tmp_project):
 
 @pytest.mark.slow
 def test_build_prints_warnings_on_stderr_also_when_up_to_date(tmp_project, monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1740000000")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     edit(tmp_project, "content/sections/attributes.yaml", '"Leading with integrity,', '"Leading with *integrity*,')
     for expected in ("built ", "up to date"):
         out, err = io.StringIO(), io.StringIO()
@@ -265,7 +266,7 @@ def test_release_final_refuses_a_draft_and_lists_its_placeholders(tmp_project):
 @pytest.mark.slow
 def test_without_placeholders_a_final_release_is_not_a_draft(tmp_project, monkeypatch):
     """Every `placeholder: true` removed: no Draft on the cover, in the colophon or the title."""
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1740000000")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     shutil.rmtree(tmp_project.content / "districts")  # the main Portrait is enough here
     shutil.copy(ROOT / "CHANGELOG.md", tmp_project.root)
     for path in (tmp_project.content / "sections").glob("*.yaml"):

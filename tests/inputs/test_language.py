@@ -6,13 +6,12 @@ The texts below are test texts, written for these tests: no district wrote them.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
 import yaml
+from _project import run_cli
 
-from portrait.cli import main
 from portrait.inputs.district import DISTRICT_FILE, load_edition
 from portrait.inputs.language import detect, language_notices
 from portrait.project import Project
@@ -44,10 +43,7 @@ def language(notices: tuple[str, ...]) -> list[str]:
     return [n for n in notices if " reads as " in n]
 
 
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
+run = run_cli
 
 
 def test_the_detector_is_deterministic_and_abstains_on_short_text() -> None:

@@ -7,10 +7,10 @@ viewer that honours the output intent would, and are measured with our CIEDE2000
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 import numpy as np
 import pytest
+from _project import REPO as ROOT
 from PIL import Image, ImageCms
 
 from portrait.designer.proof import delta_e
@@ -19,7 +19,6 @@ from portrait.inputs.district import gamut_notice
 from portrait.inputs.press import PROFILE, SMALL_TEXT_INKS, Press, css_cmyk, inks
 from portrait.project import Project
 
-ROOT = Path(__file__).resolve().parents[2]
 # assets/color/make-profile.sh makes this file (colprof of ArgyllCMS 2.3.1 from FOGRA39L.ti3);
 # a rebuilt or replaced profile changes the print edition's colours: update this on purpose.
 PROFILE_SHA256 = "56bae3e5cb064b9602d07bbcd260e01e63ba816fe34447324a90b66c6a6b1bbc"

@@ -10,20 +10,19 @@ import sys
 from pathlib import Path
 
 import pytest
+from _project import EPOCH
 
 from portrait.cli import main
 from portrait.project import Project
 from portrait.publish import cache
 from portrait.publish.cache import Record, input_key, remember, up_to_date
 
-REPO = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
     from conftest import copy_inputs
 
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1740000000")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     # The package's source is an input too: hash a copy that the test may change.
     package = tmp_path / "package"
     shutil.copytree(cache.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
@@ -72,7 +71,7 @@ def test_build_date_and_tool_versions_are_part_of_the_key(project: Project, monk
     before = input_key(project)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1740000001")
     assert input_key(project) != before
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1740000000")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     real = cache._version
     monkeypatch.setattr(cache, "_version", lambda d: "0.0" if d == "weasyprint" else real(d))
     assert input_key(project) != before

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from _project import EPOCH, REPO
 
 from portrait.cli import main
 from portrait.inputs.district import districts_folder
@@ -25,7 +26,6 @@ from portrait.publish import batch as batch_module
 from portrait.publish import cache
 from portrait.publish.cache import edition_key, folder_digest, input_key
 
-REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = ["example-cedar-ridge", "example-lakeshore", "example-north-harbor-valley"]
 
 
@@ -72,7 +72,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
         shutil.copytree(REPO / name, root / name)
     project = Project.at(root)
     mp = pytest.MonkeyPatch()
-    mp.setenv("SOURCE_DATE_EPOCH", "1740000000")
+    mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
     try:
         first = _run(project, "--all", "--jobs", "2")
         # Nothing may be laid out, and no worker started, when every edition is up to date.
@@ -145,7 +145,7 @@ def test_force_rebuilds_every_edition(runs: Runs):
 
 @pytest.mark.slow
 def test_an_edited_or_deleted_output_is_rebuilt(runs: Runs, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1740000000")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     _pdf(runs.project, "example-lakeshore").unlink()
     run = _run(runs.project, "example-lakeshore", "example-north-harbor-valley", "--jobs", "1")
     assert run.code == 0, run.err
@@ -171,7 +171,7 @@ def test_the_edition_folders_hold_only_pdfs(runs: Runs):
 def keyed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
     from conftest import copy_inputs
 
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1740000000")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     return copy_inputs(tmp_path / "project")
 
 
@@ -202,7 +202,7 @@ def test_the_tool_and_the_build_date_are_in_the_key(keyed: Project, monkeypatch:
     before = _key(keyed, "example-lakeshore")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1740000001")
     assert _key(keyed, "example-lakeshore") != before
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1740000000")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     package = tmp_path / "package"
     shutil.copytree(cache.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(cache, "PACKAGE", package)  # a copy of the tool's source that may change

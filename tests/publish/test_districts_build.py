@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pypdfium2
 import pytest
+from _project import EPOCH, REPO
 from pypdf import PdfReader
 
 from portrait.check.facts import PdfFacts, read_facts
@@ -26,7 +27,6 @@ from portrait.inputs.district import load_district
 from portrait.inputs.markdown import typeset
 from portrait.project import Project
 
-REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = ["example-cedar-ridge", "example-lakeshore", "example-north-harbor-valley"]
 HOSTILE_NAME = 'Example: "Quotes" & <b>Tags</b> District'
 HOSTILE = f"""\
@@ -70,7 +70,7 @@ def batch(tmp_path_factory: pytest.TempPathFactory) -> Batch:
         (folder / "district.yaml").write_text(text, encoding="utf-8")
         (folder / "logo.svg").write_bytes(logo)
     mp = pytest.MonkeyPatch()
-    mp.setenv("SOURCE_DATE_EPOCH", "1740000000")
+    mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
     try:
         out, err = io.StringIO(), io.StringIO()
         code = main(["--root", str(root), "district", "--all", "--jobs", "2"], out, err)
@@ -230,7 +230,7 @@ def test_rendering_the_same_edition_twice_gives_the_same_bytes(batch: Batch):
     first = batch.pdf("example-lakeshore").read_bytes()
     out, err = io.StringIO(), io.StringIO()
     mp = pytest.MonkeyPatch()
-    mp.setenv("SOURCE_DATE_EPOCH", "1740000000")
+    mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
     try:
         code = main(
             ["--root", str(batch.project.root), "district", "example-lakeshore", "--jobs", "1"],

@@ -9,9 +9,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from _project import EPOCH, REPO
 from pypdf import PdfReader
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow
@@ -37,7 +36,7 @@ def test_the_wheel_builds_a_publication_folder_found_upward_from_the_current_one
     for name in ("content", "templates", "assets"):
         shutil.copytree(REPO / name, publication / name)
     inside = publication / "content" / "sections"  # run from a folder below the root
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(site), "SOURCE_DATE_EPOCH": "1740000000", "HOME": str(tmp_path)}
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(site), "SOURCE_DATE_EPOCH": EPOCH, "HOME": str(tmp_path)}
     where = subprocess.run(
         [sys.executable, "-c", "import portrait; print(portrait.__file__)"],
         cwd=inside,

@@ -19,7 +19,6 @@ from portrait.inputs.logo import LogoError, process_logo
 from portrait.project import Project
 from portrait.publish.logos import LogoCache
 
-REPO = Path(__file__).resolve().parents[2]
 LAKESHORE = "example-lakeshore"  # the example district with a PNG logo
 
 

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from _project import EPOCH
 from pypdf import PdfReader
 
 from portrait.errors import InputError
@@ -128,7 +129,7 @@ def test_a_build_stopped_while_writing_the_pdf_leaves_the_last_good_pdf(tmp_proj
         [sys.executable, "-c", script, str(marker), "--root", str(tmp_project.root), "build", "--screen-only"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        env={**os.environ, "SOURCE_DATE_EPOCH": "1740000000"},
+        env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH},
     )
     try:
         deadline = time.monotonic() + 180

@@ -4,28 +4,19 @@ of the project made wrong in one way, and the file it would have written is not 
 
 from __future__ import annotations
 
-import io
 import shutil
-from pathlib import Path
 
 import pytest
+from _project import EPOCH, REPO, run_cli
 from PIL import Image
 
-from portrait.cli import main
 from portrait.errors import BuildError
 from portrait.finish.variants import PRINT, SCREEN
 from portrait.project import Project
 from portrait.publish import release
 from portrait.publish.batch import build_editions
 
-REPO = Path(__file__).resolve().parents[2]
-EPOCH = "1740000000"
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
+run = run_cli
 
 
 @pytest.mark.slow

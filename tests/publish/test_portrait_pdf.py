@@ -7,17 +7,15 @@ import io
 import math
 import re
 from html import unescape
-from pathlib import Path
 
 import pypdfium2
 import pytest
 import yaml
+from _project import REPO
 from PIL import ImageStat
 from pypdf import PdfReader
 
 from portrait.inputs.content import load_content
-
-REPO = Path(__file__).resolve().parents[2]
 
 LETTER = (612.0, 792.0)
 

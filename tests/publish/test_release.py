@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 import pytest
+from _project import EPOCH
 
 from portrait.errors import BuildError, InputError
 from portrait.publish import release
@@ -25,7 +26,7 @@ def released(tmp_path_factory):
     from conftest import copy_project
 
     mp = pytest.MonkeyPatch()
-    mp.setenv("SOURCE_DATE_EPOCH", "1740000000")
+    mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
     try:
         results = []
         for name in ("first", "second"):
@@ -145,7 +146,7 @@ def test_a_sharded_release_gathers_into_the_same_files_as_a_whole_one(released, 
     shutil.rmtree(parts.content / "districts" / "example-north-harbor-valley")
     shutil.copy(project.root / "CHANGELOG.md", parts.root)
     mp = pytest.MonkeyPatch()
-    mp.setenv("SOURCE_DATE_EPOCH", "1740000000")
+    mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
     try:
         built = [release.make_release(parts, (k, 3))[1] for k in (1, 2, 3)]
     finally:

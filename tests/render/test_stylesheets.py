@@ -7,6 +7,7 @@ import io
 
 import pikepdf
 import pytest
+from _project import EPOCH
 
 from portrait.errors import BuildError
 from portrait.inputs.load import load_inputs
@@ -21,7 +22,7 @@ def notes_pdf_id(project) -> bytes:
 
 
 def test_a_stylesheet_change_changes_the_pdf_id(tmp_project, monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1740000000")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     before = notes_pdf_id(tmp_project)
     assert notes_pdf_id(tmp_project) == before
     sheet = tmp_project.templates / "styles" / "sections.css"

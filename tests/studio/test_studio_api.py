@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from _project import REPO
 from PIL import Image
 from pypdf import PdfReader
 
@@ -24,7 +25,6 @@ from portrait.project import Project
 
 starlette_testclient = pytest.importorskip("starlette.testclient")
 
-REPO = Path(__file__).resolve().parents[2]
 SVG_LOGO = (REPO / "content/districts/example-cedar-ridge/logo.svg").read_bytes()
 PNG_LOGO = (REPO / "content/districts/example-lakeshore/logo.png").read_bytes()
 NAME = "Distrito Escolar de Peña & Valle"

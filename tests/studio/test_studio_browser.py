@@ -18,10 +18,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from _project import REPO
 from PIL import Image, ImageDraw
 from pypdf import PdfReader
 
-REPO = Path(__file__).resolve().parents[2]
 # Debian's chromium here and in CI on this machine; GitHub's Ubuntu runners ship Google Chrome.
 BROWSERS = (Path("/usr/bin/chromium"), Path("/usr/bin/chromium-browser"), Path("/usr/bin/google-chrome"))
 CHROMIUM = next((path for path in BROWSERS if path.exists()), BROWSERS[0])
@@ -291,6 +291,13 @@ def test_the_page_passes_axe_and_manages_focus(server, browser, tmp_path):
         assert page.evaluate("document.activeElement.id") == "download-screen"
     page.wait_for_function("() => !document.activeElement.hasAttribute('aria-busy')")
     assert page.evaluate("document.activeElement.id") == "download-screen"
+
+    # Asked for as PDF/UA-2, the screen PDF is the UA-2 edition (PDF 2.0); the box is labelled.
+    page.get_by_label("as PDF/UA-2, the newer edition of the standard").check()
+    with page.expect_download(timeout=60_000) as ua2:
+        button.click()
+    assert Path(ua2.value.path()).read_bytes().startswith(b"%PDF-2.0")
+    assert _axe(page) == []
     context.close()
 
 

@@ -24,12 +24,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from _project import REPO
 
 from tests.studio.test_studio_api import post
 
 pytest.importorskip("starlette.testclient")
 
-REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow  # each kill costs a worker's warm-up (a few seconds of CPU)
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import io
 import zipfile
-from pathlib import Path
+
+from _project import REPO
 
 from portrait.project import Project
 from portrait.studio.engine import _zip, open_folder
 
-REPO = Path(__file__).resolve().parents[2]
 CEDAR = REPO / "content" / "districts" / "example-cedar-ridge"
 
 

@@ -103,7 +103,7 @@ def _shard(text: str) -> tuple[int, int]:
         raise argparse.ArgumentTypeError(str(exc).removeprefix(f"--shard {text!r}: ")) from None
 
 
-FORMATS = ("screen", "print", "web", "epub")
+FORMATS = portrait.FORMAT_NAMES
 FORMAT_HELP = (
     "what to make: screen, print (the PDFs), web (a folder of pages and its zip), epub; repeat the option "
     "or give a comma list (--format web,epub), or all"
@@ -176,7 +176,7 @@ def parser(prog: str | None = None) -> argparse.ArgumentParser:
         parents=[_global_options(suppress=False)],
     )
     p.add_argument("--version", action="store_true", help="print the tool's version and the publication's, then exit")
-    p.set_defaults(output=None, force=False, screen_only=False, print_only=False, formats=None)
+    p.set_defaults(output=None, force=False, screen_only=False, print_only=False, formats=None, conformance="ua1")
     common = [_global_options(suppress=True)]
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -612,7 +612,7 @@ def _release(project: Project, args: argparse.Namespace, out: TextIO, err: TextI
         return 0
 
     def done(artifact: Artifact) -> None:
-        if args.verbosity >= 0 and artifact.variant in ("web", "epub"):
+        if args.verbosity >= 0 and not portrait.edition_formats()[artifact.variant].is_pdf:
             print(f"  {artifact.file}: {artifact.bytes / 1024:.0f} KiB, check passed", file=out)
         elif args.verbosity >= 0:
             print(

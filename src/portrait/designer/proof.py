@@ -472,18 +472,20 @@ GOLDEN_EPOCH = "1740000000"
 def golden_pdf(project: Project) -> tuple[bytes, Image.Image | None]:
     """The Portrait and the example district's cover, rendered for the references: dated
     GOLDEN_EPOCH like every build in the tests, so that the colophon's date matches."""
+    from portrait.formats import pdf_format
+    from portrait.formats.maker import EditionMaker
     from portrait.inputs.district import load_edition
     from portrait.inputs.load import load_inputs
-    from portrait.render.renderer import Renderer
 
     saved = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = GOLDEN_EPOCH
     try:
-        renderer = Renderer(project, load_inputs(project))
-        pdf = renderer.portrait().pdf
+        # Made (and preflighted) as every build makes them, written nowhere but the references.
+        maker, screen = EditionMaker(project, load_inputs(project)), pdf_format(SCREEN)
+        pdf = maker.make(screen).checked().data
         cover = None
         if (project.content / "districts" / GOLDEN_DISTRICT).is_dir():
-            edition = renderer.edition(load_edition(project, GOLDEN_DISTRICT)).pdf
+            edition = maker.make(screen, load_edition(project, GOLDEN_DISTRICT)).checked().data
             cover = render_pages(edition, GOLDEN_DPI)[0]
     finally:
         if saved is None:

@@ -3,8 +3,9 @@ static files, also zipped) and the EPUB 3.3 edition, all from the same inputs, t
 
 A ``Format`` says how an edition is made and checked (``make``: the ``EditionMaker`` of this
 process, the Portrait's edition or a district's → the checked file, a ``Made``) and how its files
-are named (``output``). Adding a format means writing its module (its ``make``, drawing what it
-keeps warm from ``EditionMaker.warm``) and its templates, and adding it to ``formats()`` below.
+are named (``output``). Adding a format means writing its module (its ``FORMATS``, whose ``make``
+draws what it keeps warm from ``EditionMaker.warm``) and its templates, and naming it in
+``REGISTRY`` below; the command line, the studio and the release then offer it.
 """
 
 from __future__ import annotations
@@ -71,13 +72,26 @@ class Format:
         return self.variant is not None
 
 
-def formats() -> dict[str, Format]:
-    """Every format by name, the PDFs first."""
-    from portrait.formats.epub import EPUB
-    from portrait.formats.pdf import PDF_FORMATS
-    from portrait.formats.web import WEB
+# Every format's name and the module that defines it (in its FORMATS), the PDFs first. The names
+# are read without importing the modules (WeasyPrint, lxml): the command line checks --format
+# against them before anything is made.
+REGISTRY = {
+    "screen": "portrait.formats.pdf",
+    "print": "portrait.formats.pdf",
+    "screen-ua2": "portrait.formats.pdf",  # the screen file as PDF/UA-2: chosen by --conformance ua2
+    "web": "portrait.formats.web",
+    "epub": "portrait.formats.epub",
+}
+# What --format and the studio's downloads offer.
+OFFERED = tuple(name for name in REGISTRY if name != "screen-ua2")
 
-    return {f.name: f for f in (*PDF_FORMATS, WEB, EPUB)}
+
+def formats() -> dict[str, Format]:
+    """Every format by name, in REGISTRY's order."""
+    import importlib
+
+    made = {f.name: f for module in dict.fromkeys(REGISTRY.values()) for f in importlib.import_module(module).FORMATS}
+    return {name: made[name] for name in REGISTRY}
 
 
 def reflowed() -> dict[str, Format]:

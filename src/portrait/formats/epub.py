@@ -236,3 +236,5 @@ EPUB = Format(
     media_type=MEDIA_TYPE,
     make=made_by_reflow(make_epub, check_epub, "epub"),
 )
+
+FORMATS = (EPUB,)

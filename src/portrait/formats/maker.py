@@ -71,8 +71,8 @@ class EditionMaker:
         from portrait.formats.reflow import Reflow, page_map_of
 
         def make() -> Reflow:
-            if self.disk_cache:
-                return Reflow(self.project, self.inputs)
+            if self.disk_cache:  # the page map's layout, if not kept on disk, is the screen PDF's
+                return Reflow(self.project, self.inputs, layout=lambda: self.renderer(SCREEN).shared()[1])
             page_map = page_map_of(self.renderer(SCREEN).shared()[1])
             return Reflow(self.project, self.inputs, page_map, disk_cache=False)
 

@@ -36,3 +36,4 @@ SCREEN_PDF = pdf(SCREEN, "Screen PDF")
 PRINT_PDF = pdf(PRINT, "Print PDF")
 SCREEN_UA2_PDF = pdf(SCREEN_UA2, "Screen PDF (PDF/UA-2)")  # build --conformance ua2: the screen file, in UA-2
 PDF_FORMATS = (SCREEN_PDF, PRINT_PDF, SCREEN_UA2_PDF)
+FORMATS = PDF_FORMATS

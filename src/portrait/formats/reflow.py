@@ -88,11 +88,19 @@ class Reflow:
     """Renders the reading documents of the Portrait and its district editions."""
 
     def __init__(
-        self, project: Project, inputs: Inputs, page_map: dict[str, str] | None = None, *, disk_cache: bool = True
+        self,
+        project: Project,
+        inputs: Inputs,
+        page_map: dict[str, str] | None = None,
+        *,
+        disk_cache: bool = True,
+        layout: Callable[[], Document] | None = None,
     ):
         """``page_map``: the printed page of each anchor, if known (see ``page_map``);
         ``disk_cache``: keep the page map and font subsets in output/.cache/ (the studio, which
-        writes nothing into the project, says no)."""
+        writes nothing into the project, says no); ``layout``: the screen layout of the Portrait
+        that this process has (or will have) anyway, for a page map not kept on disk."""
+        self._layout = layout
         self.project = project
         self.inputs = inputs
         self.env = environment(project)
@@ -109,7 +117,7 @@ class Reflow:
         """The printed page (its label: "Cover", "2", ...) of each anchor that starts a page of
         the screen PDF of the Portrait; see ``page_map``."""
         if self._page_map is None:
-            self._page_map = page_map(self.project, self.inputs)
+            self._page_map = page_map(self.project, self.inputs, self._layout)
         return self._page_map
 
     def page(self, edition: Edition | None, variant: str) -> Page:
@@ -349,7 +357,7 @@ def page_id(label: str) -> str:
 # -- the printed pages ----------------------------------------------------------------------------
 
 
-def page_map(project: Project, inputs: Inputs) -> dict[str, str]:
+def page_map(project: Project, inputs: Inputs, layout: Callable[[], Document] | None = None) -> dict[str, str]:
     """The label of the screen PDF's page on which each page's first anchor falls, for the
     Portrait as laid out by the PDF renderer: {"cover": "Cover", "contents": "2", ...}.
 
@@ -377,11 +385,11 @@ def page_map(project: Project, inputs: Inputs) -> dict[str, str]:
         return dict(json.loads(cache.read_text(encoding="utf-8")))
     except (OSError, ValueError):
         pass
-    from portrait.render.renderer import Renderer
+    if layout is None:
+        from portrait.render.renderer import Renderer
 
-    renderer = Renderer(project, inputs)
-    _, document = renderer.shared()
-    result = page_map_of(document)
+        layout = lambda: Renderer(project, inputs).shared()[1]  # noqa: E731
+    result = page_map_of(layout())
     cache.parent.mkdir(parents=True, exist_ok=True)
     tmp = cache.with_suffix(".tmp")
     tmp.write_text(json.dumps(result, indent=1), encoding="utf-8")

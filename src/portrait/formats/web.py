@@ -193,3 +193,5 @@ WEB = Format(
     make=made_by_reflow(make_web, check_web, "web"),
     writer=write_web,
 )
+
+FORMATS = (WEB,)

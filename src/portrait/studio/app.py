@@ -61,7 +61,7 @@ log = logging.getLogger("portrait.studio")
 
 STATIC = Path(__file__).parent / "static"
 # The editions /api/editions makes besides the PDFs: ?variant=web (the web edition's zip), epub.
-REFLOWED = ("web", "epub")
+REFLOWED = tuple(name for name in portrait.FORMAT_NAMES if name not in VARIANTS)  # web, EPUB
 MAX_BODY_BYTES = 5 * 1024 * 1024
 BODY_TIMEOUT = 30.0  # seconds to receive a request's whole body (408 after that)
 SHUTDOWN_TIMEOUT = 30.0  # seconds running renders are given to finish after SIGTERM

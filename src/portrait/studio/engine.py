@@ -546,7 +546,7 @@ def _do(root: str, job: Job) -> Answer:
     try:
         if job.action == "previews":
             return _previews(slug, edition)
-        if job.variant in ("web", "epub"):
+        if not portrait.edition_formats()[job.variant].is_pdf:
             return _reflowed(slug, edition, job.variant)
         return _pdf(slug, edition, job.variant)
     except PortraitError as exc:

@@ -455,7 +455,10 @@
     button.setAttribute("aria-busy", "true");
     setStatus("download-status", "Making your " + button.textContent.trim() + "…", true);
     try {
-      const response = await fetch(url, { method: "POST", body: formData() });
+      const data = formData();
+      // The screen PDF's standard: PDF/UA-1 unless asked (build --conformance ua2).
+      if (kind === "screen" && document.getElementById("f-ua2").checked) data.append("conformance", "ua2");
+      const response = await fetch(url, { method: "POST", body: data });
       if (response.status === 200) {
         const blob = await response.blob();
         const name = filenameOf(response) || "portrait-of-a-leader.pdf";
