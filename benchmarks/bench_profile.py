@@ -107,7 +107,10 @@ def fixed_costs(project: Project, slug: str, variant: Any, runs: int) -> dict[st
     shared = input_key(project, exclude=(districts_folder(project),))
     store = BodyStore.of(project, variant.name, shared)
     if store.read() is None:
-        raise SystemExit(f"no kept {variant.name} body for these inputs: run `build.py build` first")
+        raise SystemExit(
+            f"no kept {variant.name} body for these inputs: run `build.py build` first, with the same"
+            " SOURCE_DATE_EPOCH (or none) as this run"
+        )
     key = lambda: input_key(project, exclude=(districts_folder(project),))  # noqa: E731
     for _ in range(runs):
         for name, step in (
@@ -132,7 +135,8 @@ def main() -> None:
     parser.add_argument("--district", default="example-cedar-ridge")
     parser.add_argument("--print", action="store_true", help="the print edition (default: screen)")
     args = parser.parse_args()
-    os.environ.setdefault("SOURCE_DATE_EPOCH", "1740000000")
+    # No date of its own: the kept body's key holds the build date, so this must read the body
+    # under the date `build.py build` used (SOURCE_DATE_EPOCH if set, else the last commit's time).
     variant = PRINT if args.print else SCREEN
     project = Project.at(REPO)
 
