@@ -157,6 +157,68 @@ def scan_pages(pages: Iterable[pikepdf.Page]) -> list[KnownPage | None]:
     return found
 
 
+def known_to_json(pages: list[KnownPage | None]) -> list[Any]:
+    """``pages`` (as ``scan_pages`` gives them, unwrapped) as JSON values, for a cache on disk:
+    ``known_from_json`` reads them back. The text maps of fonts are written once each."""
+    maps: list[dict[str, str]] = []
+    index: dict[int, int] = {}
+
+    def lookups(found: Lookups) -> dict[str, Any]:
+        fonts = []
+        for name, (font_map, two_byte, missing) in found.fonts.items():
+            if font_map is not None and id(font_map) not in index:
+                index[id(font_map)] = len(maps)
+                maps.append({code.hex(): text for code, text in font_map.items()})
+            where = index[id(font_map)] if font_map is not None else None
+            fonts.append([name.hex(), where, two_byte, sorted(code.hex() for code in missing)])
+        forms = [
+            [name.hex(), None if form is None else [form[0].hex(), lookups(form[1])]]
+            for name, form in found.forms.items()
+        ]
+        return {"fonts": fonts, "forms": forms}
+
+    encoded: list[Any] = []
+    for page in pages:
+        if page is None:
+            encoded.append(None)
+            continue
+        content = {"unmarked": page.content.unmarked, "text": [[k, v] for k, v in page.content.text.items()]}
+        encoded.append({"content": content, "digest": page.digest.hex(), "lookups": lookups(page.lookups)})
+    return [maps, encoded]
+
+
+def known_from_json(data: Any) -> list[KnownPage | None]:
+    """What ``known_to_json`` wrote. Raises ValueError, KeyError or TypeError if it is not that."""
+    maps_data, pages = data
+    maps = [{bytes.fromhex(code): _str(text) for code, text in entries.items()} for entries in maps_data]
+
+    def lookups(found: dict[str, Any]) -> Lookups:
+        fonts: dict[bytes, tuple[dict[bytes, str] | None, bool, frozenset[bytes]]] = {}
+        for name, where, two_byte, missing in found["fonts"]:
+            font_map = maps[where] if where is not None else None
+            fonts[bytes.fromhex(name)] = (font_map, bool(two_byte), frozenset(bytes.fromhex(c) for c in missing))
+        forms: dict[bytes, tuple[bytes, Lookups] | None] = {}
+        for name, form in found["forms"]:
+            forms[bytes.fromhex(name)] = None if form is None else (bytes.fromhex(form[0]), lookups(form[1]))
+        return Lookups(fonts, forms)
+
+    known: list[KnownPage | None] = []
+    for page in pages:
+        if page is None:
+            known.append(None)
+            continue
+        content = PageContent([_str(op) for op in page["content"]["unmarked"]])
+        content.text = {int(mcid): _str(text) for mcid, text in page["content"]["text"]}
+        known.append(KnownPage(content, bytes.fromhex(page["digest"]), lookups(page["lookups"]), (b"", b"")))
+    return known
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"not a string: {value!r}")
+    return value
+
+
 def wrapped(pages: list[KnownPage | None], head: bytes, tail: bytes) -> list[KnownPage | None]:
     """``pages`` as another file holds them with content streams ``head`` and ``tail`` around
     their own (a joined edition's body pages, around which the join paints the footer line).

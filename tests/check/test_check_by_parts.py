@@ -145,3 +145,25 @@ def test_the_release_checks_the_whole_file() -> None:
     project, inputs = project_inputs()
     assert EditionMaker(project, inputs, whole_file_check=True).renderer(SCREEN).whole_file_check
     assert not EditionMaker(project, inputs).renderer(SCREEN).whole_file_check
+
+
+def test_the_scanned_body_pages_are_kept_as_they_were_scanned() -> None:
+    """The body cache (output/.cache/body/) keeps the body's pages scanned, as JSON: read back,
+    they are what the scan gave, and a kept scan that is not whole is not used."""
+    import json
+
+    from portrait.content_stream import known_from_json, known_to_json, scan_pages
+    from portrait.publish.body_cache import _decode, _encode
+    from portrait.render.shared_body import SharedBody
+
+    body, pages = edition("screen").renderer.body()
+    with pikepdf.open(io.BytesIO(body)) as parsed:
+        scanned = scan_pages(parsed.pages)
+    assert all(page is not None for page in scanned)
+    assert known_from_json(json.loads(json.dumps(known_to_json(scanned)))) == scanned
+    kept = _decode(_encode(SharedBody(body, pages, (), tuple(scanned)), "k"), "k")
+    assert kept is not None and kept.scanned == tuple(scanned)
+    header, _, pdf = _encode(SharedBody(body, pages, ()), "k").partition(b"\n")
+    damaged = {**json.loads(header), "scanned": [[{"00": 1}], [None]]}
+    kept = _decode(json.dumps(damaged).encode() + b"\n" + pdf, "k")
+    assert kept is not None and kept.pdf == body and kept.scanned is None

@@ -252,9 +252,9 @@ class Renderer:
         with ``front`` pages before them, wrapped in the footer's content streams as the join
         wraps them (portrait.finish.assemble): for read_facts's ``known``."""
         if self._known_body is None:
-            with pikepdf.open(io.BytesIO(self.body()[0]), inherit_page_attributes=True) as body:
-                scanned = scan_pages(body.pages)
-            self._known_body = wrapped(scanned, FOOTER_BEFORE, FOOTER_AFTER)
+            self.body()  # a kept body may carry its pages scanned
+        if self._known_body is None:
+            self._known_body = wrapped(_scanned(self.body()[0]), FOOTER_BEFORE, FOOTER_AFTER)
         return {front + i: page for i, page in enumerate(self._known_body) if page is not None}
 
     def edition_in_full(self, edition: Edition) -> Rendered:
@@ -291,12 +291,18 @@ class Renderer:
             kept = self._body_store.read() if self._body_store is not None else None
             if kept is not None:
                 self._body, self._anchors = (kept.pdf, kept.pages), list(kept.anchors)
+                if kept.scanned is not None and len(kept.scanned) == kept.pages:
+                    self._known_body = wrapped(list(kept.scanned), FOOTER_BEFORE, FOOTER_AFTER)
                 return self._body
             html, shared = self.shared()
             pages = [_with_margin_box(page, EDITION_FOOTER, None) for page in shared.pages[1:-1]]
             self._body = (self._pdf(shared.copy(pages), html + "body"), len(pages))
             if self._body_store is not None:
-                self._body_store.write(SharedBody(*self._body, tuple(self.shared_anchors())))
+                # Kept with its pages scanned, so that each later run checks its editions by parts
+                # without scanning them again: once per key.
+                scanned = _scanned(self._body[0])
+                self._known_body = wrapped(scanned, FOOTER_BEFORE, FOOTER_AFTER)
+                self._body_store.write(SharedBody(*self._body, tuple(self.shared_anchors()), tuple(scanned)))
         return self._body
 
     def notes(self) -> Document:
@@ -371,6 +377,12 @@ class Renderer:
             layers = background.layers
             saved = self._page_layers.setdefault(id(layers), (layers, list(layers)))[1]
             layers[:] = saved
+
+
+def _scanned(pdf: bytes) -> list[KnownPage | None]:
+    """The pages of ``pdf`` scanned for the check by parts (portrait.content_stream.scan_pages)."""
+    with pikepdf.open(io.BytesIO(pdf), inherit_page_attributes=True) as parsed:
+        return scan_pages(parsed.pages)
 
 
 def _finish(variant: Variant, document: Document, pdf: pydyf.PDF) -> None:
