@@ -15,9 +15,10 @@ paints. The pages and their resources are pikepdf's.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pikepdf
@@ -91,18 +92,199 @@ class PageContent:
     text: dict[int, str] = field(default_factory=dict)  # MCID → its text, in drawing order
 
 
-def read_pages(pages: Iterable[pikepdf.Page]) -> list[PageContent]:
+@dataclass
+class Lookups:
+    """What a scan read from a content stream's resources, and what it found there: the whole of
+    what its result depends on besides the stream's bytes. A stream scanned again with resources
+    that answer each lookup the same way gives the same ``PageContent``.
+
+    ``fonts``: name → (its ToUnicode map, whether it is a composite font, the codes the stream
+    shows that the map lacks); ``forms``: name → None when it is no form XObject, else the hash
+    of the form's content and what the form's scan looked up in turn."""
+
+    fonts: dict[bytes, tuple[dict[bytes, str] | None, bool, frozenset[bytes]]] = field(default_factory=dict)
+    forms: dict[bytes, tuple[bytes, Lookups] | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class KnownPage:
+    """A page scanned once in another file (a joined edition's body page, in the body): its
+    content, the hash of the bytes scanned, what the scan looked up, and the one change the join
+    may make to it: content streams before and after the page's own (``wrap``), which paint
+    nothing outside an artifact, read no font and name no form in a marked-content sequence."""
+
+    content: PageContent
+    digest: bytes
+    lookups: Lookups
+    wrap: tuple[bytes, bytes]
+
+
+def read_pages(pages: Iterable[pikepdf.Page], known: dict[int, KnownPage] | None = None) -> list[PageContent]:
     """The marked content of each of pikepdf's ``pages`` (their form XObjects included).
 
     The pages' /Resources are read from the pages themselves: pikepdf.open pushes what a page
-    inherits from the page tree down to the page (its default, inherit_page_attributes)."""
+    inherits from the page tree down to the page (its default, inherit_page_attributes).
+
+    ``known``: pages (by index) scanned before in another file. Such a page is not scanned again
+    if it is that page: the same content bytes, wrapped as ``KnownPage.wrap`` says, and resources
+    that answer the scan's every lookup as before. Any other page is scanned."""
     fonts: dict[tuple[int, int], dict[bytes, str] | None] = {}  # shared: every page uses the same fonts
     results = []
-    for page in pages:
+    for index, page in enumerate(pages):
+        before = known.get(index) if known else None
+        if before is not None and _is_known(page, before, fonts):
+            results.append(before.content)
+            continue
         result = PageContent()
         _Scanner(result, fonts).scan(page_content(page), page.obj.get("/Resources"), [], 0)
         results.append(result)
     return results
+
+
+def scan_pages(pages: Iterable[pikepdf.Page]) -> list[KnownPage | None]:
+    """Each page scanned as ``read_pages`` does, with what it looked up: a ``KnownPage`` for
+    ``read_pages`` to reuse where the same page is in another file, wrapped by
+    ``(b"", b"")`` until ``KnownPage.wrap`` is set; None for a page whose scan cannot be reused
+    (its marked-content sequences are not closed at its end: what follows it would change)."""
+    fonts: dict[tuple[int, int], dict[bytes, str] | None] = {}
+    found: list[KnownPage | None] = []
+    for page in pages:
+        result, lookups = PageContent(), Lookups()
+        data = page_content(page)
+        marks: list[int | None] = []
+        _Scanner(result, fonts, lookups).scan(data, page.obj.get("/Resources"), marks, 0)
+        found.append(KnownPage(result, _digest(data), lookups, (b"", b"")) if not marks else None)
+    return found
+
+
+def known_to_json(pages: list[KnownPage | None]) -> list[Any]:
+    """``pages`` (as ``scan_pages`` gives them, unwrapped) as JSON values, for a cache on disk:
+    ``known_from_json`` reads them back. The text maps of fonts are written once each."""
+    maps: list[dict[str, str]] = []
+    index: dict[int, int] = {}
+
+    def lookups(found: Lookups) -> dict[str, Any]:
+        fonts = []
+        for name, (font_map, two_byte, missing) in found.fonts.items():
+            if font_map is not None and id(font_map) not in index:
+                index[id(font_map)] = len(maps)
+                maps.append({code.hex(): text for code, text in font_map.items()})
+            where = index[id(font_map)] if font_map is not None else None
+            fonts.append([name.hex(), where, two_byte, sorted(code.hex() for code in missing)])
+        forms = [
+            [name.hex(), None if form is None else [form[0].hex(), lookups(form[1])]]
+            for name, form in found.forms.items()
+        ]
+        return {"fonts": fonts, "forms": forms}
+
+    encoded: list[Any] = []
+    for page in pages:
+        if page is None:
+            encoded.append(None)
+            continue
+        content = {"unmarked": page.content.unmarked, "text": [[k, v] for k, v in page.content.text.items()]}
+        encoded.append({"content": content, "digest": page.digest.hex(), "lookups": lookups(page.lookups)})
+    return [maps, encoded]
+
+
+def known_from_json(data: Any) -> list[KnownPage | None]:
+    """What ``known_to_json`` wrote. Raises ValueError, KeyError or TypeError if it is not that."""
+    maps_data, pages = data
+    maps = [{bytes.fromhex(code): _str(text) for code, text in entries.items()} for entries in maps_data]
+
+    def lookups(found: dict[str, Any]) -> Lookups:
+        fonts: dict[bytes, tuple[dict[bytes, str] | None, bool, frozenset[bytes]]] = {}
+        for name, where, two_byte, missing in found["fonts"]:
+            font_map = maps[where] if where is not None else None
+            fonts[bytes.fromhex(name)] = (font_map, bool(two_byte), frozenset(bytes.fromhex(c) for c in missing))
+        forms: dict[bytes, tuple[bytes, Lookups] | None] = {}
+        for name, form in found["forms"]:
+            forms[bytes.fromhex(name)] = None if form is None else (bytes.fromhex(form[0]), lookups(form[1]))
+        return Lookups(fonts, forms)
+
+    known: list[KnownPage | None] = []
+    for page in pages:
+        if page is None:
+            known.append(None)
+            continue
+        content = PageContent([_str(op) for op in page["content"]["unmarked"]])
+        content.text = {int(mcid): _str(text) for mcid, text in page["content"]["text"]}
+        known.append(KnownPage(content, bytes.fromhex(page["digest"]), lookups(page["lookups"]), (b"", b"")))
+    return known
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"not a string: {value!r}")
+    return value
+
+
+def wrapped(pages: list[KnownPage | None], head: bytes, tail: bytes) -> list[KnownPage | None]:
+    """``pages`` as another file holds them with content streams ``head`` and ``tail`` around
+    their own (a joined edition's body pages, around which the join paints the footer line).
+    Checked here rather than trusted: the wrap must paint nothing outside a marked-content
+    sequence, show no text, look up nothing, and close what it opens. Otherwise no page is known."""
+    for data in (head, head + b"\n" + tail + b"\n"):
+        result, lookups = PageContent(), Lookups()
+        marks: list[int | None] = []
+        _Scanner(result, {}, lookups).scan(data, pikepdf.Dictionary(), marks, 0)
+        if result.unmarked or result.text or lookups.fonts or lookups.forms or marks:
+            return [None for _ in pages]
+    return [replace(page, wrap=(head, tail)) if page is not None else None for page in pages]
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
+def _is_known(page: pikepdf.Page, known: KnownPage, fonts: dict[tuple[int, int], dict[bytes, str] | None]) -> bool:
+    """Whether scanning ``page`` would give ``known.content``: its content is the known bytes
+    inside the known wrap, and its resources answer every lookup of the known scan alike."""
+    contents = page.obj.get("/Contents")
+    streams: list[Any] = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+    if not all(isinstance(s, pikepdf.Stream) for s in streams):
+        return False
+    head, tail = known.wrap
+    if head or tail:
+        if len(streams) < 3 or streams[0].read_bytes() != head or streams[-1].read_bytes() != tail:
+            return False
+        streams = streams[1:-1]
+    # The bytes a scan of the page alone reads (page_content): one stream as it is, several each
+    # followed by a newline. The wrap is separated from them by newlines too, so no token spans it.
+    data = streams[0].read_bytes() if len(streams) == 1 else b"".join(s.read_bytes() + b"\n" for s in streams)
+    return _digest(data) == known.digest and _same_lookups(known.lookups, page.obj.get("/Resources"), fonts)
+
+
+def _same_lookups(lookups: Lookups, resources: Any, fonts: dict[tuple[int, int], dict[bytes, str] | None]) -> bool:
+    if not isinstance(resources, pikepdf.Dictionary):
+        resources = pikepdf.Dictionary()
+    scanner = _Scanner(PageContent(), fonts)
+    for name, (font_map, two_byte, missing) in lookups.fonts.items():
+        font = _named(resources, "/Font", name)
+        if (isinstance(font, pikepdf.Dictionary) and font.get("/Subtype") == "/Type0") != two_byte:
+            return False
+        now = scanner._font_map(font)
+        if (now is None) != (font_map is None):
+            return False
+        if font_map is not None and now is not font_map:
+            # A merged font (portrait.finish.fonts) maps more codes: the same text for every code
+            # the known scan decoded, and still nothing for those it found no text for.
+            assert now is not None
+            if any(now.get(code) != text for code, text in font_map.items()) or any(c in now for c in missing):
+                return False
+    for name, form in lookups.forms.items():
+        xobject = _named(resources, "/XObject", name)
+        is_form = isinstance(xobject, pikepdf.Stream) and xobject.get("/Subtype") == "/Form"
+        if form is None or not is_form:
+            if (form is None) != (not is_form):
+                return False
+            continue
+        digest, inner = form
+        if _digest(xobject.read_bytes()) != digest:
+            return False
+        if not _same_lookups(inner, xobject.get("/Resources", resources), fonts):
+            return False
+    return True
 
 
 def page_content(page: pikepdf.Page) -> bytes:
@@ -123,9 +305,15 @@ def painted_xobjects(data: bytes) -> set[str]:
 
 
 class _Scanner:
-    def __init__(self, result: PageContent, fonts: dict[tuple[int, int], dict[bytes, str] | None]) -> None:
+    def __init__(
+        self,
+        result: PageContent,
+        fonts: dict[tuple[int, int], dict[bytes, str] | None],
+        lookups: Lookups | None = None,
+    ) -> None:
         self.result = result
         self.fonts = fonts  # font object (number, generation) → its ToUnicode map
+        self.lookups = lookups  # where to note what is looked up in the resources (scan_pages)
 
     def scan(self, data: bytes, resources: Any, marks: list[int | None], depth: int) -> None:
         """Read one content stream. ``marks`` is the stack of open marked-content sequences:
@@ -138,6 +326,7 @@ class _Scanner:
         # Each font as this stream names it: a page selects a font once per line of text, and
         # looking it up in the resources each time was a fifth of the scan.
         selected: dict[bytes, tuple[dict[bytes, str] | None, bool]] = {}
+        font_name: bytes | None = None  # the selected font's name in ``resources``
         string = b""  # the last string or array: the operand of a text-showing operator
         mcid: int | None = None  # an /MCID since the last marked-content operator
         pos, end = 0, len(data)
@@ -157,7 +346,10 @@ class _Scanner:
                     font = _named(resources, "/Font", name)
                     is_type0 = isinstance(font, pikepdf.Dictionary) and font.get("/Subtype") == "/Type0"
                     selected[name] = (self._font_map(font), is_type0)
+                    if self.lookups is not None and name not in self.lookups.fonts:
+                        self.lookups.fonts[name] = (selected[name][0], is_type0, frozenset())
                 font_map, two_byte = selected[name]
+                font_name = name
             elif kind == "xobject":
                 if not marks:
                     self.result.unmarked.append("Do")
@@ -182,15 +374,48 @@ class _Scanner:
                         self.result.unmarked.append(token.decode("latin-1"))
                     owner = _innermost_mcid(marks)
                     if token in _TEXT_SHOWS and owner is not None:
-                        self.result.text[owner] += "".join(_decode(s, font_map, two_byte) for s in _strings(string))
+                        shown = _strings(string)
+                        self.result.text[owner] += "".join(_decode(s, font_map, two_byte) for s in shown)
+                        if self.lookups is not None and font_map is not None and font_name is not None:
+                            self._note_missing(font_name, font_map, two_byte, shown)
                     elif token == b"BI":
                         image_end = _INLINE_IMAGE_END.search(data, pos)
                         pos = image_end.end() if image_end else end
 
     def _form(self, resources: Any, name: bytes, owner: int, depth: int) -> None:
         xobject = _named(resources, "/XObject", name)
-        if isinstance(xobject, pikepdf.Stream) and xobject.get("/Subtype") == "/Form":
-            self.scan(xobject.read_bytes(), xobject.get("/Resources", resources), [owner], depth + 1)
+        is_form = isinstance(xobject, pikepdf.Stream) and xobject.get("/Subtype") == "/Form"
+        if self.lookups is not None and name in self.lookups.forms:
+            # Scanned again: its lookups are noted already (the same form, the same resources).
+            outer, self.lookups = self.lookups, None
+            if is_form:
+                self.scan(xobject.read_bytes(), xobject.get("/Resources", resources), [owner], depth + 1)
+            self.lookups = outer
+            return
+        if not is_form:
+            if self.lookups is not None:
+                self.lookups.forms[name] = None
+            return
+        data = xobject.read_bytes()
+        if self.lookups is None:
+            self.scan(data, xobject.get("/Resources", resources), [owner], depth + 1)
+            return
+        outer, inner = self.lookups, Lookups()
+        outer.forms[name] = (_digest(data), inner)
+        self.lookups = inner
+        try:
+            self.scan(data, xobject.get("/Resources", resources), [owner], depth + 1)
+        finally:
+            self.lookups = outer
+
+    def _note_missing(self, name: bytes, font_map: dict[bytes, str], two_byte: bool, shown: list[bytes]) -> None:
+        """Note the codes of ``shown`` that font ``name``'s map has no text for."""
+        assert self.lookups is not None
+        width = 2 if two_byte else 1
+        missing = {s[i : i + width] for s in shown for i in range(0, len(s), width)} - font_map.keys()
+        if missing:
+            kept, type0, before = self.lookups.fonts[name]
+            self.lookups.fonts[name] = (kept, type0, before | missing)
 
     def _font_map(self, font: Any) -> dict[bytes, str] | None:
         if not isinstance(font, pikepdf.Dictionary):

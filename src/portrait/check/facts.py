@@ -23,7 +23,7 @@ from fontTools.ttLib import TTFont
 
 from portrait.check.inks import SmallText
 from portrait.check.resolution import effective_dpi
-from portrait.content_stream import IDENTITY, Matrix, matrix, multiply, page_content, read_pages
+from portrait.content_stream import IDENTITY, KnownPage, Matrix, matrix, multiply, page_content, read_pages
 
 _SUBSET_PREFIX = re.compile(r"^[A-Z]{6}\+")
 
@@ -143,14 +143,21 @@ class ImageUse:
     dpi: float  # effective resolution where it is placed (the lower of the two axes)
 
 
-def read_facts(pdf: bytes) -> PdfFacts:
+def read_facts(pdf: bytes, known: dict[int, KnownPage] | None = None) -> PdfFacts:
     """The facts of the PDF file ``pdf``, parsed once by qpdf (through pikepdf).
 
     pikepdf.open pushes what a page inherits from the page tree (/Resources, /MediaBox, /CropBox,
     /Rotate) down to the page: every page read below holds its own.
+
+    ``known``: the check by parts. Pages (by index) whose content was scanned before, in the
+    part they come from (a joined edition's body pages, scanned once in the body): each is not
+    scanned again if it is still that page, byte for byte, with resources that give the same text
+    (portrait.content_stream.read_pages). Everything else is read from this file: its other pages,
+    and what the join makes (structure tree, parent tree, outline, links, labels, fonts, metadata).
+    The facts are the same as without ``known``.
     """
     with pikepdf.open(io.BytesIO(pdf), inherit_page_attributes=True) as parsed:
-        facts = _read(parsed)
+        facts = _read(parsed, known)
         profile = _pdfx_profile(parsed)
         if profile is not None:
             _read_inks(pdf, parsed, profile, facts)
@@ -197,7 +204,7 @@ def _read_inks(data: bytes, pdf: pikepdf.Pdf, profile: bytes, facts: PdfFacts) -
     facts.ink_coverage = [coverage(page) for page in pages]
 
 
-def _read(pdf: pikepdf.Pdf) -> PdfFacts:
+def _read(pdf: pikepdf.Pdf, known: dict[int, KnownPage] | None = None) -> PdfFacts:
     root = pdf.Root
     facts = PdfFacts(pages=len(pdf.pages), metadata=_document_info(pdf))
     facts.language = str(root.Lang) if "/Lang" in root else None
@@ -206,7 +213,7 @@ def _read(pdf: pikepdf.Pdf) -> PdfFacts:
     if isinstance(metadata, pikepdf.Stream):
         facts.xmp = metadata.read_bytes().decode("utf-8", "replace")
     page_index = {page.obj.objgen: i for i, page in enumerate(pdf.pages)}
-    _read_tags(pdf, page_index, facts)
+    _read_tags(pdf, page_index, facts, known)
     _read_print(pdf, facts)
     facts.form_fields = _form_fields(root)
     facts.fonts = _fonts(pdf)
@@ -473,11 +480,13 @@ def _program_name(data: bytes) -> str | None:
 PUNCTUATION_RUN = 6
 
 
-def _read_tags(pdf: pikepdf.Pdf, page_index: dict[tuple[int, int], int], facts: PdfFacts) -> None:
+def _read_tags(
+    pdf: pikepdf.Pdf, page_index: dict[tuple[int, int], int], facts: PdfFacts, known: dict[int, KnownPage] | None
+) -> None:
     reading = _read_structure(pdf, page_index, facts)
     if not facts.tagged:
         return  # an untagged file (print) has no marked content to check
-    contents = read_pages(pdf.pages)
+    contents = read_pages(pdf.pages, known)
     facts.unmarked_paints = {i: c.unmarked for i, c in enumerate(contents) if c.unmarked}
     facts.punctuation_runs = _punctuation_runs(
         [(page, item if isinstance(item, str) else contents[page].text.get(item, "")) for page, item in reading]

@@ -107,6 +107,11 @@ def _copy(pdf: Pdf, obj: Any) -> Any:
 # The footer's name on every page: a fixed one, since pikepdf's generated names are random and a
 # release must be reproducible.
 FOOTER_NAME = Name("/EditionFooter")
+# The content streams the footer adds before and after each body page's own (shared by every
+# page): the check by parts (portrait.check.facts.read_facts, ``known``) recognises the body's
+# pages by them.
+FOOTER_BEFORE = b"q\n"
+FOOTER_AFTER = b"\nQ\n/Artifact BMC q " + bytes(FOOTER_NAME) + b" Do Q EMC\n"
 
 
 def _paint_footer(pdf: Pdf, footer: pikepdf.Page) -> None:
@@ -117,8 +122,8 @@ def _paint_footer(pdf: Pdf, footer: pikepdf.Page) -> None:
     # The page's own content leaves its coordinates flipped (WeasyPrint draws top-down): wrap it
     # in q/Q so that the footer is painted in the page's default coordinates. Every page shares
     # the two streams.
-    before = pdf.make_indirect(pikepdf.Stream(pdf, b"q\n"))
-    after = pdf.make_indirect(pikepdf.Stream(pdf, b"\nQ\n/Artifact BMC q " + bytes(FOOTER_NAME) + b" Do Q EMC\n"))
+    before = pdf.make_indirect(pikepdf.Stream(pdf, FOOTER_BEFORE))
+    after = pdf.make_indirect(pikepdf.Stream(pdf, FOOTER_AFTER))
     for page in pdf.pages:
         page.add_resource(form, Name.XObject, FOOTER_NAME)
         page.contents_add(before, prepend=True)

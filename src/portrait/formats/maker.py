@@ -36,13 +36,17 @@ class EditionMaker:
         *,
         bodies: Callable[[Variant], BodyKeeper | None] | None = None,
         disk_cache: bool = True,
+        whole_file_check: bool = False,
     ):
         """``bodies``: where a PDF variant's shared body is kept between runs (None: nowhere);
         ``disk_cache`` False: nothing is read from or written to output/.cache/ by the reading
-        formats (the studio's workers write nothing into the project)."""
+        formats (the studio's workers write nothing into the project); ``whole_file_check``:
+        every page of a district edition is read back for its check (the release), not only its
+        own pages and the join (portrait.render.renderer.Renderer, the check by parts)."""
         self.project = project
         self.inputs = inputs
         self.disk_cache = disk_cache
+        self.whole_file_check = whole_file_check
         self._bodies = bodies
         self._warm: dict[str, object] = {}
 
@@ -60,7 +64,14 @@ class EditionMaker:
 
         def make() -> Renderer:
             keeper = self._bodies(variant) if self._bodies is not None else None
-            return Renderer(self.project, self.inputs, variant, body_store=keeper, disk_cache=self.disk_cache)
+            return Renderer(
+                self.project,
+                self.inputs,
+                variant,
+                body_store=keeper,
+                disk_cache=self.disk_cache,
+                whole_file_check=self.whole_file_check,
+            )
 
         return self.warm(f"pdf:{variant.name}", make, Renderer)
 

@@ -5,7 +5,9 @@ to colophon, written without the district's footer line; see portrait.render.ren
 portrait.finish.assemble). Laying that body out and writing it is most of the fixed cost of a
 ``district`` run, and its inputs rarely change between two runs. So the written body is kept in
 ``output/.cache/body/<variant>.bin`` with what an edition needs from the body's layout besides the
-PDF: its page count and the anchors on its pages (an edition's foreword may link to them).
+PDF: its page count and the anchors on its pages (an edition's foreword may link to them), and its
+pages scanned for the check by parts (portrait.content_stream.scan_pages), so that they are
+scanned once per key.
 
 The key is the shared inputs' key (portrait.publish.cache.input_key without content/districts/:
 content, templates, assets, the portrait package's own files, the build date, the versions of
@@ -34,7 +36,7 @@ from portrait.render.shared_body import SharedBody
 
 # Bump when what is stored, or how it is made, changes without a change to the package's files
 # (which are part of the key already).
-FORMAT = "portrait-body-1"
+FORMAT = "portrait-body-2"
 FOLDER = "body"
 
 
@@ -81,7 +83,7 @@ class BodyStore:
 
 
 def _encode(body: SharedBody, key: str) -> bytes:
-    header = {
+    header: dict[str, object] = {
         "format": FORMAT,
         "key": key,
         "sha256": hashlib.sha256(body.pdf).hexdigest(),
@@ -89,6 +91,10 @@ def _encode(body: SharedBody, key: str) -> bytes:
         "pages": body.pages,
         "anchors": list(body.anchors),
     }
+    if body.scanned is not None:
+        from portrait.content_stream import known_to_json
+
+        header["scanned"] = known_to_json(list(body.scanned))
     return json.dumps(header, sort_keys=True).encode() + b"\n" + body.pdf
 
 
@@ -109,4 +115,10 @@ def _decode(data: bytes, key: str) -> SharedBody | None:
         return None
     if not all(isinstance(a, str) for a in anchors):
         return None
-    return SharedBody(pdf, pages, tuple(anchors))
+    from portrait.content_stream import known_from_json
+
+    try:  # the body's pages scanned for the check by parts: scanned again if they are not whole
+        scanned = tuple(known_from_json(header["scanned"])) if "scanned" in header else None
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+        scanned = None
+    return SharedBody(pdf, pages, tuple(anchors), scanned)

@@ -309,8 +309,10 @@ def make_release(
     shard = shard or (1, 1)
     from portrait.formats.maker import EditionMaker
 
-    # One maker: each format's shared pages are laid out once for every edition.
-    artifacts = run_jobs(project, EditionMaker(project, inputs), plan(project, shard, folder), folder, on_done)
+    # One maker: each format's shared pages are laid out once for every edition. A release reads
+    # every page of every edition back for its check (not by parts): what is published is checked whole.
+    maker = EditionMaker(project, inputs, whole_file_check=True)
+    artifacts = run_jobs(project, maker, plan(project, shard, folder), folder, on_done)
     if shard[0] == 1:
         write_atomic(folder / NOTES, notes.encode())
     if whole:

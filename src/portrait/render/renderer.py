@@ -9,11 +9,13 @@ back cover, and the district's footer line), then joins the two PDFs (portrait.f
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pikepdf
 import pydyf
 from weasyprint import Document
 from weasyprint.document import Page as LaidOutPage
@@ -21,9 +23,10 @@ from weasyprint.formatting_structure.boxes import MarginBox, TextBox
 from weasyprint.text.fonts import FontConfiguration
 
 from portrait.check.facts import PdfFacts, read_facts
+from portrait.content_stream import KnownPage, scan_pages, wrapped
 from portrait.errors import BuildError
 from portrait.finish import page_labels
-from portrait.finish.assemble import Parts, assemble
+from portrait.finish.assemble import FOOTER_AFTER, FOOTER_BEFORE, Parts, assemble
 from portrait.finish.variants import SCREEN, Variant
 from portrait.inputs.brand import brand_css, font_files, print_css
 from portrait.inputs.press import Press
@@ -70,12 +73,20 @@ class Renderer:
         body_store: BodyKeeper | None = None,
         *,
         disk_cache: bool = True,
+        whole_file_check: bool = False,
     ):
         """``body_store``: where the written body is kept between runs (portrait.publish.body_cache);
         a renderer with one reads the body from it instead of laying it out, and keeps the body it
         writes there. ``disk_cache`` False: nothing else is read from or written to output/.cache/
-        either (the print colours searched for the press are then searched in this process)."""
+        either (the print colours searched for the press are then searched in this process).
+
+        ``whole_file_check``: read every page of a joined edition back to check it (the release
+        does). Otherwise an edition is checked by parts: the body's pages were scanned once, in
+        the body, and each edition reads its own pages and what the join made (see ``_rendered``).
+        Both give the same facts."""
         self.disk_cache = disk_cache
+        self.whole_file_check = whole_file_check
+        self._known_body: list[KnownPage | None] | None = None
         self.project = project
         self.inputs = inputs
         self.variant = variant
@@ -233,7 +244,18 @@ class Renderer:
             footer=len(written) - 1,
             fonts=self._font_programs(),
         )
-        return self._rendered(assemble(parts))
+        known = None if self.whole_file_check else self.known_body_pages(len(front))
+        return self._rendered(assemble(parts), known)
+
+    def known_body_pages(self, front: int) -> dict[int, KnownPage]:
+        """The body's pages, scanned once (the check by parts), by their index in an edition
+        with ``front`` pages before them, wrapped in the footer's content streams as the join
+        wraps them (portrait.finish.assemble): for read_facts's ``known``."""
+        if self._known_body is None:
+            self.body()  # a kept body may carry its pages scanned
+        if self._known_body is None:
+            self._known_body = wrapped(_scanned(self.body()[0]), FOOTER_BEFORE, FOOTER_AFTER)
+        return {front + i: page for i, page in enumerate(self._known_body) if page is not None}
 
     def edition_in_full(self, edition: Edition) -> Rendered:
         """``edition`` written whole by WeasyPrint from the shared layout: the reference that
@@ -269,12 +291,18 @@ class Renderer:
             kept = self._body_store.read() if self._body_store is not None else None
             if kept is not None:
                 self._body, self._anchors = (kept.pdf, kept.pages), list(kept.anchors)
+                if kept.scanned is not None and len(kept.scanned) == kept.pages:
+                    self._known_body = wrapped(list(kept.scanned), FOOTER_BEFORE, FOOTER_AFTER)
                 return self._body
             html, shared = self.shared()
             pages = [_with_margin_box(page, EDITION_FOOTER, None) for page in shared.pages[1:-1]]
             self._body = (self._pdf(shared.copy(pages), html + "body"), len(pages))
             if self._body_store is not None:
-                self._body_store.write(SharedBody(*self._body, tuple(self.shared_anchors())))
+                # Kept with its pages scanned, so that each later run checks its editions by parts
+                # without scanning them again: once per key.
+                scanned = _scanned(self._body[0])
+                self._known_body = wrapped(scanned, FOOTER_BEFORE, FOOTER_AFTER)
+                self._body_store.write(SharedBody(*self._body, tuple(self.shared_anchors()), tuple(scanned)))
         return self._body
 
     def notes(self) -> Document:
@@ -327,9 +355,10 @@ class Renderer:
             finisher=partial(_finish, self.variant),
         )
 
-    def _rendered(self, pdf: bytes) -> Rendered:
-        """The PDF with its facts, read back once, after the font check."""
-        facts = read_facts(pdf)
+    def _rendered(self, pdf: bytes, known: dict[int, KnownPage] | None = None) -> Rendered:
+        """The PDF with its facts, read back once, after the font check. ``known``: pages whose
+        content was read before, in their part (read_facts)."""
+        facts = read_facts(pdf, known)
         check_fonts(facts, self._allowed_fonts)
         return Rendered(pdf, facts.pages, facts)
 
@@ -348,6 +377,12 @@ class Renderer:
             layers = background.layers
             saved = self._page_layers.setdefault(id(layers), (layers, list(layers)))[1]
             layers[:] = saved
+
+
+def _scanned(pdf: bytes) -> list[KnownPage | None]:
+    """The pages of ``pdf`` scanned for the check by parts (portrait.content_stream.scan_pages)."""
+    with pikepdf.open(io.BytesIO(pdf), inherit_page_attributes=True) as parsed:
+        return scan_pages(parsed.pages)
 
 
 def _finish(variant: Variant, document: Document, pdf: pydyf.PDF) -> None:

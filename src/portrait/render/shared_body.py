@@ -6,16 +6,22 @@ Defined here, in the render stage, so that publish/ depends on render/ and never
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from portrait.content_stream import KnownPage
 
 
 @dataclass(frozen=True)
 class SharedBody:
-    """The body as an edition needs it: the written PDF, its page count, the anchors on its pages."""
+    """The body as an edition needs it: the written PDF, its page count, the anchors on its pages,
+    and its pages scanned for the check by parts (portrait.content_stream.scan_pages; None: not
+    kept, scanned again when an edition is checked)."""
 
     pdf: bytes
     pages: int
     anchors: tuple[str, ...]
+    scanned: tuple[KnownPage | None, ...] | None = None
 
 
 class BodyKeeper(Protocol):
