@@ -58,8 +58,8 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_build.py
 
-# Mutation testing (not in CI): mutmut changes the preflight, the fetcher, the logo sanitizer and
-# the atomic writer one small edit at a time ([tool.mutmut] in pyproject.toml) and runs the fast
+# Mutation testing (not in CI): mutmut changes the preflight, the fetcher, the logo sanitizer,
+# the atomic writer, the join, the font merge, the facts and the studio's engine one small edit at a time ([tool.mutmut] in pyproject.toml) and runs the fast
 # tests that reach each edit; every edit should make a test fail. Results: `mutmut results`,
 # one diff: `mutmut show NAME`. README "Mutation testing" has the last score.
 mutation: $(STAMP)
