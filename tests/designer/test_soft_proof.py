@@ -28,10 +28,9 @@ DPI = 40
 # about 1.8 (3.4 when the scrims blended the screen's navy over the gradient in the press's CMYK).
 MEDIAN = 3.0
 # The bar's 95th percentile, 6, is not met: the cover's violet band is outside the press's gamut
-# (the nearest printable colours are ΔE00 5 to 6.6 away: cover 6.3), and on pages of small navy
-# text the two-ink build (C100 M99, the best of any two inks, ΔE00 8.5) and its anti-aliased
-# edges (page 5: 6.4; page 12: 6.6, with the screen's form fields drawn unlike the print's
-# circles). docs/print.md gives the numbers.
+# (the nearest printable colours are ΔE00 5 to 6.6 away: cover 6.3); at this test's 40 dpi the
+# anti-aliased edges of type, blended in sRGB on screen and in CMYK in the proof, are about 5 % of
+# a text page (page 5: 6.4; page 12: 6.6; at 100 dpi 4.3 and 2.5). docs/print.md gives the numbers.
 P95 = 6.7
 
 
