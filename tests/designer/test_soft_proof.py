@@ -21,17 +21,20 @@ from portrait.designer.proof import heat_map, page_pairs, soft_proof
 
 pytestmark = pytest.mark.skipif(shutil.which("gs") is None, reason="needs Ghostscript (make system-test)")
 
-DPI = 40
+# `proof --print`'s default resolution. At 40 dpi the anti-aliased edges of type (blended in sRGB
+# on screen, in the press's CMYK in the proof) are about 5 % of a text page and alone carried
+# pages 5 and 12 over the 95th-percentile bar (6.4, 6.6); at 72 dpi no page but the cover is over 5.
+DPI = 72
 # The issue's bar: a median of ΔE00 3 on every page, the covers included. The covers' gradient
 # and navy scrims are painted, in print, as the colours that print closest to the screen's (and,
 # for the scrims, to the screen's blend: portrait.inputs.brand.print_scrim): the covers measure
 # about 1.8 (3.4 when the scrims blended the screen's navy over the gradient in the press's CMYK).
 MEDIAN = 3.0
-# The bar's 95th percentile, 6, is not met: the cover's violet band is outside the press's gamut
-# (the nearest printable colours are ΔE00 5 to 6.6 away: cover 6.3); at this test's 40 dpi the
-# anti-aliased edges of type, blended in sRGB on screen and in CMYK in the proof, are about 5 % of
-# a text page (page 5: 6.4; page 12: 6.6; at 100 dpi 4.3 and 2.5). docs/print.md gives the numbers.
-P95 = 6.7
+# ... and 6 at the 95th percentile, met by every page but the front cover: its violet band is
+# outside the press's gamut (the nearest printable colours are ΔE00 5 to 6.6 away: the cover
+# measures 6.3). docs/print.md gives the numbers.
+P95 = 6.0
+FRONT_COVER_P95 = 6.4
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +48,7 @@ def test_every_print_page_is_close_to_its_screen_page(pages) -> None:
     report = "\n".join(f"page {p.print_page}: median {p.median}, p95 {p.p95}" for p in compared)
     for page in compared:
         assert page.median <= MEDIAN, report
-        assert page.p95 <= P95, report
+        assert page.p95 <= (FRONT_COVER_P95 if page.print_page == 1 else P95), report
 
 
 def test_the_proof_shows_screen_proof_and_heat_map(pages) -> None:
