@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,6 +36,19 @@ copy_inputs = copy_project
 @pytest.fixture
 def tmp_project(tmp_path: Path) -> Project:
     return copy_project(tmp_path / "project")
+
+
+@pytest.fixture
+def own_package_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    """A copy of the project dated EPOCH, with the package's source (an input of the build cache)
+    copied too, so that a test may change it."""
+    from portrait.publish import cache
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    package = tmp_path / "package"
+    shutil.copytree(cache.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache, "PACKAGE", package)
+    return copy_inputs(tmp_path / "project")
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from _project import EPOCH
 
 from portrait.cli import main
 from portrait.project import Project
@@ -100,15 +99,8 @@ def test_an_unreadable_entry_is_not_used(tmp_path: Path):
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
-    from conftest import copy_inputs
-
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    # The package's source is an input too: hash a copy that a test may change.
-    package = tmp_path / "package"
-    shutil.copytree(cache.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(cache, "PACKAGE", package)
-    return copy_inputs(tmp_path / "project")
+def project(own_package_project: Project) -> Project:
+    return own_package_project
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,15 +18,8 @@ from portrait.publish.cache import Record, input_key, remember, up_to_date
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
-    from conftest import copy_inputs
-
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    # The package's source is an input too: hash a copy that the test may change.
-    package = tmp_path / "package"
-    shutil.copytree(cache.PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(cache, "PACKAGE", package)
-    return copy_inputs(tmp_path / "project")
+def project(own_package_project: Project) -> Project:
+    return own_package_project
 
 
 @pytest.mark.parametrize(

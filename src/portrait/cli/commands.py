@@ -122,6 +122,26 @@ def _format_list(text: str) -> list[str]:
     return names
 
 
+def _conformance_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--conformance",
+        choices=tuple(SCREEN_VARIANTS),
+        default="ua1",
+        help="the screen edition's accessibility standard: ua1 (PDF/UA-1, the default) or ua2 (PDF/UA-2, PDF 2.0)",
+    )
+
+
+def _format_option(command: argparse.ArgumentParser, default: str) -> None:
+    command.add_argument(
+        "--format",
+        dest="formats",
+        action="append",
+        type=_format_list,
+        metavar="FORMAT",
+        help=f"{FORMAT_HELP} (default: {default})",
+    )
+
+
 def _chosen_formats(args: argparse.Namespace) -> list[str] | None:
     """The formats asked for with --format, in the order of FORMATS, or None if not given."""
     if not args.formats:
@@ -201,20 +221,8 @@ def parser(prog: str | None = None) -> argparse.ArgumentParser:
         "--print-only", action="store_true", help="build only the print edition (PDF/X-4, bleed and crop marks)"
     )
     build.add_argument("--force", action="store_true", help="rebuild even if no input changed since the last build")
-    build.add_argument(
-        "--conformance",
-        choices=tuple(SCREEN_VARIANTS),
-        default="ua1",
-        help="the screen edition's accessibility standard: ua1 (PDF/UA-1, the default) or ua2 (PDF/UA-2, PDF 2.0)",
-    )
-    build.add_argument(
-        "--format",
-        dest="formats",
-        action="append",
-        type=_format_list,
-        metavar="FORMAT",
-        help=FORMAT_HELP + " (default: screen,print)",
-    )
+    _conformance_option(build)
+    _format_option(build, "screen,print")
 
     chk = sub.add_parser(
         "check", parents=common, help="preflight PDF files (a table of rules per file), or check district folders"
@@ -283,12 +291,7 @@ def parser(prog: str | None = None) -> argparse.ArgumentParser:
         help="the districts of a spreadsheet, one row each (columns: see docs/network.md)",
     )
     district.add_argument("--force", action="store_true", help="rebuild editions that are up to date")
-    district.add_argument(
-        "--conformance",
-        choices=tuple(SCREEN_VARIANTS),
-        default="ua1",
-        help="the screen edition's accessibility standard: ua1 (PDF/UA-1, the default) or ua2 (PDF/UA-2, PDF 2.0)",
-    )
+    _conformance_option(district)
     district.add_argument(
         "--jobs", "-j", type=_positive, default=None, metavar="N", help="worker processes (default: every core)"
     )
@@ -305,14 +308,7 @@ def parser(prog: str | None = None) -> argparse.ArgumentParser:
         action="store_true",
         help="also build the print edition (PDF/X-4): portrait-of-a-leader-<slug>-print.pdf",
     )
-    district.add_argument(
-        "--format",
-        dest="formats",
-        action="append",
-        type=_format_list,
-        metavar="FORMAT",
-        help=FORMAT_HELP + " (default: screen; screen,print with --print)",
-    )
+    _format_option(district, "screen; screen,print with --print")
 
     new = sub.add_parser(
         "new-district",
